@@ -1,0 +1,7 @@
+//! norman-mcp: an MCP server for the Norman Finance API with a stateless OAuth 2.1
+//! authorization server. See `DESIGN.md` in the shared folder for the map.
+
+pub mod keyring;
+pub mod sandbox;
+pub mod seal;
+pub mod tokens;

@@ -1,0 +1,1 @@
+//! The in-process fake Norman API (being written).

@@ -1,0 +1,34 @@
+//! `nmc_`: the authorization code. It carries everything the token endpoint checks and the
+//! Norman tokens it hands on.
+
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+use super::NormanToken;
+use crate::seal::{Expiry, Purpose, Sealed};
+
+/// OAuth 2.1 asks for short-lived codes.
+pub const CODE_LIFETIME: time::Duration = time::Duration::seconds(60);
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuthorizationCode {
+    /// Random id, the key of the single-use guard.
+    pub code_id: String,
+    pub client_id: String,
+    pub redirect_uri: String,
+    pub code_challenge: String,
+    pub scope: String,
+    pub resource: Option<String>,
+    pub norman_access: NormanToken,
+    pub norman_refresh: NormanToken,
+    pub company_id: Option<String>,
+    #[serde(with = "time::serde::timestamp")]
+    pub expires_at: OffsetDateTime,
+}
+
+impl Sealed for AuthorizationCode {
+    const PURPOSE: Purpose = Purpose::Code;
+    fn expiry(&self) -> Expiry {
+        Expiry::At(self.expires_at)
+    }
+}

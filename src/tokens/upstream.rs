@@ -1,0 +1,23 @@
+//! `nmu_`: the Norman access token and company id, sealed inside the Biscuit access token so
+//! that a Biscuit, which anyone can read, never shows the Norman credential.
+
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+use super::NormanToken;
+use crate::seal::{Expiry, Purpose, Sealed};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UpstreamCredentials {
+    pub norman_access: NormanToken,
+    pub company_id: Option<String>,
+    #[serde(with = "time::serde::timestamp")]
+    pub expires_at: OffsetDateTime,
+}
+
+impl Sealed for UpstreamCredentials {
+    const PURPOSE: Purpose = Purpose::Upstream;
+    fn expiry(&self) -> Expiry {
+        Expiry::At(self.expires_at)
+    }
+}
