@@ -189,3 +189,14 @@ fn files_are_written_0600_and_never_clobbered() {
     let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
     assert_eq!(names, vec![std::ffi::OsString::from("keys.toml")], "no temp file left behind");
 }
+
+#[test]
+fn keys_example_is_a_valid_key_file() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("keys.example");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let file = KeyFile::parse(&text, &path).unwrap();
+    let ids: Vec<u32> = file.keys().iter().map(|k| k.id).collect();
+    assert_eq!(ids, vec![1, 2]);
+    assert_eq!(file.sealing_id(datetime!(2026-11-27 09:05:00 UTC)), Some(1));
+    assert_eq!(file.sealing_id(datetime!(2026-11-27 09:10:00 UTC)), Some(2));
+}

@@ -156,7 +156,9 @@ impl KeyFile {
         Ok(file)
     }
 
+    /// Reads and validates the file, warning when group or others can read it.
     pub fn read(path: &Path) -> Result<KeyFile, KeyringError> {
+        warn_if_exposed(path);
         let text = Zeroizing::new(
             std::fs::read_to_string(path)
                 .map_err(|source| KeyringError::Read { path: path.to_path_buf(), source })?,
@@ -273,7 +275,7 @@ fn write_atomic(path: &Path, contents: &str, replace: bool) -> Result<(), Keyrin
 }
 
 /// Logs a warning when group or others may read the key file.
-pub(super) fn warn_if_exposed(path: &Path) {
+fn warn_if_exposed(path: &Path) {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt as _;

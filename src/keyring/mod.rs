@@ -118,12 +118,9 @@ impl Keyring {
         Keyring { keys }
     }
 
-    /// Reads, validates and derives the keyring at `path`, warning when the file is readable by
-    /// group or others.
+    /// Reads, validates and derives the keyring at `path`.
     pub fn load(path: &Path) -> Result<Keyring, KeyringError> {
-        let file = KeyFile::read(path)?;
-        file::warn_if_exposed(path);
-        Ok(Keyring::from_file(&file))
+        Ok(Keyring::from_file(&KeyFile::read(path)?))
     }
 
     /// The key to seal and sign with at `now`: the latest `active_from` not in the future
