@@ -51,7 +51,9 @@ fn envelope(c: &mut Criterion) {
         expires_at: now + time::Duration::hours(1),
     };
     let sealed = seal::seal(&ring, &value, now).unwrap();
-    c.bench_function("typed/seal_upstream", |b| b.iter(|| seal::seal(&ring, black_box(&value), now).unwrap()));
+    c.bench_function("typed/seal_upstream", |b| {
+        b.iter(|| seal::seal(&ring, black_box(&value), now).unwrap())
+    });
     c.bench_function("typed/open_upstream", |b| {
         b.iter(|| seal::open::<UpstreamCredentials>(&ring, black_box(&sealed), now).unwrap())
     });
