@@ -3,5 +3,6 @@
 
 pub mod keyring;
 pub mod sandbox;
+pub mod scope;
 pub mod seal;
 pub mod tokens;

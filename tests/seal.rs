@@ -1,6 +1,7 @@
 //! The envelope: round trips, purpose binding, tamper evidence, expiry, size and fuzzed input.
 
 use norman_mcp::keyring::{KeyFile, Keyring};
+use norman_mcp::scope::Scopes;
 use norman_mcp::seal::{self, MAX_ENVELOPE_LEN, OpenError, Purpose, Sealed};
 use norman_mcp::tokens::client::RegisteredClient;
 use norman_mcp::tokens::code::AuthorizationCode;
@@ -23,7 +24,7 @@ fn login() -> LoginRequest {
         redirect_uri: "http://127.0.0.1:6276/oauth/callback".into(),
         state: Some("xyz".into()),
         code_challenge: "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM".into(),
-        scope: "norman.read norman.write".into(),
+        scope: Scopes::ALL,
         resource: Some("http://localhost:3001/mcp".into()),
         csrf_nonce: random_id().unwrap(),
         expires_at: T0 + Duration::minutes(10),
@@ -36,7 +37,7 @@ fn code() -> AuthorizationCode {
         client_id: "nmi_client".into(),
         redirect_uri: "cursor://anysphere.cursor-retrieval/oauth/callback".into(),
         code_challenge: "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM".into(),
-        scope: "norman.read".into(),
+        scope: Scopes::READ,
         resource: None,
         norman_access: NormanToken::new("eyJhbGciOiJIUzI1NiJ9.eyJleHAiOjF9.c2ln".into()),
         norman_refresh: NormanToken::new("eyJhbGciOiJIUzI1NiJ9.eyJleHAiOjJ9.c2ln".into()),
@@ -50,7 +51,7 @@ fn refresh() -> RefreshToken {
         token_id: random_id().unwrap(),
         family_id: random_id().unwrap(),
         client_id: "nmi_client".into(),
-        scope: "norman.read norman.write".into(),
+        scope: Scopes::ALL,
         resource: Some("http://localhost:3001/mcp".into()),
         norman_refresh: NormanToken::new("refresh-secret".into()),
         company_id: Some("cmp_2".into()),
@@ -253,7 +254,7 @@ proptest! {
     }
 
     #[test]
-    fn any_payload_round_trips(state in proptest::option::of(".{0,200}"), scope in "[a-z. ]{0,40}") {
+    fn any_payload_round_trips(state in proptest::option::of(".{0,200}"), scope in "[a-z. ]{0,40}".prop_map(|s| Scopes::parse_lenient(&s))) {
         let ring = keyring();
         let value = LoginRequest { state, scope, ..login() };
         let envelope = seal::seal(&ring, &value, T0).unwrap();

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use super::NormanToken;
+use crate::scope::Scopes;
 use crate::seal::{Expiry, Purpose, Sealed};
 
 /// OAuth 2.1 asks for short-lived codes.
@@ -17,7 +18,7 @@ pub struct AuthorizationCode {
     pub client_id: String,
     pub redirect_uri: String,
     pub code_challenge: String,
-    pub scope: String,
+    pub scope: Scopes,
     pub resource: Option<String>,
     pub norman_access: NormanToken,
     pub norman_refresh: NormanToken,

@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
+use crate::scope::Scopes;
 use crate::seal::{Expiry, Purpose, Sealed};
 
 /// How long a person has to fill in the login form.
@@ -15,7 +16,7 @@ pub struct LoginRequest {
     pub redirect_uri: String,
     pub state: Option<String>,
     pub code_challenge: String,
-    pub scope: String,
+    pub scope: Scopes,
     pub resource: Option<String>,
     pub csrf_nonce: String,
     #[serde(with = "time::serde::timestamp")]

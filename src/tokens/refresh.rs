@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use super::NormanToken;
+use crate::scope::Scopes;
 use crate::seal::{Expiry, Purpose, Sealed};
 
 pub const REFRESH_LIFETIME: time::Duration = time::Duration::days(30);
@@ -14,7 +15,7 @@ pub struct RefreshToken {
     pub token_id: String,
     pub family_id: String,
     pub client_id: String,
-    pub scope: String,
+    pub scope: Scopes,
     pub resource: Option<String>,
     pub norman_refresh: NormanToken,
     pub company_id: Option<String>,
