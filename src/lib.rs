@@ -1,8 +1,12 @@
 //! norman-mcp: an MCP server for the Norman Finance API with a stateless OAuth 2.1
 //! authorization server. See `DESIGN.md` in the shared folder for the map.
 
+pub mod config;
 pub mod keyring;
+pub mod norman;
+pub mod oauth;
 pub mod sandbox;
 pub mod scope;
 pub mod seal;
+pub mod server;
 pub mod tokens;

@@ -1,12 +1,21 @@
 //! The `norman-mcp` command line.
 
+use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
 
 use clap::{Parser, Subcommand};
-use norman_mcp::keyring::{KeyFile, KeyId, KeyRole, RetireError};
+use norman_mcp::config::Config;
+use norman_mcp::keyring::{KeyFile, KeyId, KeyRole, Keyring, RetireError, SharedKeyring};
+use norman_mcp::oauth::register::{self, RegistrationRequest};
+use norman_mcp::sandbox::{DEMO_USERS, Sandbox, SandboxConfig};
+use norman_mcp::server;
+use norman_mcp::tokens::access;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
+use url::Url;
 
 #[derive(Parser)]
 #[command(name = "norman-mcp", version, about = "MCP server for the Norman Finance API")]
@@ -17,10 +26,112 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Run the server.
+    Serve(ServeArgs),
+    /// Run the server against a built-in sandbox Norman API, with a throwaway keyring.
+    Demo(DemoArgs),
     /// Manage the keyring file shared by every replica.
     Keys {
         #[command(subcommand)]
         command: KeysCommand,
+    },
+    /// Register clients offline, for clients that are configured by hand.
+    Clients {
+        #[command(subcommand)]
+        command: ClientsCommand,
+    },
+    /// Work with access tokens.
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
+}
+
+#[derive(clap::Args)]
+struct ListenArgs {
+    /// Address to listen on; overrides --host and --port.
+    #[arg(long, env = "NORMAN_MCP_BIND")]
+    bind: Option<SocketAddr>,
+    /// Host to listen on when --bind is not given.
+    #[arg(long, env = "NORMAN_MCP_HOST", default_value = "127.0.0.1")]
+    host: IpAddr,
+    /// Port to listen on when --bind is not given.
+    #[arg(long, env = "NORMAN_MCP_PORT", default_value_t = 3001)]
+    port: u16,
+    /// Where clients reach this server (the OAuth issuer); default http://localhost:PORT.
+    #[arg(long, env = "NORMAN_MCP_PUBLIC_URL")]
+    public_url: Option<Url>,
+}
+
+impl ListenArgs {
+    fn bind(&self) -> SocketAddr {
+        self.bind.unwrap_or(SocketAddr::new(self.host, self.port))
+    }
+}
+
+#[derive(clap::Args)]
+struct ServeArgs {
+    #[command(flatten)]
+    listen: ListenArgs,
+    #[command(flatten)]
+    file: KeysFileArg,
+    /// The Norman API base URL; default from NORMAN_ENVIRONMENT (production or sandbox).
+    #[arg(long, env = "NORMAN_API_URL")]
+    norman_api_url: Option<Url>,
+    /// production (default) or sandbox: picks the Norman API when --norman-api-url is not given.
+    #[arg(long, env = "NORMAN_ENVIRONMENT", default_value = "production")]
+    norman_environment: String,
+    /// Timeout of each Norman API call, in seconds.
+    #[arg(long, env = "NORMAN_API_TIMEOUT", default_value_t = 30)]
+    norman_api_timeout: u64,
+    /// Development only: fetch client metadata documents from private and loopback addresses.
+    #[arg(long, env = "NORMAN_MCP_ALLOW_PRIVATE_METADATA_FETCH")]
+    allow_private_metadata_fetch: bool,
+}
+
+#[derive(clap::Args)]
+struct DemoArgs {
+    #[command(flatten)]
+    listen: ListenArgs,
+}
+
+#[derive(Subcommand)]
+enum ClientsCommand {
+    /// Seal a client registration into a client id, without a running server.
+    Register {
+        #[command(flatten)]
+        file: KeysFileArg,
+        /// The name shown on the login page.
+        #[arg(long)]
+        name: String,
+        /// A redirect URI; repeat for several.
+        #[arg(long = "redirect-uri", required = true)]
+        redirect_uris: Vec<String>,
+        /// Make a confidential client and print its secret (client_secret_basic).
+        #[arg(long)]
+        secret: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum TokenCommand {
+    /// Derive a narrower access token offline, without keys.
+    Attenuate {
+        /// The access token (nma_...).
+        token: String,
+        /// The derived token no longer grants norman.write.
+        #[arg(long)]
+        read_only: bool,
+        /// The derived token stops working after this long (e.g. 15m).
+        #[arg(long, value_parser = parse_duration)]
+        ttl: Option<time::Duration>,
+    },
+    /// Show what an access token grants and until when (never the Norman token).
+    Inspect {
+        /// The access token (nma_...).
+        token: String,
+        #[command(flatten)]
+        file: KeysFileArg,
     },
 }
 
@@ -72,8 +183,13 @@ fn parse_duration(text: &str) -> Result<time::Duration, String> {
 fn main() -> ExitCode {
     init_logging();
     let cli = Cli::parse();
+    let now = OffsetDateTime::now_utc();
     let result = match cli.command {
-        Command::Keys { command } => run_keys(command, OffsetDateTime::now_utc()),
+        Command::Serve(args) => run_async(serve(args)),
+        Command::Demo(args) => run_async(demo(args)),
+        Command::Keys { command } => run_keys(command, now),
+        Command::Clients { command } => run_clients(command, now),
+        Command::Token { command } => run_token(command, now),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -82,6 +198,149 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+fn run_async(future: impl Future<Output = Result<(), String>>) -> Result<(), String> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the runtime: {e}"))?
+        .block_on(future)
+}
+
+async fn serve(args: ServeArgs) -> Result<(), String> {
+    if !args.file.path.exists() {
+        return Err(format!(
+            "key file {} does not exist; create it with `norman-mcp keys init --keys {}`",
+            args.file.path.display(),
+            args.file.path.display()
+        ));
+    }
+    let keyring = Arc::new(SharedKeyring::load(&args.file.path).map_err(|e| e.to_string())?);
+    let norman_api_url = match args.norman_api_url {
+        Some(url) => url,
+        None => {
+            let base = match args.norman_environment.to_lowercase().as_str() {
+                "production" => norman_mcp::norman::PRODUCTION_URL,
+                _ => norman_mcp::norman::SANDBOX_URL,
+            };
+            Url::parse(base).map_err(|e| e.to_string())?
+        }
+    };
+    let bind = args.listen.bind();
+    let config = Config {
+        bind,
+        public_url: args.listen.public_url.clone().unwrap_or_else(|| Config::default_public_url(bind)),
+        norman_api_url,
+        norman_api_timeout: Duration::from_secs(args.norman_api_timeout.max(1)),
+        allow_private_metadata_fetch: args.allow_private_metadata_fetch,
+    };
+    run_server(config, keyring).await
+}
+
+async fn demo(args: DemoArgs) -> Result<(), String> {
+    let sandbox = Sandbox::spawn(SandboxConfig::default())
+        .await
+        .map_err(|e| format!("cannot start the sandbox: {e}"))?;
+    let keys =
+        KeyFile::generate(OffsetDateTime::now_utc()).map_err(|e| format!("cannot generate a key: {e}"))?;
+    let keyring = Arc::new(SharedKeyring::fixed(Keyring::from_file(&keys)));
+    let bind = args.listen.bind();
+    let config = Config {
+        bind,
+        public_url: args.listen.public_url.clone().unwrap_or_else(|| Config::default_public_url(bind)),
+        norman_api_url: sandbox.url.clone(),
+        norman_api_timeout: Duration::from_secs(10),
+        allow_private_metadata_fetch: true,
+    };
+    println!("norman-mcp demo: a sandbox Norman API and a throwaway keyring (tokens die with this process).");
+    println!();
+    println!("  MCP URL:  {}", config.mcp_url());
+    println!("  Issuer:   {}", config.issuer());
+    for user in DEMO_USERS {
+        println!("  Login:    {} / {}   ({})", user.email, user.password, user.company_name);
+    }
+    println!();
+    println!("Connect an MCP client to the MCP URL, e.g. npx @modelcontextprotocol/inspector");
+    let result = run_server(config, keyring).await;
+    sandbox.shutdown().await;
+    result
+}
+
+/// Binds, serves until SIGTERM or Ctrl-C, and reloads the keyring on SIGHUP.
+async fn run_server(config: Config, keyring: Arc<SharedKeyring>) -> Result<(), String> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let listener = tokio::net::TcpListener::bind(config.bind)
+        .await
+        .map_err(|e| format!("cannot listen on {}: {e}", config.bind))?;
+    let running = server::start(listener, &config, Arc::clone(&keyring)).await.map_err(|e| e.to_string())?;
+    tracing::info!(address = %running.local_addr, issuer = %config.issuer(), keys = ?keyring.current().ids(), "listening");
+    let mut terminate = signal(SignalKind::terminate()).map_err(|e| e.to_string())?;
+    let mut hangup = signal(SignalKind::hangup()).map_err(|e| e.to_string())?;
+    loop {
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => break,
+            _ = terminate.recv() => break,
+            _ = hangup.recv() => reload(&keyring),
+        }
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+    running.stop().await;
+    Ok(())
+}
+
+fn reload(keyring: &SharedKeyring) {
+    if keyring.path().as_os_str().is_empty() {
+        tracing::info!("SIGHUP: this keyring is not backed by a file; nothing to reload");
+        return;
+    }
+    match keyring.reload() {
+        Ok(current) => tracing::info!(keys = ?current.ids(), "keyring reloaded"),
+        Err(error) => {
+            tracing::error!(%error, keys = ?keyring.current().ids(), "keyring reload failed; keeping the keys in force")
+        }
+    }
+}
+
+fn run_clients(command: ClientsCommand, now: OffsetDateTime) -> Result<(), String> {
+    match command {
+        ClientsCommand::Register { file, name, redirect_uris, secret } => {
+            let keyring = Keyring::load(&file.path).map_err(|e| e.to_string())?;
+            let request = RegistrationRequest {
+                redirect_uris: Some(redirect_uris),
+                client_name: Some(name),
+                token_endpoint_auth_method: Some(
+                    if secret { "client_secret_basic" } else { "none" }.to_owned(),
+                ),
+                ..RegistrationRequest::default()
+            };
+            let registered = register::register(&keyring, request, now)
+                .map_err(|e| format!("{}: {}", e.code, e.description))?;
+            println!("client_id: {}", registered.client_id);
+            if let Some(secret) = registered.client_secret {
+                println!("client_secret: {secret}");
+            }
+        }
+    }
+    Ok(())
+}
+
+fn run_token(command: TokenCommand, now: OffsetDateTime) -> Result<(), String> {
+    match command {
+        TokenCommand::Attenuate { token, read_only, ttl } => {
+            if !read_only && ttl.is_none() {
+                return Err("say how to narrow the token: --read-only and/or --ttl DURATION".to_owned());
+            }
+            let narrowed = access::attenuate(&token, read_only, ttl, now).map_err(|e| e.to_string())?;
+            println!("{narrowed}");
+        }
+        TokenCommand::Inspect { token, file } => {
+            let keyring = Keyring::load(&file.path).map_err(|e| e.to_string())?;
+            let report = access::inspect(&keyring, &token, now).map_err(|e| e.to_string())?;
+            println!("{report}");
+        }
+    }
+    Ok(())
 }
 
 fn init_logging() {

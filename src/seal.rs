@@ -138,13 +138,23 @@ pub fn seal<T: Sealed>(keyring: &Keyring, value: &T, now: OffsetDateTime) -> Res
 
 /// Opens an envelope of `T`'s purpose: the typed value, or why it did not open.
 pub fn open<T: Sealed>(keyring: &Keyring, envelope: &str, now: OffsetDateTime) -> Result<T, OpenError> {
-    let plaintext = open_bytes(keyring, T::PURPOSE, envelope)?;
+    open_keyed(keyring, envelope, now).map(|(value, _)| value)
+}
+
+/// Like [`open`], also naming the key that sealed the envelope (client secrets derive from it).
+pub fn open_keyed<T: Sealed>(
+    keyring: &Keyring,
+    envelope: &str,
+    now: OffsetDateTime,
+) -> Result<(T, KeyId), OpenError> {
+    let (plaintext, key_id) = open_bytes_keyed(keyring, T::PURPOSE, envelope)?;
     let (expiry, payload) = plaintext.split_at_checked(EXPIRY_LEN).ok_or(OpenError::Malformed)?;
     let expires_at = i64::from_be_bytes(expiry.try_into().map_err(|_| OpenError::Malformed)?);
     if now.unix_timestamp() >= expires_at {
         return Err(OpenError::Expired);
     }
-    serde_json::from_slice(payload).map_err(|_| OpenError::Malformed)
+    let value = serde_json::from_slice(payload).map_err(|_| OpenError::Malformed)?;
+    Ok((value, key_id))
 }
 
 /// The envelope layer without a payload type: seals raw bytes for `purpose`.
@@ -180,6 +190,14 @@ pub fn seal_bytes(
 /// The envelope layer without a payload type: authenticates and decrypts, checking the
 /// purpose, the version and the key, but not the expiry (which lives in the payload layer).
 pub fn open_bytes(keyring: &Keyring, purpose: Purpose, envelope: &str) -> Result<Vec<u8>, OpenError> {
+    open_bytes_keyed(keyring, purpose, envelope).map(|(plaintext, _)| plaintext)
+}
+
+fn open_bytes_keyed(
+    keyring: &Keyring,
+    purpose: Purpose,
+    envelope: &str,
+) -> Result<(Vec<u8>, KeyId), OpenError> {
     if envelope.len() > MAX_ENVELOPE_LEN {
         return Err(OpenError::Oversized);
     }
@@ -198,9 +216,11 @@ pub fn open_bytes(keyring: &Keyring, purpose: Purpose, envelope: &str) -> Result
     let nonce: [u8; NONCE_LEN] = raw[5..HEADER_LEN].try_into().map_err(|_| OpenError::Malformed)?;
     let key = keyring.key(key_id).ok_or(OpenError::UnknownKey(key_id))?;
     let aad = associated_data(purpose, key_id);
-    key.cipher()
+    let plaintext = key
+        .cipher()
         .decrypt(&XNonce::from(nonce), Payload { msg: &raw[HEADER_LEN..], aad: &aad })
-        .map_err(|_| OpenError::Forged)
+        .map_err(|_| OpenError::Forged)?;
+    Ok((plaintext, key_id))
 }
 
 fn associated_data(purpose: Purpose, key_id: KeyId) -> [u8; 8] {

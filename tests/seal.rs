@@ -1,9 +1,10 @@
 //! The envelope: round trips, purpose binding, tamper evidence, expiry, size and fuzzed input.
 
 use norman_mcp::keyring::{KeyFile, Keyring};
+use norman_mcp::oauth::redirect::RedirectUri;
 use norman_mcp::scope::Scopes;
 use norman_mcp::seal::{self, MAX_ENVELOPE_LEN, OpenError, Purpose, Sealed};
-use norman_mcp::tokens::client::RegisteredClient;
+use norman_mcp::tokens::client::{ClientAuthMethod, RegisteredClient};
 use norman_mcp::tokens::code::AuthorizationCode;
 use norman_mcp::tokens::login::LoginRequest;
 use norman_mcp::tokens::refresh::RefreshToken;
@@ -21,7 +22,9 @@ fn keyring() -> Keyring {
 fn login() -> LoginRequest {
     LoginRequest {
         client_id: "nmi_client".into(),
+        client_name: "MCP Inspector".into(),
         redirect_uri: "http://127.0.0.1:6276/oauth/callback".into(),
+        redirect_uri_given: true,
         state: Some("xyz".into()),
         code_challenge: "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM".into(),
         scope: Scopes::ALL,
@@ -36,6 +39,7 @@ fn code() -> AuthorizationCode {
         code_id: random_id().unwrap(),
         client_id: "nmi_client".into(),
         redirect_uri: "cursor://anysphere.cursor-retrieval/oauth/callback".into(),
+        redirect_uri_given: false,
         code_challenge: "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM".into(),
         scope: Scopes::READ,
         resource: None,
@@ -62,8 +66,11 @@ fn refresh() -> RefreshToken {
 fn client() -> RegisteredClient {
     RegisteredClient {
         client_name: Some("MCP Inspector".into()),
-        redirect_uris: vec!["http://localhost:6274/oauth/callback".into(), "https://claude.ai/cb".into()],
-        token_endpoint_auth_method: "none".into(),
+        redirect_uris: vec![
+            RedirectUri::parse("http://localhost:6274/oauth/callback").unwrap(),
+            RedirectUri::parse("https://claude.ai/api/mcp/auth_callback").unwrap(),
+        ],
+        token_endpoint_auth_method: ClientAuthMethod::None,
         application_type: Some("native".into()),
         issued_at: T0,
     }

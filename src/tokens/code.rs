@@ -17,6 +17,8 @@ pub struct AuthorizationCode {
     pub code_id: String,
     pub client_id: String,
     pub redirect_uri: String,
+    /// Whether the authorization request named the redirect URI (then /token must repeat it).
+    pub redirect_uri_given: bool,
     pub code_challenge: String,
     pub scope: Scopes,
     pub resource: Option<String>,

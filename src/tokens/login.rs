@@ -13,7 +13,11 @@ pub const LOGIN_LIFETIME: time::Duration = time::Duration::minutes(10);
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LoginRequest {
     pub client_id: String,
+    /// Shown on the form again after a failed attempt, without resolving the client anew.
+    pub client_name: String,
     pub redirect_uri: String,
+    /// Whether the authorization request named the redirect URI (then /token must repeat it).
+    pub redirect_uri_given: bool,
     pub state: Option<String>,
     pub code_challenge: String,
     pub scope: Scopes,

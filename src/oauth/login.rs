@@ -1,0 +1,234 @@
+//! `POST /authorize`: the person's answer to the login form. The form's sealed request and the
+//! CSRF cookie replace any server-side session.
+
+use std::net::IpAddr;
+use std::num::NonZeroU32;
+
+use axum::http::StatusCode;
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use serde::Deserialize;
+use subtle::ConstantTimeEq as _;
+use time::OffsetDateTime;
+
+use crate::oauth::AuthServer;
+use crate::oauth::authorize::{ErrorRedirect, success_location};
+use crate::oauth::error::ErrorCode;
+use crate::oauth::pages::PageError;
+use crate::seal;
+use crate::tokens::code::{AuthorizationCode, CODE_LIFETIME};
+use crate::tokens::login::LoginRequest;
+use crate::tokens::random_id;
+
+#[derive(Deserialize)]
+pub struct LoginForm {
+    pub login_request: Option<String>,
+    pub email: Option<String>,
+    pub password: Option<String>,
+    pub action: Option<String>,
+}
+
+impl std::fmt::Debug for LoginForm {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LoginForm").field("action", &self.action).finish_non_exhaustive()
+    }
+}
+
+/// What the person sees next.
+pub enum LoginOutcome {
+    /// Back to the app, with a code or with `access_denied`.
+    Redirect(String),
+    /// The form again, with one message.
+    Retry {
+        status: StatusCode,
+        request: Box<LoginRequest>,
+        envelope: String,
+        email: String,
+        message: &'static str,
+    },
+    Page(PageError),
+}
+
+/// The one message for every credential failure, so the page never tells whether an account
+/// exists.
+pub const BAD_CREDENTIALS: &str = "The email or password is not correct.";
+const MISSING_CREDENTIALS: &str = "Enter your email and password.";
+const TOO_MANY_ATTEMPTS: &str = "Too many sign-in attempts. Wait a minute and try again.";
+
+/// The CSRF cookie's name for one login form: each form has its own, so two tabs never clash.
+pub fn csrf_cookie_name(secure: bool, nonce: &str) -> String {
+    let prefix = if secure { "__Host-" } else { "" };
+    let tag: String = nonce.chars().take(10).collect();
+    format!("{prefix}nm_login_{tag}")
+}
+
+/// Per-replica limits on login attempts, by client address and by email.
+pub struct LoginLimits {
+    by_address: DefaultKeyedRateLimiter<IpAddr>,
+    by_email: DefaultKeyedRateLimiter<String>,
+}
+
+impl LoginLimits {
+    /// `per_minute` attempts a minute per address, half as many per email (at least 1).
+    pub fn new(per_minute: u32) -> LoginLimits {
+        let address = NonZeroU32::new(per_minute.max(1)).unwrap_or(NonZeroU32::MIN);
+        let email = NonZeroU32::new((per_minute / 2).max(1)).unwrap_or(NonZeroU32::MIN);
+        LoginLimits {
+            by_address: RateLimiter::keyed(Quota::per_minute(address)),
+            by_email: RateLimiter::keyed(Quota::per_minute(email)),
+        }
+    }
+
+    fn allow(&self, address: IpAddr, email: &str) -> bool {
+        // Forget idle keys now and then so memory stays bounded.
+        if self.by_address.len() > 10_000 || self.by_email.len() > 10_000 {
+            self.by_address.retain_recent();
+            self.by_email.retain_recent();
+        }
+        let address_ok = self.by_address.check_key(&address).is_ok();
+        let email_ok = self.by_email.check_key(&email.trim().to_lowercase()).is_ok();
+        address_ok && email_ok
+    }
+}
+
+/// The value of cookie `name` in a `Cookie` header.
+fn cookie<'a>(header: &'a str, name: &str) -> Option<&'a str> {
+    header.split(';').filter_map(|pair| pair.trim().split_once('=')).find(|(n, _)| *n == name).map(|(_, v)| v)
+}
+
+fn expired_page() -> PageError {
+    PageError::new(
+        StatusCode::BAD_REQUEST,
+        "This sign-in page has expired",
+        "The sign-in page was open for too long or is not valid. Go back to your app and start the connection again.",
+    )
+}
+
+impl AuthServer {
+    /// Handles a submitted login form. `cookie_header` is the request's `Cookie` header.
+    pub async fn login(
+        &self,
+        form: LoginForm,
+        cookie_header: Option<&str>,
+        client_address: IpAddr,
+        now: OffsetDateTime,
+    ) -> LoginOutcome {
+        let Some(envelope) = form.login_request.filter(|e| !e.is_empty()) else {
+            return LoginOutcome::Page(expired_page());
+        };
+        let keyring = self.keyring.current();
+        let request: LoginRequest = match seal::open(&keyring, &envelope, now) {
+            Ok(request) => request,
+            Err(error) => {
+                tracing::info!(reason = error.reason(), "login form refused");
+                return LoginOutcome::Page(expired_page());
+            }
+        };
+        let cookie_name = csrf_cookie_name(self.secure_cookies, &request.csrf_nonce);
+        let cookie_value = cookie_header.and_then(|header| cookie(header, &cookie_name));
+        let cookie_ok =
+            cookie_value.is_some_and(|v| bool::from(v.as_bytes().ct_eq(request.csrf_nonce.as_bytes())));
+        if !cookie_ok {
+            tracing::info!("login form refused: CSRF cookie missing or different");
+            return LoginOutcome::Page(PageError::new(
+                StatusCode::FORBIDDEN,
+                "This sign-in could not be verified",
+                "Your browser did not send back the cookie of this sign-in page. Allow cookies for this site, then start the connection again from your app.",
+            ));
+        }
+        if form.action.as_deref() == Some("cancel") {
+            let denied = ErrorRedirect {
+                redirect_uri: request.redirect_uri.clone(),
+                code: ErrorCode::AccessDenied,
+                description: "The person cancelled the sign-in.".to_owned(),
+                state: request.state.clone(),
+            };
+            return LoginOutcome::Redirect(denied.location(&self.issuer));
+        }
+
+        let email = form.email.unwrap_or_default().trim().to_owned();
+        let password = zeroize::Zeroizing::new(form.password.unwrap_or_default());
+        let retry = |status, message| LoginOutcome::Retry {
+            status,
+            request: Box::new(request.clone()),
+            envelope: envelope.clone(),
+            email: email.clone(),
+            message,
+        };
+        if email.is_empty() || password.is_empty() {
+            return retry(StatusCode::BAD_REQUEST, MISSING_CREDENTIALS);
+        }
+        if !self.login_limits.allow(client_address, &email) {
+            tracing::warn!(%client_address, "login attempt rate-limited");
+            return retry(StatusCode::TOO_MANY_REQUESTS, TOO_MANY_ATTEMPTS);
+        }
+
+        let tokens = match self.norman.login(&email, &password).await {
+            Ok(tokens) => tokens,
+            Err(error) if !error.is_unavailable() => {
+                tracing::info!("login refused by Norman");
+                return retry(StatusCode::UNAUTHORIZED, BAD_CREDENTIALS);
+            }
+            Err(error) => {
+                tracing::warn!(%error, "login failed: Norman unavailable");
+                return LoginOutcome::Page(norman_unavailable());
+            }
+        };
+        let company_id = match self.norman.first_company(&tokens.access).await {
+            Ok(company_id) => company_id,
+            Err(error) => {
+                tracing::warn!(%error, "company lookup failed after login");
+                return LoginOutcome::Page(norman_unavailable());
+            }
+        };
+        let Some(norman_refresh) = tokens.refresh else {
+            tracing::warn!("Norman login answered without a refresh token");
+            return LoginOutcome::Page(norman_unavailable());
+        };
+        let Ok(code_id) = random_id() else {
+            return LoginOutcome::Page(internal_page());
+        };
+        let code = AuthorizationCode {
+            code_id,
+            client_id: request.client_id.clone(),
+            redirect_uri: request.redirect_uri.clone(),
+            redirect_uri_given: request.redirect_uri_given,
+            code_challenge: request.code_challenge.clone(),
+            scope: request.scope,
+            resource: request.resource.clone(),
+            norman_access: tokens.access,
+            norman_refresh,
+            company_id,
+            expires_at: now + CODE_LIFETIME,
+        };
+        let sealed = match seal::seal(&keyring, &code, now) {
+            Ok(sealed) => sealed,
+            Err(error) => {
+                tracing::error!(%error, "could not seal an authorization code");
+                return LoginOutcome::Page(internal_page());
+            }
+        };
+        tracing::info!("login succeeded; code issued");
+        LoginOutcome::Redirect(success_location(
+            &request.redirect_uri,
+            &sealed,
+            request.state.as_deref(),
+            &self.issuer,
+        ))
+    }
+}
+
+fn norman_unavailable() -> PageError {
+    PageError::new(
+        StatusCode::BAD_GATEWAY,
+        "Norman is not reachable right now",
+        "We could not reach Norman to sign you in. Nothing was changed. Please try again in a few minutes.",
+    )
+}
+
+fn internal_page() -> PageError {
+    PageError::new(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "Something went wrong",
+        "Something went wrong on our side. Please start the connection again from your app.",
+    )
+}

@@ -1,0 +1,44 @@
+//! The OAuth 2.1 authorization server: discovery, registration, authorization with the Norman
+//! login, the token endpoint and revocation. Stateless but for the replay guard.
+
+pub mod authorize;
+pub mod cimd;
+pub mod client;
+pub mod error;
+pub mod guard;
+pub mod http;
+pub mod login;
+pub mod metadata;
+pub mod pages;
+pub mod pkce;
+pub mod redirect;
+pub mod register;
+pub mod resource;
+pub mod revoke;
+pub mod token;
+
+use std::sync::Arc;
+
+use crate::keyring::SharedKeyring;
+use crate::norman::NormanClient;
+use crate::oauth::client::Clients;
+use crate::oauth::guard::ReplayGuard;
+use crate::oauth::login::LoginLimits;
+use crate::oauth::token::RefreshFlights;
+use crate::tokens::access::Verifier;
+
+/// Everything the authorization server's endpoints share.
+pub struct AuthServer {
+    pub keyring: Arc<SharedKeyring>,
+    /// The issuer identifier, byte-identical in metadata and in `iss` parameters.
+    pub issuer: String,
+    /// The canonical MCP URL: the audience of every access token.
+    pub resource: String,
+    pub secure_cookies: bool,
+    pub clients: Clients,
+    pub norman: NormanClient,
+    pub guard: Arc<dyn ReplayGuard>,
+    pub verifier: Verifier,
+    pub login_limits: LoginLimits,
+    pub refresh_flights: RefreshFlights,
+}

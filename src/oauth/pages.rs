@@ -1,0 +1,80 @@
+//! The pages people see: the login form and the error page (askama templates in
+//! `templates/`), always sent with headers that keep them out of frames, caches and referrers.
+
+use askama::Template;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+
+#[derive(Template)]
+#[template(path = "login.html")]
+pub struct LoginPage<'a> {
+    pub client_name: &'a str,
+    pub redirect_host: &'a str,
+    pub redirect_is_loopback: bool,
+    pub can_write: bool,
+    pub login_request: &'a str,
+    pub email: &'a str,
+    pub error: Option<&'a str>,
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+pub struct ErrorPage<'a> {
+    pub title: &'a str,
+    pub message: &'a str,
+}
+
+/// A page a person sees instead of being sent back to an app: used whenever redirecting would
+/// be unsafe (unknown client, unregistered redirect URI) or impossible (upstream down).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PageError {
+    pub status: StatusCode,
+    pub title: &'static str,
+    pub message: String,
+}
+
+impl PageError {
+    pub fn new(status: StatusCode, title: &'static str, message: impl Into<String>) -> PageError {
+        PageError { status, title, message: message.into() }
+    }
+}
+
+impl IntoResponse for PageError {
+    fn into_response(self) -> Response {
+        let page = ErrorPage { title: self.title, message: &self.message };
+        html(self.status, &page, None)
+    }
+}
+
+/// Renders a page with the security headers. `form_target` widens `form-action` to where the
+/// login form's answer redirects, since browsers apply `form-action` to that redirect too.
+pub fn html(status: StatusCode, page: &impl Template, form_target: Option<&str>) -> Response {
+    let body = match page.render() {
+        Ok(body) => body,
+        Err(error) => {
+            tracing::error!(%error, "page template failed to render");
+            return (StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong on our side.").into_response();
+        }
+    };
+    let form_action = match form_target {
+        Some(target) => format!("'self' {target}"),
+        None => "'self'".to_owned(),
+    };
+    let csp = format!(
+        "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action {form_action}; \
+         frame-ancestors 'none'; base-uri 'none'"
+    );
+    let mut response = (status, axum::response::Html(body)).into_response();
+    let headers = response.headers_mut();
+    if let Ok(csp) = HeaderValue::from_str(&csp) {
+        headers.insert(header::CONTENT_SECURITY_POLICY, csp);
+    }
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    response
+}
+
+/// The stylesheet of the pages, served from the binary.
+pub const STYLESHEET: &str = include_str!("../../assets/norman.css");

@@ -1,0 +1,65 @@
+//! `POST /revoke` (RFC 7009): revoking a refresh token ends its whole grant (every rotation of
+//! it); revoking an access token ends that token. Invalid tokens are not an error.
+
+use time::OffsetDateTime;
+
+use crate::oauth::AuthServer;
+use crate::oauth::error::OAuthError;
+use crate::oauth::guard::GuardSpace;
+use crate::oauth::token::{FormParams, PresentedClient};
+use crate::seal::{self, Purpose};
+use crate::tokens::access::ACCESS_PREFIX;
+use crate::tokens::refresh::{REFRESH_LIFETIME, RefreshToken};
+
+impl AuthServer {
+    pub async fn revoke(
+        &self,
+        params: &FormParams,
+        authorization: Option<&str>,
+        now: OffsetDateTime,
+    ) -> Result<(), OAuthError> {
+        let presented = PresentedClient::from_request(authorization, params)?;
+        let token = params.get("token").ok_or_else(|| OAuthError::invalid_request("token is required"))?;
+        let keyring = self.keyring.current();
+
+        // A confidential client must prove itself before it may revoke anything.
+        if let Some(id) = presented.id.as_deref() {
+            let client = self.clients.resolve(&keyring, id, now).await.map_err(|_| {
+                OAuthError::invalid_client("the client is not known")
+                    .with_basic_challenge(presented.via_basic)
+            })?;
+            if client.is_confidential()
+                && !presented.secret.as_ref().is_some_and(|s| client.secret_matches(&keyring, s))
+            {
+                return Err(OAuthError::invalid_client("client authentication failed")
+                    .with_basic_challenge(presented.via_basic));
+            }
+        }
+        let issued_to_presenter =
+            |client_id: &str| presented.id.as_deref().is_none_or(|presenter| presenter == client_id);
+
+        let unavailable =
+            |_| OAuthError::unavailable("the server cannot revoke right now; try again shortly", 5);
+        if token.starts_with(Purpose::Refresh.prefix()) {
+            if let Ok(refresh) = seal::open::<RefreshToken>(&keyring, token, now)
+                && issued_to_presenter(&refresh.client_id)
+            {
+                self.guard
+                    .first_use(GuardSpace::DeniedFamily, &refresh.family_id, REFRESH_LIFETIME.unsigned_abs())
+                    .await
+                    .map_err(unavailable)?;
+                tracing::info!("refresh token revoked");
+            }
+        } else if token.starts_with(ACCESS_PREFIX)
+            && let Ok(principal) = self.verifier.verify(&keyring, token, &self.resource, now)
+        {
+            let remaining = (principal.expires_at - now).unsigned_abs();
+            self.guard
+                .first_use(GuardSpace::DeniedAccess, &principal.token_id, remaining)
+                .await
+                .map_err(unavailable)?;
+            tracing::info!("access token revoked");
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,374 @@
+//! `POST /token`: the authorization_code and refresh_token grants (OAuth 2.1 §4.1.3, §4.3).
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use time::OffsetDateTime;
+
+use crate::norman::{NormanError, NormanTokens};
+use crate::oauth::AuthServer;
+use crate::oauth::client::Client;
+use crate::oauth::error::{ErrorCode, OAuthError};
+use crate::oauth::guard::GuardSpace;
+use crate::oauth::pkce;
+use crate::oauth::resource::names_resource;
+use crate::scope::Scopes;
+use crate::seal::{self, OpenError};
+use crate::tokens::access::{self, AccessGrant};
+use crate::tokens::code::AuthorizationCode;
+use crate::tokens::refresh::{REFRESH_LIFETIME, RefreshToken};
+use crate::tokens::{NormanToken, random_id};
+
+/// Concurrent refreshes of one Norman refresh token within this window share one upstream
+/// call and its answer, so a rotating Norman refresh token is never spent twice.
+pub const REFRESH_GRACE: Duration = Duration::from_secs(30);
+
+/// The form parameters of a token or revocation request, each at most once (RFC 6749 §3.2).
+#[derive(Debug, Default)]
+pub struct FormParams(HashMap<String, String>);
+
+impl FormParams {
+    pub fn parse(body: &[u8]) -> Result<FormParams, OAuthError> {
+        let mut params = HashMap::new();
+        for (name, value) in url::form_urlencoded::parse(body) {
+            if params.insert(name.to_string(), value.into_owned()).is_some() {
+                return Err(OAuthError::invalid_request(format!("parameter {name} appears more than once")));
+            }
+        }
+        Ok(FormParams(params))
+    }
+
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.0.get(name).map(String::as_str).filter(|v| !v.is_empty())
+    }
+}
+
+/// Client credentials as presented: HTTP Basic, form fields, or only a client id.
+#[derive(Default)]
+pub struct PresentedClient {
+    pub id: Option<String>,
+    pub secret: Option<zeroize::Zeroizing<String>>,
+    pub via_basic: bool,
+}
+
+impl PresentedClient {
+    /// Reads `Authorization: Basic` (RFC 6749 §2.3.1: both parts form-urlencoded) and the
+    /// `client_id` / `client_secret` fields.
+    pub fn from_request(
+        authorization: Option<&str>,
+        params: &FormParams,
+    ) -> Result<PresentedClient, OAuthError> {
+        let mut presented = PresentedClient::default();
+        if let Some(header) = authorization {
+            let encoded =
+                header.strip_prefix("Basic ").or_else(|| header.strip_prefix("basic ")).ok_or_else(|| {
+                    OAuthError::invalid_client("only HTTP Basic client authentication is accepted here")
+                })?;
+            let decoded = STANDARD
+                .decode(encoded.trim())
+                .ok()
+                .and_then(|bytes| String::from_utf8(bytes).ok())
+                .map(zeroize::Zeroizing::new)
+                .ok_or_else(|| {
+                    OAuthError::invalid_client("malformed Basic credentials").with_basic_challenge(true)
+                })?;
+            let (id, secret) = decoded.split_once(':').ok_or_else(|| {
+                OAuthError::invalid_client("malformed Basic credentials").with_basic_challenge(true)
+            })?;
+            let decode = |s: &str| {
+                url::form_urlencoded::parse(format!("x={s}").as_bytes()).next().map(|(_, v)| v.into_owned())
+            };
+            presented.id = decode(id).filter(|s| !s.is_empty());
+            presented.secret = decode(secret).filter(|s| !s.is_empty()).map(zeroize::Zeroizing::new);
+            presented.via_basic = true;
+        }
+        if let Some(id) = params.get("client_id") {
+            match &presented.id {
+                Some(basic_id) if basic_id != id => {
+                    return Err(OAuthError::invalid_client("client_id differs from the Basic credentials")
+                        .with_basic_challenge(true));
+                }
+                _ => presented.id = Some(id.to_owned()),
+            }
+        }
+        if let Some(secret) = params.get("client_secret") {
+            if presented.via_basic {
+                return Err(OAuthError::invalid_request("use one client authentication method, not two"));
+            }
+            presented.secret = Some(zeroize::Zeroizing::new(secret.to_owned()));
+        }
+        Ok(presented)
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct TokenResponse {
+    pub access_token: String,
+    pub token_type: &'static str,
+    pub expires_in: i64,
+    pub refresh_token: String,
+    pub scope: String,
+}
+
+/// Upstream refreshes in flight or just done, keyed by a hash of the Norman refresh token.
+pub struct RefreshFlights {
+    cache: quick_cache::sync::Cache<[u8; 32], Arc<SharedRefresh>>,
+}
+
+pub struct SharedRefresh {
+    at: Instant,
+    access: NormanToken,
+    refresh: Option<NormanToken>,
+}
+
+impl Default for RefreshFlights {
+    fn default() -> Self {
+        RefreshFlights { cache: quick_cache::sync::Cache::new(10_000) }
+    }
+}
+
+impl RefreshFlights {
+    async fn refresh(
+        &self,
+        norman_refresh: &NormanToken,
+        upstream: impl AsyncFnOnce() -> Result<NormanTokens, NormanError>,
+    ) -> Result<Arc<SharedRefresh>, NormanError> {
+        let key: [u8; 32] = Sha256::digest(norman_refresh.expose().as_bytes()).into();
+        loop {
+            match self.cache.get_value_or_guard_async(&key).await {
+                Ok(shared) if shared.at.elapsed() < REFRESH_GRACE => return Ok(shared),
+                // Past the grace window the cached answer no longer stands in for a refresh.
+                Ok(_) => {
+                    self.cache.remove(&key);
+                }
+                Err(guard) => {
+                    // Failures are not cached: the guard drops and the next waiter tries itself.
+                    let tokens = upstream().await?;
+                    let shared = Arc::new(SharedRefresh {
+                        at: Instant::now(),
+                        access: tokens.access,
+                        refresh: tokens.refresh,
+                    });
+                    let _ = guard.insert(Arc::clone(&shared));
+                    return Ok(shared);
+                }
+            }
+        }
+    }
+}
+
+fn grant_error(error: OpenError) -> OAuthError {
+    match error {
+        OpenError::Expired => OAuthError::invalid_grant("the grant has expired"),
+        OpenError::WrongPurpose => {
+            OAuthError::invalid_grant("the grant is not of the kind this grant_type takes")
+        }
+        _ => OAuthError::invalid_grant("the grant is not valid"),
+    }
+}
+
+fn upstream_error(error: NormanError) -> OAuthError {
+    if error.is_unavailable() {
+        tracing::warn!(%error, "Norman unavailable during a token request");
+        OAuthError::unavailable("Norman is not reachable right now; try again shortly", 5)
+    } else {
+        OAuthError::invalid_grant("Norman no longer accepts this sign-in; sign in again")
+    }
+}
+
+impl AuthServer {
+    pub async fn token(
+        &self,
+        params: &FormParams,
+        authorization: Option<&str>,
+        now: OffsetDateTime,
+    ) -> Result<TokenResponse, OAuthError> {
+        let presented = PresentedClient::from_request(authorization, params)?;
+        match params.get("grant_type") {
+            Some("authorization_code") => self.exchange_code(params, presented, now).await,
+            Some("refresh_token") => self.refresh(params, presented, now).await,
+            Some(_) => Err(OAuthError::new(
+                ErrorCode::UnsupportedGrantType,
+                "grant_type must be authorization_code or refresh_token",
+            )),
+            None => Err(OAuthError::invalid_request("grant_type is required")),
+        }
+    }
+
+    /// Identifies and authenticates the client. The client id may come from Basic, the form,
+    /// or only from the grant itself; when given it must be the grant's.
+    async fn authenticate(
+        &self,
+        presented: &PresentedClient,
+        grant_client_id: &str,
+        now: OffsetDateTime,
+    ) -> Result<Client, OAuthError> {
+        if presented.id.as_deref().is_some_and(|id| id != grant_client_id) {
+            return Err(OAuthError::invalid_grant("the grant was issued to another client"));
+        }
+        let keyring = self.keyring.current();
+        let client = self.clients.resolve(&keyring, grant_client_id, now).await.map_err(|error| {
+            tracing::info!(%error, "token request from a client that does not resolve");
+            OAuthError::invalid_client("the client is not known; register again")
+                .with_basic_challenge(presented.via_basic)
+        })?;
+        if client.is_confidential() {
+            let ok = presented.secret.as_ref().is_some_and(|secret| client.secret_matches(&keyring, secret));
+            if !ok {
+                return Err(OAuthError::invalid_client("client authentication failed")
+                    .with_basic_challenge(presented.via_basic));
+            }
+        }
+        Ok(client)
+    }
+
+    fn check_resource(&self, params: &FormParams, granted: Option<&str>) -> Result<(), OAuthError> {
+        if let Some(requested) = params.get("resource") {
+            let ours = names_resource(requested, &self.resource);
+            let same_as_granted = granted.is_none_or(|g| names_resource(requested, g));
+            if !ours || !same_as_granted {
+                return Err(OAuthError::new(
+                    ErrorCode::InvalidTarget,
+                    "resource must be this server's MCP endpoint",
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    async fn exchange_code(
+        &self,
+        params: &FormParams,
+        presented: PresentedClient,
+        now: OffsetDateTime,
+    ) -> Result<TokenResponse, OAuthError> {
+        let sealed = params.get("code").ok_or_else(|| OAuthError::invalid_request("code is required"))?;
+        let code: AuthorizationCode =
+            seal::open(&self.keyring.current(), sealed, now).map_err(grant_error)?;
+        let client = self.authenticate(&presented, &code.client_id, now).await?;
+        match (params.get("redirect_uri"), code.redirect_uri_given) {
+            (Some(uri), _) if uri == code.redirect_uri => {}
+            (None, false) => {}
+            (None, true) => return Err(OAuthError::invalid_request("redirect_uri is required")),
+            (Some(_), _) => {
+                return Err(OAuthError::invalid_grant("redirect_uri differs from the authorization request"));
+            }
+        }
+        self.check_resource(params, code.resource.as_deref())?;
+        let verifier = params
+            .get("code_verifier")
+            .ok_or_else(|| OAuthError::invalid_request("code_verifier is required"))?;
+        if !pkce::verifier_matches(verifier, &code.code_challenge) {
+            return Err(OAuthError::invalid_grant("code_verifier does not match the code_challenge"));
+        }
+        let remaining = (code.expires_at - now).unsigned_abs() + Duration::from_secs(5);
+        let first =
+            self.guard.first_use(GuardSpace::SpentCode, &code.code_id, remaining).await.map_err(|_| {
+                tracing::error!("replay guard unavailable; refusing to exchange a code");
+                OAuthError::unavailable("the server cannot check codes right now; try again shortly", 5)
+            })?;
+        if !first {
+            // A code used twice may be stolen: cut off everything issued from it (OAuth 2.1 §4.1.3).
+            tracing::warn!(client = %access::client_fingerprint(&client.id), "authorization code replayed; grant revoked");
+            let _ = self
+                .guard
+                .first_use(GuardSpace::DeniedFamily, &code.code_id, REFRESH_LIFETIME.unsigned_abs())
+                .await;
+            return Err(OAuthError::invalid_grant("the code was already used"));
+        }
+        let refresh = RefreshToken {
+            token_id: random_id().map_err(|_| server_error())?,
+            family_id: code.code_id.clone(),
+            client_id: client.id.clone(),
+            scope: code.scope,
+            resource: code.resource.clone(),
+            norman_refresh: code.norman_refresh.clone(),
+            company_id: code.company_id.clone(),
+            expires_at: now + REFRESH_LIFETIME,
+        };
+        self.issue(&client, code.norman_access.clone(), refresh, now)
+    }
+
+    async fn refresh(
+        &self,
+        params: &FormParams,
+        presented: PresentedClient,
+        now: OffsetDateTime,
+    ) -> Result<TokenResponse, OAuthError> {
+        let sealed = params
+            .get("refresh_token")
+            .ok_or_else(|| OAuthError::invalid_request("refresh_token is required"))?;
+        let token: RefreshToken = seal::open(&self.keyring.current(), sealed, now).map_err(grant_error)?;
+        let client = self.authenticate(&presented, &token.client_id, now).await?;
+        let denied = self.guard.contains(GuardSpace::DeniedFamily, &token.family_id).await.map_err(|_| {
+            tracing::error!("replay guard unavailable; refusing to refresh");
+            OAuthError::unavailable("the server cannot check tokens right now; try again shortly", 5)
+        })?;
+        if denied {
+            return Err(OAuthError::invalid_grant("the grant was revoked"));
+        }
+        let scope = match params.get("scope").map(Scopes::parse_lenient) {
+            None => token.scope,
+            Some(requested) if requested.is_empty() => token.scope,
+            Some(requested) if requested.is_subset_of(token.scope) => requested,
+            Some(_) => {
+                return Err(OAuthError::new(ErrorCode::InvalidScope, "a refresh may only narrow the scope"));
+            }
+        };
+        self.check_resource(params, token.resource.as_deref())?;
+
+        let norman = self.norman.clone();
+        let old_refresh = token.norman_refresh.clone();
+        let shared = self
+            .refresh_flights
+            .refresh(&token.norman_refresh, async move || norman.refresh(&old_refresh).await)
+            .await
+            .map_err(upstream_error)?;
+        let refresh = RefreshToken {
+            token_id: random_id().map_err(|_| server_error())?,
+            scope,
+            norman_refresh: shared.refresh.clone().unwrap_or_else(|| token.norman_refresh.clone()),
+            expires_at: now + REFRESH_LIFETIME,
+            ..token
+        };
+        self.issue(&client, shared.access.clone(), refresh, now)
+    }
+
+    fn issue(
+        &self,
+        client: &Client,
+        norman_access: NormanToken,
+        refresh: RefreshToken,
+        now: OffsetDateTime,
+    ) -> Result<TokenResponse, OAuthError> {
+        let keyring = self.keyring.current();
+        let grant = AccessGrant {
+            client_id: client.id.clone(),
+            scopes: refresh.scope,
+            audience: self.resource.clone(),
+            norman_access,
+            company_id: refresh.company_id.clone(),
+        };
+        let minted = access::mint(&keyring, &grant, now).map_err(|error| {
+            tracing::warn!(%error, "could not mint an access token");
+            OAuthError::invalid_grant("Norman's session has ended; sign in again")
+        })?;
+        let refresh_token = seal::seal(&keyring, &refresh, now).map_err(|_| server_error())?;
+        Ok(TokenResponse {
+            access_token: minted.token,
+            token_type: "Bearer",
+            expires_in: (minted.expires_at - now).whole_seconds().max(0),
+            refresh_token,
+            scope: refresh.scope.to_string(),
+        })
+    }
+}
+
+fn server_error() -> OAuthError {
+    OAuthError::new(ErrorCode::ServerError, "the server could not complete the request")
+}

@@ -1,0 +1,122 @@
+//! Assembles the HTTP application from a `Config` and runs it until told to stop.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::http::{Request, StatusCode};
+use axum::routing::get;
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
+use tracing::Level;
+
+use crate::config::Config;
+use crate::keyring::SharedKeyring;
+use crate::norman::NormanClient;
+use crate::oauth::AuthServer;
+use crate::oauth::cimd::{CimdConfig, CimdFetcher};
+use crate::oauth::client::Clients;
+use crate::oauth::guard::{MemoryGuard, ReplayGuard};
+use crate::oauth::login::LoginLimits;
+use crate::tokens::access::Verifier;
+
+/// Bodies beyond this are refused with 413 before any handler runs: the largest legitimate
+/// body is a registration or a token request of a few KiB.
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+/// Login attempts a minute per client address (and half as many per email), per replica.
+pub const LOGIN_ATTEMPTS_PER_MINUTE: u32 = 10;
+
+/// Builds the authorization server's shared state.
+pub fn auth_server(config: &Config, keyring: Arc<SharedKeyring>) -> Result<AuthServer, reqwest::Error> {
+    let norman = NormanClient::new(config.norman_api_url.clone(), config.norman_api_timeout)?;
+    let cimd = CimdFetcher::new(CimdConfig {
+        allow_private_addresses: config.allow_private_metadata_fetch,
+        timeout: Duration::from_secs(5),
+        max_bytes: 5 * 1024,
+        cache_capacity: 1024,
+        extra_root_certificates: Vec::new(),
+    });
+    let guard: Arc<dyn ReplayGuard> = Arc::new(MemoryGuard::new());
+    Ok(AuthServer {
+        keyring,
+        issuer: config.issuer(),
+        resource: config.mcp_url(),
+        secure_cookies: config.secure_cookies(),
+        clients: Clients::new(cimd),
+        norman,
+        guard,
+        verifier: Verifier::new(100_000),
+        login_limits: LoginLimits::new(LOGIN_ATTEMPTS_PER_MINUTE),
+        refresh_flights: Default::default(),
+    })
+}
+
+/// The whole application: every route with its limits.
+pub fn app(auth: Arc<AuthServer>, request_timeout: Duration) -> Router {
+    crate::oauth::http::routes(auth)
+        .route("/healthz", get(|| async { "ok" }))
+        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        .layer(TimeoutLayer::with_status_code(StatusCode::GATEWAY_TIMEOUT, request_timeout))
+        .layer(
+            // Method and path only: query strings carry client ids and states, and Location
+            // headers carry codes, so neither is ever logged.
+            TraceLayer::new_for_http()
+                .make_span_with(|request: &Request<_>| {
+                    tracing::info_span!("http", method = %request.method(), path = %request.uri().path())
+                })
+                .on_request(())
+                .on_response(DefaultOnResponse::new().level(Level::INFO)),
+        )
+}
+
+/// A server running in a task, stopped by `stop` (tests and `serve` alike).
+pub struct RunningServer {
+    pub local_addr: SocketAddr,
+    pub auth: Arc<AuthServer>,
+    shutdown: Option<oneshot::Sender<()>>,
+    task: JoinHandle<std::io::Result<()>>,
+}
+
+impl RunningServer {
+    /// Stops accepting, lets requests in flight finish, and waits for the server task.
+    pub async fn stop(mut self) {
+        if let Some(shutdown) = self.shutdown.take() {
+            let _ = shutdown.send(());
+        }
+        let _ = (&mut self.task).await;
+    }
+}
+
+impl Drop for RunningServer {
+    fn drop(&mut self) {
+        if self.shutdown.is_some() {
+            self.task.abort();
+        }
+    }
+}
+
+/// Serves `config` on an already bound listener.
+pub async fn start(
+    listener: TcpListener,
+    config: &Config,
+    keyring: Arc<SharedKeyring>,
+) -> std::io::Result<RunningServer> {
+    let local_addr = listener.local_addr()?;
+    let auth = Arc::new(auth_server(config, keyring).map_err(std::io::Error::other)?);
+    let request_timeout = config.norman_api_timeout + Duration::from_secs(5);
+    let router = app(Arc::clone(&auth), request_timeout);
+    let (shutdown_tx, shutdown_rx) = oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
+            .with_graceful_shutdown(async move {
+                let _ = shutdown_rx.await;
+            })
+            .await
+    });
+    Ok(RunningServer { local_addr, auth, shutdown: Some(shutdown_tx), task })
+}

@@ -1,0 +1,269 @@
+//! The real binary: `serve` with its flags, signals and keyring reload; `clients register`;
+//! `token attenuate` and `token inspect`.
+
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use norman_mcp::keyring::{KeyFile, Keyring};
+use norman_mcp::sandbox::{Sandbox, SandboxConfig};
+use norman_mcp::scope::{Scope, Scopes};
+use norman_mcp::tokens::NormanToken;
+use norman_mcp::tokens::access::{self, AccessGrant, Verifier};
+
+fn binary() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_norman-mcp"));
+    for var in [
+        "NORMAN_MCP_KEYS",
+        "NORMAN_MCP_PUBLIC_URL",
+        "NORMAN_API_URL",
+        "NORMAN_ENVIRONMENT",
+        "NORMAN_MCP_HOST",
+        "NORMAN_MCP_PORT",
+        "NORMAN_MCP_BIND",
+    ] {
+        command.env_remove(var);
+    }
+    command.env("NORMAN_MCP_LOG", "info");
+    command
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+struct Served {
+    child: Child,
+    log: tempfile::NamedTempFile,
+}
+
+impl Served {
+    fn log(&self) -> String {
+        std::fs::read_to_string(self.log.path()).unwrap()
+    }
+
+    fn signal(&self, name: &str) {
+        let status =
+            Command::new("kill").args([format!("-{name}"), self.child.id().to_string()]).status().unwrap();
+        assert!(status.success());
+    }
+
+    fn wait_for_log(&self, needle: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let log = self.log();
+            if log.contains(needle) {
+                return log;
+            }
+            assert!(Instant::now() < deadline, "no {needle:?} in the log:\n{log}");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+async fn serve(keys: &Path, port: u16, upstream: &str, extra: &[&str]) -> Served {
+    let log = tempfile::NamedTempFile::new().unwrap();
+    let child = binary()
+        .args([
+            "serve",
+            "--keys",
+            keys.to_str().unwrap(),
+            "--port",
+            &port.to_string(),
+            "--norman-api-url",
+            upstream,
+        ])
+        .args(extra)
+        .stdout(Stdio::null())
+        .stderr(log.reopen().unwrap())
+        .spawn()
+        .unwrap();
+    let served = Served { child, log };
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while reqwest::get(format!("http://127.0.0.1:{port}/healthz")).await.is_err() {
+        assert!(Instant::now() < deadline, "server did not come up:\n{}", served.log());
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    served
+}
+
+#[test]
+fn serve_without_a_key_file_says_how_to_make_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let out =
+        binary().args(["serve", "--keys", dir.path().join("none.toml").to_str().unwrap()]).output().unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("norman-mcp keys init"), "{err}");
+    assert_eq!(err.lines().filter(|l| l.starts_with("error:")).count(), 1, "{err}");
+}
+
+#[tokio::test]
+async fn serve_publishes_its_issuer_reloads_keys_on_sighup_and_stops_on_sigterm() {
+    let sandbox = Sandbox::spawn(SandboxConfig::default()).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let keys = dir.path().join("keys.toml");
+    KeyFile::generate(time::OffsetDateTime::now_utc()).unwrap().create(&keys).unwrap();
+    let port = free_port();
+    let public = "https://mcp.example.test";
+    let served = serve(&keys, port, sandbox.url.as_str(), &["--public-url", public]).await;
+
+    let metadata: serde_json::Value =
+        reqwest::get(format!("http://127.0.0.1:{port}/.well-known/oauth-authorization-server"))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+    assert_eq!(metadata["issuer"], public);
+    let prm: serde_json::Value =
+        reqwest::get(format!("http://127.0.0.1:{port}/.well-known/oauth-protected-resource/mcp"))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+    assert_eq!(prm["resource"], format!("{public}/mcp"));
+
+    // A rotated file is picked up on SIGHUP; a broken one is refused and the keys stay.
+    let mut file = KeyFile::read(&keys).unwrap();
+    file.rotate(time::OffsetDateTime::now_utc(), time::Duration::ZERO).unwrap();
+    file.save(&keys).unwrap();
+    served.signal("HUP");
+    served.wait_for_log("keyring reloaded keys=[1, 2]");
+    std::fs::write(&keys, "not a key file").unwrap();
+    served.signal("HUP");
+    let log = served.wait_for_log("keyring reload failed");
+    assert!(log.contains("keys=[1, 2]"), "{log}");
+    assert_eq!(reqwest::get(format!("http://127.0.0.1:{port}/healthz")).await.unwrap().status(), 200);
+
+    served.signal("TERM");
+    let mut served = served;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let status = loop {
+        if let Some(status) = served.child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(Instant::now() < deadline, "did not stop on SIGTERM");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(status.success(), "{status:?}");
+    assert!(served.log().contains("shutting down"));
+    sandbox.shutdown().await;
+}
+
+#[tokio::test]
+async fn clients_registered_offline_work_on_the_server() {
+    let sandbox = Sandbox::spawn(SandboxConfig::default()).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let keys = dir.path().join("keys.toml");
+    KeyFile::generate(time::OffsetDateTime::now_utc()).unwrap().create(&keys).unwrap();
+    let out = binary()
+        .args([
+            "clients",
+            "register",
+            "--keys",
+            keys.to_str().unwrap(),
+            "--name",
+            "Hand-configured",
+            "--redirect-uri",
+            "https://app.example/cb",
+            "--redirect-uri",
+            "http://localhost/cb",
+            "--secret",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8(out.stdout).unwrap();
+    let client_id = text.lines().find_map(|l| l.strip_prefix("client_id: ")).unwrap().to_owned();
+    assert!(text.lines().any(|l| l.starts_with("client_secret: ")), "{text}");
+    let out = binary()
+        .args([
+            "clients",
+            "register",
+            "--keys",
+            keys.to_str().unwrap(),
+            "--name",
+            "Bad",
+            "--redirect-uri",
+            "javascript:alert(1)",
+        ])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("invalid_redirect_uri"));
+
+    let port = free_port();
+    let served = serve(&keys, port, sandbox.url.as_str(), &[]).await;
+    let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let page = client
+        .get(format!("http://127.0.0.1:{port}/authorize"))
+        .query(&[
+            ("response_type", "code"),
+            ("client_id", client_id.as_str()),
+            ("redirect_uri", "https://app.example/cb"),
+            ("code_challenge", "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"),
+            ("code_challenge_method", "S256"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 200);
+    assert!(page.text().await.unwrap().contains("Hand-configured"));
+    drop(served);
+    sandbox.shutdown().await;
+}
+
+#[test]
+fn tokens_attenuate_offline_and_inspect_without_showing_the_norman_token() {
+    let dir = tempfile::tempdir().unwrap();
+    let keys = dir.path().join("keys.toml");
+    let now = time::OffsetDateTime::now_utc();
+    KeyFile::generate(now).unwrap().create(&keys).unwrap();
+    let keyring = Keyring::load(&keys).unwrap();
+    let norman_secret = "norman-upstream-secret-token-value";
+    let minted = access::mint(
+        &keyring,
+        &AccessGrant {
+            client_id: "nmi_test".into(),
+            scopes: Scopes::ALL,
+            audience: "http://localhost:3001/mcp".into(),
+            norman_access: NormanToken::new(norman_secret.into()),
+            company_id: Some("cmp_1".into()),
+        },
+        now,
+    )
+    .unwrap();
+
+    let out =
+        binary().args(["token", "attenuate", &minted.token, "--read-only", "--ttl", "5m"]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let narrowed = String::from_utf8(out.stdout).unwrap().trim().to_owned();
+    assert!(narrowed.starts_with("nma_") && narrowed != minted.token);
+    let principal = Verifier::new(16).verify(&keyring, &narrowed, "http://localhost:3001/mcp", now).unwrap();
+    assert!(principal.scopes.contains(Scope::Read) && !principal.scopes.contains(Scope::Write));
+    assert!(principal.expires_at <= now + time::Duration::minutes(5) + time::Duration::seconds(1));
+
+    let out = binary().args(["token", "attenuate", &minted.token]).output().unwrap();
+    assert!(!out.status.success(), "nothing to narrow is an error");
+
+    let out =
+        binary().args(["token", "inspect", &narrowed, "--keys", keys.to_str().unwrap()]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let report = String::from_utf8(out.stdout).unwrap();
+    assert!(report.contains("norman.read"), "{report}");
+    assert!(!report.contains(norman_secret) && !String::from_utf8_lossy(&out.stderr).contains(norman_secret));
+    let out = binary()
+        .args(["token", "inspect", "nma_garbage", "--keys", keys.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+}

@@ -1,0 +1,829 @@
+//! The authorization server over real HTTP: the whole flow against the sandbox Norman API and
+//! every refusal, each asserting the status and the OAuth error code.
+
+mod support;
+
+use norman_mcp::sandbox::DEMO_USERS;
+use norman_mcp::seal;
+use norman_mcp::tokens::code::AuthorizationCode;
+use reqwest::StatusCode;
+use reqwest::header::{CACHE_CONTROL, CONTENT_TYPE, LOCATION, SET_COOKIE, WWW_AUTHENTICATE};
+use serde_json::{Value, json};
+use support::*;
+
+async fn error_of(response: reqwest::Response) -> (StatusCode, String, reqwest::header::HeaderMap) {
+    let status = response.status();
+    let headers = response.headers().clone();
+    let body: Value = response.json().await.expect("an OAuth error is JSON");
+    (status, body["error"].as_str().unwrap_or_default().to_owned(), headers)
+}
+
+fn authorize_params<'a>(client_id: &'a str, pkce: &'a Pkce) -> Vec<(&'a str, &'a str)> {
+    vec![
+        ("response_type", "code"),
+        ("client_id", client_id),
+        ("redirect_uri", REDIRECT),
+        ("state", "st-1"),
+        ("code_challenge", &pkce.challenge),
+        ("code_challenge_method", "S256"),
+    ]
+}
+
+fn with<'a>(
+    mut params: Vec<(&'a str, &'a str)>,
+    name: &'a str,
+    value: Option<&'a str>,
+) -> Vec<(&'a str, &'a str)> {
+    params.retain(|(n, _)| *n != name);
+    if let Some(value) = value {
+        params.push((name, value));
+    }
+    params
+}
+
+#[tokio::test]
+async fn metadata_documents_agree_on_the_issuer() {
+    let server = TestServer::start().await;
+    let asm: Value = server
+        .http
+        .get(server.url("/.well-known/oauth-authorization-server"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(asm["issuer"], server.base.as_str());
+    assert_eq!(asm["code_challenge_methods_supported"], json!(["S256"]));
+    assert_eq!(asm["client_id_metadata_document_supported"], json!(true));
+    assert_eq!(asm["authorization_response_iss_parameter_supported"], json!(true));
+    assert_eq!(asm["scopes_supported"], json!(["norman.read", "norman.write"]));
+    assert_eq!(asm["grant_types_supported"], json!(["authorization_code", "refresh_token"]));
+    assert_eq!(asm["registration_endpoint"], format!("{}/register", server.base));
+    assert_eq!(asm["revocation_endpoint"], format!("{}/revoke", server.base));
+    assert_eq!(asm["token_endpoint"], format!("{}/token", server.base));
+    for path in ["/.well-known/oauth-protected-resource", "/.well-known/oauth-protected-resource/mcp"] {
+        let prm: Value = server.http.get(server.url(path)).send().await.unwrap().json().await.unwrap();
+        assert_eq!(prm["resource"], server.mcp_url());
+        assert_eq!(prm["authorization_servers"], json!([server.base]), "byte-identical issuer");
+        assert_eq!(prm["scopes_supported"], json!(["norman.read", "norman.write"]));
+    }
+    let health = server.http.get(server.url("/healthz")).send().await.unwrap();
+    assert_eq!(health.status(), 200);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn registration_accepts_what_real_clients_send() {
+    let server = TestServer::start().await;
+    let response = server
+        .register(json!({
+            "client_name": "Cursor",
+            "redirect_uris": [
+                "cursor://anysphere.cursor-retrieval/oauth/user-norman/callback",
+                "https://claude.ai/api/mcp/auth_callback",
+                "http://localhost:6274/oauth/callback",
+                "http://127.0.0.1/callback",
+                "http://[::1]:33418/cb"
+            ],
+            "token_endpoint_auth_method": "none",
+            "grant_types": ["authorization_code", "refresh_token"],
+            "response_types": ["code"],
+            "application_type": "native",
+            "scope": "",
+            "software_id": "ignored",
+            "contacts": ["someone@example.com"]
+        }))
+        .await;
+    assert_eq!(response.status(), 201);
+    assert_eq!(response.headers()[CACHE_CONTROL], "no-store");
+    let body: Value = response.json().await.unwrap();
+    assert!(body["client_id"].as_str().unwrap().starts_with("nmi_"));
+    assert!(body.get("client_secret").is_none());
+    assert_eq!(body["token_endpoint_auth_method"], "none");
+    assert_eq!(body["redirect_uris"].as_array().unwrap().len(), 5);
+
+    // Missing scope and auth method: RFC 7591 defaults to client_secret_basic, with a secret.
+    let response = server.register(json!({"redirect_uris": ["https://app.example/cb"]})).await;
+    assert_eq!(response.status(), 201);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["token_endpoint_auth_method"], "client_secret_basic");
+    assert_eq!(body["client_secret_expires_at"], 0);
+    assert!(body["client_secret"].as_str().unwrap().len() >= 40);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn registration_refusals() {
+    let server = TestServer::start().await;
+    for bad in [
+        "javascript:alert(1)",
+        "data:text/html,hi",
+        "file:///etc/passwd",
+        "https://app.example/cb#fragment",
+        "http://app.example/cb",
+        "not a uri",
+    ] {
+        let response =
+            server.register(json!({"redirect_uris": [bad], "token_endpoint_auth_method": "none"})).await;
+        let (status, error, _) = error_of(response).await;
+        assert_eq!((status, error.as_str()), (StatusCode::BAD_REQUEST, "invalid_redirect_uri"), "{bad}");
+    }
+    let (status, error, _) = error_of(server.register(json!({"client_name": "x"})).await).await;
+    assert_eq!((status, error.as_str()), (StatusCode::BAD_REQUEST, "invalid_redirect_uri"));
+    let (_, error, _) = error_of(
+        server.register(json!({"redirect_uris": ["https://a.example/cb"], "token_endpoint_auth_method": "private_key_jwt"})).await,
+    )
+    .await;
+    assert_eq!(error, "invalid_client_metadata");
+    let (_, error, _) = error_of(
+        server
+            .register(
+                json!({"redirect_uris": ["https://a.example/cb"], "grant_types": ["client_credentials"]}),
+            )
+            .await,
+    )
+    .await;
+    assert_eq!(error, "invalid_client_metadata");
+    let response = server
+        .http
+        .post(server.url("/register"))
+        .header(CONTENT_TYPE, "application/json")
+        .body("{not json")
+        .send()
+        .await
+        .unwrap();
+    let (status, error, _) = error_of(response).await;
+    assert_eq!((status, error.as_str()), (StatusCode::BAD_REQUEST, "invalid_client_metadata"));
+    let huge = "x".repeat(100 * 1024);
+    let response = server
+        .http
+        .post(server.url("/register"))
+        .header(CONTENT_TYPE, "application/json")
+        .body(format!("{{\"client_name\": \"{huge}\"}}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn authorize_shows_an_error_page_and_never_redirects_for_unknown_clients_or_redirects() {
+    let server = TestServer::start().await;
+    let client_id = server.register_public(REDIRECT).await;
+    let pkce = pkce();
+    let forged = format!("{}A", &client_id[..client_id.len() - 1]);
+    let other_keyring_client = {
+        let keys = norman_mcp::keyring::KeyFile::generate(time::OffsetDateTime::now_utc()).unwrap();
+        let keyring = norman_mcp::keyring::Keyring::from_file(&keys);
+        norman_mcp::oauth::register::register(
+            &keyring,
+            norman_mcp::oauth::register::RegistrationRequest {
+                redirect_uris: Some(vec![REDIRECT.to_owned()]),
+                token_endpoint_auth_method: Some("none".into()),
+                ..Default::default()
+            },
+            time::OffsetDateTime::now_utc(),
+        )
+        .unwrap()
+        .client_id
+    };
+    let cases: Vec<(Vec<(&str, &str)>, &str)> = vec![
+        (with(authorize_params(&client_id, &pkce), "client_id", None), "client_id is missing"),
+        (with(authorize_params(&client_id, &pkce), "client_id", Some("unknown-client")), "not known"),
+        (with(authorize_params(&client_id, &pkce), "client_id", Some(&forged)), "the connection in your app"),
+        (
+            with(authorize_params(&client_id, &pkce), "client_id", Some(&other_keyring_client)),
+            "no longer valid",
+        ),
+        (
+            with(
+                authorize_params(&client_id, &pkce),
+                "redirect_uri",
+                Some("http://127.0.0.1:6276/elsewhere"),
+            ),
+            "not one this app registered",
+        ),
+        (
+            with(authorize_params(&client_id, &pkce), "redirect_uri", Some("https://attacker.example/cb")),
+            "not one this app registered",
+        ),
+    ];
+    for (params, message) in cases {
+        let response = server.authorize(&params).await;
+        assert_eq!(response.status(), StatusCode::BAD_REQUEST, "{message}");
+        assert!(response.headers().get(LOCATION).is_none(), "never a redirect: {message}");
+        assert!(response.headers()[CONTENT_TYPE].to_str().unwrap().starts_with("text/html"));
+        let page = response.text().await.unwrap();
+        assert!(page.contains(message), "{message}: {page}");
+    }
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn authorize_errors_after_the_redirect_is_known_go_back_with_state_and_iss() {
+    let server = TestServer::start().await;
+    let client_id = server.register_public(REDIRECT).await;
+    let pkce = pkce();
+    let base = authorize_params(&client_id, &pkce);
+    let cases = vec![
+        (with(base.clone(), "response_type", Some("token")), "unsupported_response_type"),
+        (with(base.clone(), "response_type", None), "invalid_request"),
+        (with(base.clone(), "code_challenge_method", Some("plain")), "invalid_request"),
+        (with(base.clone(), "code_challenge_method", None), "invalid_request"),
+        (with(base.clone(), "code_challenge", None), "invalid_request"),
+        (with(base.clone(), "code_challenge", Some("too-short")), "invalid_request"),
+        (with(base.clone(), "resource", Some("https://evil.example/mcp")), "invalid_target"),
+        (with(base.clone(), "resource", Some("http://127.0.0.1:1/mcp")), "invalid_target"),
+    ];
+    for (params, expected) in cases {
+        let response = server.authorize(&params).await;
+        assert_eq!(response.status(), StatusCode::SEE_OTHER, "{expected}");
+        let (url, query) = location_params(response.headers());
+        assert_eq!(format!("{}://{}{}", url.scheme(), url.authority(), url.path()), REDIRECT);
+        assert_eq!(query["error"], expected);
+        assert_eq!(query["state"], "st-1");
+        assert_eq!(query["iss"], server.base);
+    }
+    // Loopback redirect URIs match with any port (RFC 8252 §7.3).
+    let other_port = "http://127.0.0.1:49152/oauth/callback";
+    let response = server.authorize(&with(base.clone(), "redirect_uri", Some(other_port))).await;
+    assert_eq!(response.status(), 200);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn the_login_page_is_safe_and_says_what_is_asked() {
+    let server = TestServer::start().await;
+    let response = server
+        .register(json!({
+            "client_name": "<script>alert('x')</script> Tool",
+            "redirect_uris": [REDIRECT],
+            "token_endpoint_auth_method": "none"
+        }))
+        .await;
+    let client_id = response.json::<Value>().await.unwrap()["client_id"].as_str().unwrap().to_owned();
+    let pkce = pkce();
+    let canonical_with_slash = format!("{}/", server.mcp_url().to_uppercase().replace("/MCP", "/mcp"));
+    let params = with(authorize_params(&client_id, &pkce), "resource", Some(&canonical_with_slash));
+    let params = with(params, "scope", Some("  norman.read  offline_access "));
+    let response = server.authorize(&params).await;
+    assert_eq!(response.status(), 200);
+    let headers = response.headers().clone();
+    let csp = headers["content-security-policy"].to_str().unwrap();
+    assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
+    assert!(csp.contains("form-action 'self' http://127.0.0.1:6276"), "{csp}");
+    assert_eq!(headers["x-frame-options"], "DENY");
+    assert_eq!(headers["referrer-policy"], "no-referrer");
+    assert_eq!(headers[CACHE_CONTROL], "no-store");
+    let cookie = headers[SET_COOKIE].to_str().unwrap();
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax") && cookie.contains("Path=/"),
+        "{cookie}"
+    );
+    let page = response.text().await.unwrap();
+    assert!(!page.contains("<script>alert"), "client name escaped");
+    assert!(page.contains("&#60;script&#62;") || page.contains("&lt;script&gt;"), "{page}");
+    assert!(page.contains("127.0.0.1"), "redirect host shown");
+    assert!(page.contains("runs on this computer"), "localhost warning");
+    assert!(page.contains("read your company"));
+    assert!(!page.contains("create and change"), "read-only request asks no write access");
+    assert!(page.contains("<label for=\"email\">") && page.contains("<label for=\"password\">"));
+    assert!(page.contains("name=\"viewport\""));
+
+    // Empty scope means every scope.
+    let response = server.authorize(&with(authorize_params(&client_id, &pkce), "scope", Some(""))).await;
+    assert!(response.text().await.unwrap().contains("create and change"));
+    let css = server.http.get(server.url("/assets/norman.css")).send().await.unwrap();
+    assert_eq!(css.status(), 200);
+    assert!(css.headers()[CONTENT_TYPE].to_str().unwrap().starts_with("text/css"));
+    server.stop().await;
+}
+
+async fn login_page(server: &TestServer, client_id: &str, pkce: &Pkce) -> String {
+    let response = server.authorize(&authorize_params(client_id, pkce)).await;
+    assert_eq!(response.status(), 200);
+    login_request_of(&response.text().await.unwrap())
+}
+
+async fn post_login(
+    server: &TestServer,
+    client: &reqwest::Client,
+    envelope: &str,
+    email: &str,
+    password: &str,
+    action: &str,
+) -> reqwest::Response {
+    client
+        .post(server.url("/authorize"))
+        .form(&[("login_request", envelope), ("email", email), ("password", password), ("action", action)])
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn login_refusals_and_cancel() {
+    let server = TestServer::start().await;
+    let client_id = server.register_public(REDIRECT).await;
+    let pkce = pkce();
+    let envelope = login_page(&server, &client_id, &pkce).await;
+    let user = &DEMO_USERS[0];
+
+    // Wrong password: the form again, one generic message, the password never echoed.
+    let wrong_password = "definitely-wrong-password-42";
+    let response = post_login(&server, &server.http, &envelope, user.email, wrong_password, "login").await;
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    let page = response.text().await.unwrap();
+    assert!(page.contains("The email or password is not correct."));
+    assert!(!page.contains(wrong_password));
+    assert!(page.contains(user.email), "email kept for the retry");
+    let response =
+        post_login(&server, &server.http, &envelope, "nobody@example.com", wrong_password, "login").await;
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    assert!(
+        response.text().await.unwrap().contains("The email or password is not correct."),
+        "no account enumeration"
+    );
+
+    // Without the CSRF cookie (another browser): refused.
+    let stranger = http_client();
+    let response = post_login(&server, &stranger, &envelope, user.email, user.password, "login").await;
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    assert!(response.headers().get(LOCATION).is_none());
+
+    // A tampered or missing envelope: a page, no redirect.
+    let tampered = format!("{}x", &envelope[..envelope.len() - 1]);
+    let response = post_login(&server, &server.http, &tampered, user.email, user.password, "login").await;
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    assert!(response.text().await.unwrap().contains("expired"));
+    let response = post_login(&server, &server.http, "", user.email, user.password, "login").await;
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+
+    // Cancel: back to the app with access_denied.
+    let response = post_login(&server, &server.http, &envelope, "", "", "cancel").await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let (_, query) = location_params(response.headers());
+    assert_eq!(query["error"], "access_denied");
+    assert_eq!(query["state"], "st-1");
+    assert_eq!(query["iss"], server.base);
+    assert_not_logged(&[wrong_password, user.password, &envelope]);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn login_attempts_are_rate_limited() {
+    let server = TestServer::start().await;
+    let client_id = server.register_public(REDIRECT).await;
+    let pkce = pkce();
+    let envelope = login_page(&server, &client_id, &pkce).await;
+    let mut statuses = Vec::new();
+    for _ in 0..12 {
+        let response =
+            post_login(&server, &server.http, &envelope, "target@example.com", "guess-guess", "login").await;
+        statuses.push(response.status());
+    }
+    assert!(statuses[..5].iter().all(|s| *s == StatusCode::UNAUTHORIZED), "{statuses:?}");
+    assert_eq!(*statuses.last().unwrap(), StatusCode::TOO_MANY_REQUESTS, "{statuses:?}");
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn norman_unreachable_gives_a_502_page() {
+    // A port that nothing listens on.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = url::Url::parse(&format!("http://{}/", closed.local_addr().unwrap())).unwrap();
+    drop(closed);
+    let server = TestServer::start_with(Options { norman_api_url: Some(url), ..Options::default() }).await;
+    let client_id = server.register_public(REDIRECT).await;
+    let pkce = pkce();
+    let envelope = login_page(&server, &client_id, &pkce).await;
+    let response =
+        post_login(&server, &server.http, &envelope, "demo@norman.finance", "pw-pw-pw-pw", "login").await;
+    assert_eq!(response.status(), StatusCode::BAD_GATEWAY);
+    let page = response.text().await.unwrap();
+    assert!(page.contains("Norman is not reachable"), "{page}");
+    assert!(!page.to_lowercase().contains("panicked") && !page.contains("reqwest"));
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn norman_5xx_and_slowness_give_a_502_page() {
+    use axum::routing::post;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let app = axum::Router::new()
+        .route(
+            "/api/v1/auth/token/",
+            post(|| async {
+                (axum::http::StatusCode::INTERNAL_SERVER_ERROR, "Traceback (most recent call last)")
+            }),
+        )
+        .route(
+            "/slow/api/v1/auth/token/",
+            post(|| async {
+                tokio::time::sleep(std::time::Duration::from_secs(5)).await;
+                "{}"
+            }),
+        );
+    let upstream = tokio::spawn(async move { axum::serve(listener, app).await });
+    for (base, timeout) in [(format!("http://{addr}/"), 10), (format!("http://{addr}/slow/"), 1)] {
+        let server = TestServer::start_with(Options {
+            norman_api_url: Some(url::Url::parse(&base).unwrap()),
+            norman_api_timeout: std::time::Duration::from_secs(timeout),
+            ..Options::default()
+        })
+        .await;
+        let client_id = server.register_public(REDIRECT).await;
+        let pkce = pkce();
+        let envelope = login_page(&server, &client_id, &pkce).await;
+        let response =
+            post_login(&server, &server.http, &envelope, "demo@norman.finance", "pw-pw-pw-pw", "login").await;
+        assert_eq!(response.status(), StatusCode::BAD_GATEWAY, "{base}");
+        assert!(!response.text().await.unwrap().contains("Traceback"));
+        server.stop().await;
+    }
+    upstream.abort();
+}
+
+#[tokio::test]
+async fn the_whole_flow_issues_tokens_and_refreshes_them() {
+    let server = TestServer::start().await;
+    let (client_id, tokens) = full_flow(&server, "norman.read norman.write", 0).await;
+    let access = tokens["access_token"].as_str().unwrap();
+    let refresh = tokens["refresh_token"].as_str().unwrap();
+    assert!(access.starts_with("nma_"), "{access}");
+    assert!(refresh.starts_with("nmr_"));
+    assert_eq!(tokens["token_type"], "Bearer");
+    assert_eq!(tokens["scope"], "norman.read norman.write");
+    let expires_in = tokens["expires_in"].as_i64().unwrap();
+    assert!((3000..=3600).contains(&expires_in), "{expires_in}");
+
+    // The access token verifies for our MCP URL and carries the user's company.
+    let now = time::OffsetDateTime::now_utc();
+    let principal = server
+        .server
+        .as_ref()
+        .unwrap()
+        .auth
+        .verifier
+        .verify(&server.keyring.current(), access, &server.mcp_url(), now)
+        .unwrap();
+    assert_eq!(principal.company_id.as_deref(), Some(DEMO_USERS[0].company_id));
+
+    // Refresh: new tokens, narrowed scope allowed, widened refused.
+    let response = server
+        .token(&[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", refresh),
+            ("client_id", &client_id),
+            ("scope", "norman.read"),
+        ])
+        .await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()[CACHE_CONTROL], "no-store");
+    let refreshed: Value = response.json().await.unwrap();
+    assert_eq!(refreshed["scope"], "norman.read");
+    let narrowed_refresh = refreshed["refresh_token"].as_str().unwrap().to_owned();
+    assert_ne!(narrowed_refresh, refresh);
+    let response = server
+        .token(&[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", &narrowed_refresh),
+            ("scope", "norman.read norman.write"),
+        ])
+        .await;
+    let (status, error, _) = error_of(response).await;
+    assert_eq!((status, error.as_str()), (StatusCode::BAD_REQUEST, "invalid_scope"));
+    // Refreshing the narrowed one without a scope keeps it narrow; no client_id needed.
+    let response =
+        server.token(&[("grant_type", "refresh_token"), ("refresh_token", &narrowed_refresh)]).await;
+    assert_eq!(response.status(), 200);
+    let again: Value = response.json().await.unwrap();
+    assert_eq!(again["scope"], "norman.read");
+
+    assert_not_logged(&[
+        access,
+        refresh,
+        &narrowed_refresh,
+        again["access_token"].as_str().unwrap(),
+        DEMO_USERS[0].password,
+    ]);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn code_exchange_refusals() {
+    let server = TestServer::start().await;
+    let client_id = server.register_public(REDIRECT).await;
+    let other_client = server.register_public(REDIRECT).await;
+    let pkce = pkce();
+    let code = login_for_code(&server, &client_id, &pkce, "", 0).await;
+    let good = |extra: &[(&'static str, &str)]| {
+        let mut form: Vec<(&str, String)> = vec![
+            ("grant_type", "authorization_code".into()),
+            ("code", code.clone()),
+            ("redirect_uri", REDIRECT.into()),
+            ("client_id", client_id.clone()),
+            ("code_verifier", pkce.verifier.clone()),
+        ];
+        for (name, value) in extra {
+            form.retain(|(n, _)| n != name);
+            if !value.is_empty() {
+                form.push((name, value.to_string()));
+            }
+        }
+        form
+    };
+    let wrong_verifier = "x".repeat(50);
+    let cases: Vec<(Vec<(&str, String)>, StatusCode, &str)> = vec![
+        (good(&[("code_verifier", &wrong_verifier)]), StatusCode::BAD_REQUEST, "invalid_grant"),
+        (good(&[("code_verifier", "")]), StatusCode::BAD_REQUEST, "invalid_request"),
+        (good(&[("redirect_uri", "http://127.0.0.1:6276/other")]), StatusCode::BAD_REQUEST, "invalid_grant"),
+        (good(&[("redirect_uri", "")]), StatusCode::BAD_REQUEST, "invalid_request"),
+        (good(&[("client_id", &other_client)]), StatusCode::BAD_REQUEST, "invalid_grant"),
+        (good(&[("resource", "https://evil.example/mcp")]), StatusCode::BAD_REQUEST, "invalid_target"),
+        (good(&[("code", "nmc_garbage")]), StatusCode::BAD_REQUEST, "invalid_grant"),
+        (good(&[("code", "")]), StatusCode::BAD_REQUEST, "invalid_request"),
+        (good(&[("grant_type", "password")]), StatusCode::BAD_REQUEST, "unsupported_grant_type"),
+        (good(&[("grant_type", "")]), StatusCode::BAD_REQUEST, "invalid_request"),
+    ];
+    for (form, status, expected) in cases {
+        let response = server.http.post(server.url("/token")).form(&form).send().await.unwrap();
+        assert_eq!(response.headers()[CACHE_CONTROL], "no-store");
+        let (got_status, error, _) = error_of(response).await;
+        assert_eq!((got_status, error.as_str()), (status, expected), "{form:?}");
+    }
+    // A client id that no longer opens: invalid_client, so the client registers again.
+    let response = server
+        .http
+        .post(server.url("/token"))
+        .form(&good(&[("client_id", "nmi_AAAA")]))
+        .send()
+        .await
+        .unwrap();
+    let (status, error, _) = error_of(response).await;
+    assert_eq!(
+        (status, error.as_str()),
+        (StatusCode::BAD_REQUEST, "invalid_grant"),
+        "the code names another client"
+    );
+    // Duplicate parameters and the wrong content type.
+    let body = format!("grant_type=authorization_code&code={code}&code={code}");
+    let response = server
+        .http
+        .post(server.url("/token"))
+        .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(error_of(response).await.1, "invalid_request");
+    let response = server
+        .http
+        .post(server.url("/token"))
+        .json(&json!({"grant_type": "authorization_code"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(error_of(response).await.1, "invalid_request");
+
+    // After all those refusals the code still works once (none of them spent it)…
+    let response = server.http.post(server.url("/token")).form(&good(&[])).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    let tokens: Value = response.json().await.unwrap();
+    // …and never twice; the replay also revokes what the code issued.
+    let response = server.http.post(server.url("/token")).form(&good(&[])).send().await.unwrap();
+    let (status, error, _) = error_of(response).await;
+    assert_eq!((status, error.as_str()), (StatusCode::BAD_REQUEST, "invalid_grant"));
+    let response = server
+        .token(&[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", tokens["refresh_token"].as_str().unwrap()),
+        ])
+        .await;
+    let (_, error, _) = error_of(response).await;
+    assert_eq!(error, "invalid_grant", "the family of a replayed code is revoked");
+    assert_not_logged(&[&code, &pkce.verifier]);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn an_expired_code_is_refused() {
+    let server = TestServer::start().await;
+    let client_id = server.register_public(REDIRECT).await;
+    let pkce = pkce();
+    let code = login_for_code(&server, &client_id, &pkce, "", 0).await;
+    // Open the real code and reseal it with an expiry in the past.
+    let keyring = server.keyring.current();
+    let now = time::OffsetDateTime::now_utc();
+    let mut opened: AuthorizationCode = seal::open(&keyring, &code, now).unwrap();
+    opened.expires_at = now - time::Duration::seconds(60);
+    let expired = seal::seal(&keyring, &opened, now).unwrap();
+    let response = server
+        .token(&[
+            ("grant_type", "authorization_code"),
+            ("code", &expired),
+            ("redirect_uri", REDIRECT),
+            ("code_verifier", &pkce.verifier),
+        ])
+        .await;
+    let (status, error, _) = error_of(response).await;
+    assert_eq!((status, error.as_str()), (StatusCode::BAD_REQUEST, "invalid_grant"));
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn confidential_clients_authenticate_with_basic_or_post() {
+    use base64::Engine as _;
+    let server = TestServer::start().await;
+    let registered: Value = server
+        .register(json!({"client_name": "Server app", "redirect_uris": [REDIRECT], "token_endpoint_auth_method": "client_secret_basic"}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let client_id = registered["client_id"].as_str().unwrap().to_owned();
+    let secret = registered["client_secret"].as_str().unwrap().to_owned();
+    let basic = |id: &str, secret: &str| {
+        format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(format!("{id}:{secret}")))
+    };
+
+    let exchange = async |auth: Option<String>, extra: Vec<(&str, String)>| {
+        let pkce = pkce();
+        let code = login_for_code(&server, &client_id, &pkce, "", 1).await;
+        let mut form = vec![
+            ("grant_type", "authorization_code".to_owned()),
+            ("code", code),
+            ("redirect_uri", REDIRECT.to_owned()),
+            ("code_verifier", pkce.verifier.clone()),
+        ];
+        form.extend(extra);
+        let mut request = server.http.post(server.url("/token")).form(&form);
+        if let Some(auth) = auth {
+            request = request.header("authorization", auth);
+        }
+        request.send().await.unwrap()
+    };
+
+    // The client id only in Basic.
+    let response = exchange(Some(basic(&client_id, &secret)), vec![]).await;
+    assert_eq!(response.status(), 200);
+    // client_secret_post.
+    let response =
+        exchange(None, vec![("client_id", client_id.clone()), ("client_secret", secret.clone())]).await;
+    assert_eq!(response.status(), 200);
+    // A wrong secret over Basic: 401 with a Basic challenge.
+    let response = exchange(Some(basic(&client_id, "wrong-secret")), vec![]).await;
+    let (status, error, headers) = error_of(response).await;
+    assert_eq!((status, error.as_str()), (StatusCode::UNAUTHORIZED, "invalid_client"));
+    assert!(headers[WWW_AUTHENTICATE].to_str().unwrap().starts_with("Basic"));
+    // No secret at all.
+    let response = exchange(None, vec![]).await;
+    let (status, error, _) = error_of(response).await;
+    assert_eq!((status, error.as_str()), (StatusCode::UNAUTHORIZED, "invalid_client"));
+    // Two methods at once.
+    let response = exchange(Some(basic(&client_id, &secret)), vec![("client_secret", secret.clone())]).await;
+    assert_eq!(error_of(response).await.1, "invalid_request");
+
+    // A public client's id may come only inside the code.
+    let public = server.register_public(REDIRECT).await;
+    let pkce = pkce();
+    let code = login_for_code(&server, &public, &pkce, "", 0).await;
+    let response = server
+        .token(&[
+            ("grant_type", "authorization_code"),
+            ("code", &code),
+            ("redirect_uri", REDIRECT),
+            ("code_verifier", &pkce.verifier),
+        ])
+        .await;
+    assert_eq!(response.status(), 200);
+    assert_not_logged(&[&secret]);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn concurrent_refreshes_share_one_upstream_call() {
+    let server = TestServer::start().await;
+    let (_, tokens) = full_flow(&server, "", 0).await;
+    let refresh = tokens["refresh_token"].as_str().unwrap().to_owned();
+    let sandbox = server.sandbox.as_ref().unwrap().sandbox.clone();
+    let before = sandbox.stats();
+    let calls = (0..8).map(|_| {
+        let http = server.http.clone();
+        let url = server.url("/token");
+        let refresh = refresh.clone();
+        tokio::spawn(async move {
+            http.post(url)
+                .form(&[("grant_type", "refresh_token"), ("refresh_token", refresh.as_str())])
+                .send()
+                .await
+                .unwrap()
+        })
+    });
+    let mut access_tokens = std::collections::HashSet::new();
+    for call in calls {
+        let response = call.await.unwrap();
+        assert_eq!(response.status(), 200);
+        let body: Value = response.json().await.unwrap();
+        access_tokens.insert(body["access_token"].as_str().unwrap().to_owned());
+    }
+    let after = sandbox.stats();
+    assert_eq!(after.refreshes_ok - before.refreshes_ok, 1, "one upstream refresh for eight callers");
+    assert_eq!(after.refreshes_rejected, before.refreshes_rejected, "no spent Norman refresh token reused");
+    assert_eq!(access_tokens.len(), 8, "each caller gets its own access token");
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn revocation() {
+    let server = TestServer::start().await;
+    let (client_id, tokens) = full_flow(&server, "", 0).await;
+    let refresh = tokens["refresh_token"].as_str().unwrap();
+    let access = tokens["access_token"].as_str().unwrap();
+    let revoke = async |form: &[(&str, &str)]| {
+        server.http.post(server.url("/revoke")).form(form).send().await.unwrap()
+    };
+
+    assert_eq!(revoke(&[("token", "garbage")]).await.status(), 200);
+    assert_eq!(revoke(&[("token", "nmr_AAAA"), ("token_type_hint", "refresh_token")]).await.status(), 200);
+    assert_eq!(error_of(revoke(&[("token_type_hint", "refresh_token")]).await).await.1, "invalid_request");
+
+    // A rotation of the refresh token, then revoking the original ends the whole family.
+    let rotated: Value = server
+        .token(&[("grant_type", "refresh_token"), ("refresh_token", refresh)])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(revoke(&[("token", refresh), ("client_id", &client_id)]).await.status(), 200);
+    let response = server
+        .token(&[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", rotated["refresh_token"].as_str().unwrap()),
+        ])
+        .await;
+    assert_eq!(error_of(response).await.1, "invalid_grant");
+
+    // Revoking the access token puts its id on the deny list.
+    assert_eq!(revoke(&[("token", access)]).await.status(), 200);
+    let principal = server
+        .server
+        .as_ref()
+        .unwrap()
+        .auth
+        .verifier
+        .verify(&server.keyring.current(), access, &server.mcp_url(), time::OffsetDateTime::now_utc())
+        .unwrap();
+    let denied = server
+        .server
+        .as_ref()
+        .unwrap()
+        .auth
+        .guard
+        .contains(norman_mcp::oauth::guard::GuardSpace::DeniedAccess, &principal.token_id)
+        .await
+        .unwrap();
+    assert!(denied);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn cors_for_browser_clients() {
+    let server = TestServer::start().await;
+    for path in ["/token", "/register", "/revoke", "/.well-known/oauth-authorization-server"] {
+        let response = server
+            .http
+            .request(reqwest::Method::OPTIONS, server.url(path))
+            .header("origin", "https://inspector.example")
+            .header("access-control-request-method", "POST")
+            .header("access-control-request-headers", "authorization, content-type, mcp-protocol-version")
+            .send()
+            .await
+            .unwrap();
+        assert!(response.status().is_success(), "{path}: {}", response.status());
+        let headers = response.headers();
+        assert_eq!(headers["access-control-allow-origin"], "https://inspector.example");
+        let allowed = headers["access-control-allow-headers"].to_str().unwrap().to_lowercase();
+        assert!(allowed.contains("mcp-protocol-version") && allowed.contains("authorization"), "{allowed}");
+    }
+    let response = server
+        .http
+        .post(server.url("/token"))
+        .header("origin", "https://inspector.example")
+        .form(&[("grant_type", "x")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.headers()["access-control-allow-origin"], "https://inspector.example");
+    assert!(
+        response.headers()["access-control-expose-headers"]
+            .to_str()
+            .unwrap()
+            .to_lowercase()
+            .contains("www-authenticate")
+    );
+    server.stop().await;
+}

@@ -1,0 +1,266 @@
+//! Shared by the HTTP tests: a sandbox Norman API and a norman-mcp server on loopback, an
+//! HTTP client that never follows redirects, the OAuth steps, and a capture of every log line.
+
+#![allow(dead_code)]
+
+use std::io::Write;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Duration;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use norman_mcp::config::Config;
+use norman_mcp::keyring::{KeyFile, Keyring, SharedKeyring};
+use norman_mcp::sandbox::{DEMO_USERS, Sandbox, SandboxConfig, SandboxHandle};
+use norman_mcp::server::{self, RunningServer};
+use reqwest::header::{HeaderMap, LOCATION};
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+use url::Url;
+
+/// Every log line of this test binary, for the assertions that nothing secret is logged.
+pub fn logs() -> String {
+    String::from_utf8_lossy(&LOG_BUFFER.get_or_init(Default::default).lock().unwrap()).into_owned()
+}
+
+static LOG_BUFFER: OnceLock<Arc<Mutex<Vec<u8>>>> = OnceLock::new();
+
+#[derive(Clone)]
+struct BufferWriter(Arc<Mutex<Vec<u8>>>);
+
+impl Write for BufferWriter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+fn capture_logs() {
+    static INIT: OnceLock<()> = OnceLock::new();
+    INIT.get_or_init(|| {
+        let buffer = Arc::clone(LOG_BUFFER.get_or_init(Default::default));
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter("debug,hyper=info,reqwest=info,h2=info,rustls=info")
+            .with_ansi(false)
+            .with_writer(move || BufferWriter(Arc::clone(&buffer)))
+            .try_init();
+    });
+}
+
+/// Asserts that no log line contains any of `secrets`.
+pub fn assert_not_logged(secrets: &[&str]) {
+    let logs = logs();
+    assert!(!logs.is_empty(), "logs were captured");
+    for secret in secrets.iter().filter(|s| s.len() >= 8) {
+        assert!(!logs.contains(secret), "a secret reached the logs: {}…", &secret[..8]);
+    }
+}
+
+pub struct TestServer {
+    pub base: String,
+    pub keys: KeyFile,
+    pub keyring: Arc<SharedKeyring>,
+    pub server: Option<RunningServer>,
+    pub sandbox: Option<SandboxHandle>,
+    pub http: reqwest::Client,
+}
+
+pub struct Options {
+    pub norman_api_url: Option<Url>,
+    pub sandbox: SandboxConfig,
+    pub norman_api_timeout: Duration,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            norman_api_url: None,
+            sandbox: SandboxConfig::default(),
+            norman_api_timeout: Duration::from_secs(10),
+        }
+    }
+}
+
+impl TestServer {
+    pub async fn start() -> TestServer {
+        TestServer::start_with(Options::default()).await
+    }
+
+    pub async fn start_with(options: Options) -> TestServer {
+        capture_logs();
+        let (sandbox, norman_api_url) = match options.norman_api_url {
+            Some(url) => (None, url),
+            None => {
+                let sandbox = Sandbox::spawn(options.sandbox).await.expect("sandbox starts");
+                let url = sandbox.url.clone();
+                (Some(sandbox), url)
+            }
+        };
+        let keys = KeyFile::generate(time::OffsetDateTime::now_utc() - time::Duration::minutes(1)).unwrap();
+        let keyring = Arc::new(SharedKeyring::fixed(Keyring::from_file(&keys)));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr: SocketAddr = listener.local_addr().unwrap();
+        let config = Config {
+            bind: addr,
+            public_url: Url::parse(&format!("http://127.0.0.1:{}", addr.port())).unwrap(),
+            norman_api_url,
+            norman_api_timeout: options.norman_api_timeout,
+            allow_private_metadata_fetch: false,
+        };
+        let server = server::start(listener, &config, Arc::clone(&keyring)).await.unwrap();
+        TestServer {
+            base: config.issuer(),
+            keys,
+            keyring,
+            server: Some(server),
+            sandbox,
+            http: http_client(),
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    pub fn mcp_url(&self) -> String {
+        self.url("/mcp")
+    }
+
+    pub async fn stop(mut self) {
+        if let Some(server) = self.server.take() {
+            server.stop().await;
+        }
+        if let Some(sandbox) = self.sandbox.take() {
+            sandbox.shutdown().await;
+        }
+    }
+
+    pub async fn register(&self, body: Value) -> reqwest::Response {
+        self.http.post(self.url("/register")).json(&body).send().await.unwrap()
+    }
+
+    /// Registers a public client with one loopback redirect URI; returns its client id.
+    pub async fn register_public(&self, redirect_uri: &str) -> String {
+        let response = self
+            .register(serde_json::json!({
+                "client_name": "Test Client",
+                "redirect_uris": [redirect_uri],
+                "token_endpoint_auth_method": "none",
+            }))
+            .await;
+        assert_eq!(response.status(), 201);
+        response.json::<Value>().await.unwrap()["client_id"].as_str().unwrap().to_owned()
+    }
+
+    /// GET /authorize with `params`: the response (a page or a redirect).
+    pub async fn authorize(&self, params: &[(&str, &str)]) -> reqwest::Response {
+        self.http.get(self.url("/authorize")).query(params).send().await.unwrap()
+    }
+
+    pub async fn token(&self, form: &[(&str, &str)]) -> reqwest::Response {
+        self.http.post(self.url("/token")).form(form).send().await.unwrap()
+    }
+}
+
+pub fn http_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .cookie_store(true)
+        .timeout(Duration::from_secs(30))
+        .build()
+        .unwrap()
+}
+
+pub struct Pkce {
+    pub verifier: String,
+    pub challenge: String,
+}
+
+pub fn pkce() -> Pkce {
+    let verifier = format!("verifier-{}-{}", norman_mcp::tokens::random_id().unwrap(), "x".repeat(20));
+    let challenge = URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()));
+    Pkce { verifier, challenge }
+}
+
+/// The hidden `login_request` field of a login page.
+pub fn login_request_of(page: &str) -> String {
+    let marker = "name=\"login_request\" value=\"";
+    let start = page.find(marker).expect("the page has a login form") + marker.len();
+    let end = page[start..].find('"').unwrap() + start;
+    page[start..end].to_owned()
+}
+
+/// The query parameters of a redirect's Location.
+pub fn location_params(headers: &HeaderMap) -> (Url, std::collections::HashMap<String, String>) {
+    let location = headers.get(LOCATION).expect("a Location header").to_str().unwrap();
+    let url = Url::parse(location).unwrap();
+    let params = url.query_pairs().map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
+    (url, params)
+}
+
+pub const REDIRECT: &str = "http://127.0.0.1:6276/oauth/callback";
+
+/// The whole browser part: authorize, read the form, log in. Returns the code.
+pub async fn login_for_code(
+    server: &TestServer,
+    client_id: &str,
+    pkce: &Pkce,
+    scope: &str,
+    user: usize,
+) -> String {
+    let page = server
+        .authorize(&[
+            ("response_type", "code"),
+            ("client_id", client_id),
+            ("redirect_uri", REDIRECT),
+            ("state", "state-123"),
+            ("code_challenge", &pkce.challenge),
+            ("code_challenge_method", "S256"),
+            ("scope", scope),
+            ("resource", &server.mcp_url()),
+        ])
+        .await;
+    assert_eq!(page.status(), 200);
+    let envelope = login_request_of(&page.text().await.unwrap());
+    let user = &DEMO_USERS[user];
+    let response = server
+        .http
+        .post(server.url("/authorize"))
+        .form(&[
+            ("login_request", envelope.as_str()),
+            ("email", user.email),
+            ("password", user.password),
+            ("action", "login"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 303, "{:?}", response.text().await);
+    let (_, params) = location_params(response.headers());
+    assert_eq!(params.get("state").map(String::as_str), Some("state-123"));
+    assert_eq!(params.get("iss"), Some(&server.base));
+    params["code"].clone()
+}
+
+/// Registration, login and code exchange: the token response.
+pub async fn full_flow(server: &TestServer, scope: &str, user: usize) -> (String, Value) {
+    let client_id = server.register_public(REDIRECT).await;
+    let pkce = pkce();
+    let code = login_for_code(server, &client_id, &pkce, scope, user).await;
+    let response = server
+        .token(&[
+            ("grant_type", "authorization_code"),
+            ("code", &code),
+            ("redirect_uri", REDIRECT),
+            ("client_id", &client_id),
+            ("code_verifier", &pkce.verifier),
+            ("resource", &server.mcp_url()),
+        ])
+        .await;
+    assert_eq!(response.status(), 200);
+    (client_id, response.json().await.unwrap())
+}
