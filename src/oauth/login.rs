@@ -232,3 +232,22 @@ fn internal_page() -> PageError {
         "Something went wrong on our side. Please start the connection again from your app.",
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csrf_cookie_names_use_the_host_prefix_on_https_and_differ_per_form() {
+        assert_eq!(csrf_cookie_name(true, "abcdefghijklmnop"), "__Host-nm_login_abcdefghij");
+        assert_eq!(csrf_cookie_name(false, "abcdefghijklmnop"), "nm_login_abcdefghij");
+        assert_ne!(csrf_cookie_name(true, "abcdefghijXYZ"), csrf_cookie_name(true, "bbcdefghijXYZ"));
+    }
+
+    #[test]
+    fn cookies_are_found_by_exact_name() {
+        let header = "other=1; nm_login_abc=xyz; nm_login_abcd=no";
+        assert_eq!(cookie(header, "nm_login_abc"), Some("xyz"));
+        assert_eq!(cookie(header, "nm_login_ab"), None);
+    }
+}
