@@ -2,6 +2,7 @@
 //! authorization server. See `DESIGN.md` in the shared folder for the map.
 
 pub mod keyring;
+pub mod oauth;
 pub mod sandbox;
 pub mod scope;
 pub mod seal;

@@ -1,0 +1,2 @@
+pub mod cimd;
+pub mod redirect;
