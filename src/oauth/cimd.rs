@@ -98,8 +98,7 @@ pub enum CimdError {
     #[error("The client's metadata document could not be fetched: its server did not answer in time.")]
     Timeout,
     #[error(
-        "The client's metadata document could not be fetched: its server answered with HTTP status {status}{note}.",
-        status = .0,
+        "The client's metadata document could not be fetched: its server answered with HTTP status {0}{note}.",
         note = if (300..400).contains(.0) { " (redirects are not followed)" } else { "" }
     )]
     HttpStatus(u16),
@@ -511,9 +510,13 @@ fn is_public_v6(ip: Ipv6Addr) -> bool {
     if s[0] & 0xe000 != 0x2000 {
         return false;
     }
-    let reserved = (s[0] == 0x2001 && s[1] < 0x0200)       // IETF protocol assignments (Teredo, …)
-        || (s[0] == 0x2001 && s[1] == 0x0db8)              // documentation
-        || (s[0] == 0x3fff && s[1] < 0x1000); // documentation (RFC 9637)
+    let reserved = match s[0] {
+        // IETF protocol assignments (Teredo, benchmarking, ORCHID…) and documentation.
+        0x2001 => s[1] < 0x0200 || s[1] == 0x0db8,
+        // Documentation (RFC 9637).
+        0x3fff => s[1] < 0x1000,
+        _ => false,
+    };
     !reserved
 }
 
@@ -845,5 +848,17 @@ mod tests {
             CimdError::InvalidRedirectUri(InvalidRedirectUri::Fragment).to_string(),
             "The client's metadata document lists an invalid redirect URI: the redirect URI must not contain a fragment."
         );
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn never_panics(text in "\\PC{0,80}", tail in "[a-zA-Z:/\\[\\]@#?.%0-9]{0,40}", body in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..200)) {
+            let _ = validate_url(&text);
+            let _ = CimdFetcher::is_cimd_client_id(&text);
+            let url = format!("https://{tail}");
+            let _ = (validate_url(&url), CimdFetcher::is_cimd_client_id(&url));
+            let _ = parse_document(&url, &body);
+            let _ = web_link(&text);
+        }
     }
 }

@@ -439,4 +439,15 @@ mod tests {
             assert!(text.bytes().all(|b| (0x20..=0x7e).contains(&b) && b != b'"' && b != b'\\'), "{text}");
         }
     }
+
+    proptest::proptest! {
+        #[test]
+        fn never_panics(text in "\\PC{0,80}", other in "[a-z:/\\[\\]@#?.0-9]{0,40}") {
+            if let Ok(uri) = RedirectUri::parse(&text) {
+                let _ = (uri.is_loopback(), uri.host_for_display(), uri.matches(&other));
+            }
+            let _ = RedirectUri::parse(&format!("http://{other}"))
+                .map(|uri| (uri.host_for_display(), uri.matches(&text), uri.matches(&format!("http://{other}"))));
+        }
+    }
 }

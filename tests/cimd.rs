@@ -1,0 +1,600 @@
+//! Client ID Metadata Documents over real HTTPS: a local TLS server with a self-signed
+//! certificate for `localhost`, a hand-written HTTP/1.1 responder (so a test can misbehave in
+//! exactly the way it needs: stall, trickle, omit Content-Length, redirect), and the fetcher
+//! trusting that certificate.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use norman_mcp::oauth::cimd::{CimdConfig, CimdError, CimdFetcher};
+use norman_mcp::oauth::redirect::InvalidRedirectUri;
+use serde_json::{Value, json};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::task::{JoinHandle, JoinSet};
+use tokio_rustls::TlsAcceptor;
+use tokio_rustls::rustls;
+use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
+
+/// What the server answers to one request.
+#[derive(Clone)]
+struct Reply {
+    status: u16,
+    headers: Vec<(&'static str, String)>,
+    body: Vec<u8>,
+    /// Pause before answering anything.
+    delay: Duration,
+    /// Send the body 16 bytes at a time with this pause in between.
+    trickle: Option<Duration>,
+    /// No Content-Length: the body ends when the connection closes.
+    close_delimited: bool,
+}
+
+impl Reply {
+    fn new(status: u16, body: impl Into<Vec<u8>>) -> Reply {
+        Reply {
+            status,
+            headers: Vec::new(),
+            body: body.into(),
+            delay: Duration::ZERO,
+            trickle: None,
+            close_delimited: false,
+        }
+    }
+
+    fn json(value: &Value) -> Reply {
+        Reply::new(200, value.to_string()).header("Content-Type", "application/json")
+    }
+
+    fn header(mut self, name: &'static str, value: impl Into<String>) -> Reply {
+        self.headers.push((name, value.into()));
+        self
+    }
+}
+
+/// Answers a request for `path`; `base` is `https://localhost:PORT`.
+type Handler = Arc<dyn Fn(&str, &str) -> Reply + Send + Sync>;
+
+struct Server {
+    base: String,
+    port: u16,
+    certificate: Vec<u8>,
+    /// TCP connections accepted, counted before any TLS.
+    connections: Arc<AtomicUsize>,
+    /// Paths requested, in order.
+    requests: Arc<Mutex<Vec<String>>>,
+    task: JoinHandle<()>,
+}
+
+impl Server {
+    async fn start(handler: impl Fn(&str, &str) -> Reply + Send + Sync + 'static) -> Server {
+        let handler: Handler = Arc::new(handler);
+        let certified = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
+        let certificate = certified.cert.der().to_vec();
+        let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(certified.signing_key.serialize_der()));
+        let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+        let config = rustls::ServerConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_no_client_auth()
+            .with_single_cert(vec![CertificateDer::from(certificate.clone())], key)
+            .unwrap();
+        let acceptor = TlsAcceptor::from(Arc::new(config));
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let base = format!("https://localhost:{port}");
+        let connections = Arc::new(AtomicUsize::new(0));
+        let requests = Arc::new(Mutex::new(Vec::new()));
+
+        let task = {
+            let (base, connections, requests) = (base.clone(), connections.clone(), requests.clone());
+            tokio::spawn(async move {
+                // Dropping the set (when the task is aborted) aborts every open connection too.
+                let mut open = JoinSet::new();
+                loop {
+                    let Ok((tcp, _)) = listener.accept().await else { continue };
+                    connections.fetch_add(1, Ordering::SeqCst);
+                    let (acceptor, handler, requests, base) =
+                        (acceptor.clone(), handler.clone(), requests.clone(), base.clone());
+                    open.spawn(async move {
+                        let _ = serve(acceptor, tcp, &base, handler, requests).await;
+                    });
+                    while open.try_join_next().is_some() {}
+                }
+            })
+        };
+        Server { base, port, certificate, connections, requests, task }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    fn requests(&self) -> Vec<String> {
+        self.requests.lock().unwrap().clone()
+    }
+
+    fn hits(&self, path: &str) -> usize {
+        self.requests().iter().filter(|p| *p == path).count()
+    }
+
+    fn connections(&self) -> usize {
+        self.connections.load(Ordering::SeqCst)
+    }
+
+    async fn stop(mut self) {
+        self.task.abort();
+        let _ = (&mut self.task).await;
+    }
+}
+
+impl Drop for Server {
+    // Also stops the server when a test fails half-way.
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+async fn serve(
+    acceptor: TlsAcceptor,
+    tcp: TcpStream,
+    base: &str,
+    handler: Handler,
+    requests: Arc<Mutex<Vec<String>>>,
+) -> std::io::Result<()> {
+    let mut tls = acceptor.accept(tcp).await?;
+    let mut head = Vec::new();
+    let mut buffer = [0u8; 1024];
+    while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+        let n = tls.read(&mut buffer).await?;
+        if n == 0 || head.len() > 16 * 1024 {
+            return Ok(());
+        }
+        head.extend_from_slice(&buffer[..n]);
+    }
+    let path = String::from_utf8_lossy(&head).split_whitespace().nth(1).unwrap_or_default().to_owned();
+    requests.lock().unwrap().push(path.clone());
+    let reply = handler(base, &path);
+    tokio::time::sleep(reply.delay).await;
+
+    let mut response = format!("HTTP/1.1 {} Test\r\nConnection: close\r\n", reply.status);
+    if !reply.close_delimited {
+        response += &format!("Content-Length: {}\r\n", reply.body.len());
+    }
+    for (name, value) in &reply.headers {
+        response += &format!("{name}: {value}\r\n");
+    }
+    response += "\r\n";
+    tls.write_all(response.as_bytes()).await?;
+    match reply.trickle {
+        None => tls.write_all(&reply.body).await?,
+        Some(pause) => {
+            for piece in reply.body.chunks(16) {
+                tls.write_all(piece).await?;
+                tls.flush().await?;
+                tokio::time::sleep(pause).await;
+            }
+        }
+    }
+    // close_notify, then close: ends a close-delimited body cleanly.
+    tls.shutdown().await
+}
+
+fn config(server: &Server) -> CimdConfig {
+    CimdConfig {
+        allow_private_addresses: true,
+        extra_root_certificates: vec![server.certificate.clone()],
+        ..CimdConfig::default()
+    }
+}
+
+fn fetcher(server: &Server) -> CimdFetcher {
+    CimdFetcher::try_new(config(server)).unwrap()
+}
+
+fn document(client_id: &str) -> Value {
+    json!({
+        "client_id": client_id,
+        "client_name": "Test Client",
+        "client_uri": "https://app.example/",
+        "logo_uri": "https://app.example/logo.png",
+        "redirect_uris": [
+            "http://127.0.0.1:3000/callback",
+            "cursor://anysphere.cursor-retrieval/oauth/callback",
+            "https://app.example/callback"
+        ],
+        "grant_types": ["authorization_code", "refresh_token"],
+        "response_types": ["code"],
+        "token_endpoint_auth_method": "none"
+    })
+}
+
+/// Serves a good document (naming its own URL) at every path.
+fn good(base: &str, path: &str) -> Reply {
+    Reply::json(&document(&format!("{base}{path}")))
+}
+
+#[tokio::test]
+async fn fetches_and_validates_a_good_document() {
+    let server = Server::start(good).await;
+    let url = server.url("/client.json");
+    let doc = fetcher(&server).fetch(&url).await.unwrap();
+    assert_eq!(doc.client_id, url);
+    assert_eq!(doc.client_name.as_deref(), Some("Test Client"));
+    assert_eq!(doc.token_endpoint_auth_method, "none");
+    assert_eq!(doc.client_uri.as_deref(), Some("https://app.example/"));
+    assert_eq!(doc.logo_uri.as_deref(), Some("https://app.example/logo.png"));
+    let uris: Vec<&str> = doc.redirect_uris.iter().map(|u| u.as_str()).collect();
+    assert_eq!(
+        uris,
+        [
+            "http://127.0.0.1:3000/callback",
+            "cursor://anysphere.cursor-retrieval/oauth/callback",
+            "https://app.example/callback"
+        ]
+    );
+    assert!(doc.redirect_uris[0].matches("http://127.0.0.1:49152/callback"));
+    assert!(CimdFetcher::is_cimd_client_id(&url));
+    assert_eq!(server.requests(), ["/client.json"]);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_second_fetch_is_served_from_the_cache() {
+    let server = Server::start(good).await;
+    let fetcher = fetcher(&server);
+    let url = server.url("/client.json");
+    let first = fetcher.fetch(&url).await.unwrap();
+    let second = fetcher.fetch(&url).await.unwrap();
+    assert!(Arc::ptr_eq(&first, &second));
+    // A clone shares the cache.
+    let third = fetcher.clone().fetch(&url).await.unwrap();
+    assert!(Arc::ptr_eq(&first, &third));
+    assert_eq!(server.hits("/client.json"), 1);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn max_age_zero_no_store_and_no_cache_are_not_cached() {
+    let server = Server::start(|base, path| {
+        let reply = good(base, path);
+        match path {
+            "/zero.json" => reply.header("Cache-Control", "public, max-age=0"),
+            "/no-store.json" => reply.header("Cache-Control", "no-store"),
+            _ => reply.header("Cache-Control", "no-cache"),
+        }
+    })
+    .await;
+    let fetcher = fetcher(&server);
+    for path in ["/zero.json", "/no-store.json", "/no-cache.json"] {
+        fetcher.fetch(&server.url(path)).await.unwrap();
+        fetcher.fetch(&server.url(path)).await.unwrap();
+        assert_eq!(server.hits(path), 2, "{path}");
+    }
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn max_age_is_honoured() {
+    let server = Server::start(|base, path| good(base, path).header("Cache-Control", "max-age=1")).await;
+    let fetcher = fetcher(&server);
+    let url = server.url("/client.json");
+    fetcher.fetch(&url).await.unwrap();
+    fetcher.fetch(&url).await.unwrap();
+    assert_eq!(server.hits("/client.json"), 1);
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    fetcher.fetch(&url).await.unwrap();
+    assert_eq!(server.hits("/client.json"), 2);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn failures_are_not_cached() {
+    let calls = AtomicUsize::new(0);
+    let server = Server::start(move |base, path| {
+        if calls.fetch_add(1, Ordering::SeqCst) == 0 { Reply::new(503, "busy") } else { good(base, path) }
+    })
+    .await;
+    let fetcher = fetcher(&server);
+    let url = server.url("/client.json");
+    assert_eq!(fetcher.fetch(&url).await.unwrap_err(), CimdError::HttpStatus(503));
+    fetcher.fetch(&url).await.unwrap();
+    assert_eq!(server.hits("/client.json"), 2);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn concurrent_fetches_share_one_request() {
+    let server = Server::start(|base, path| {
+        let mut reply = good(base, path);
+        reply.delay = Duration::from_millis(300);
+        reply
+    })
+    .await;
+    let fetcher = fetcher(&server);
+    let url = server.url("/client.json");
+    let fetches = (0..8).map(|_| fetcher.fetch(&url));
+    let results = futures_util::future::join_all(fetches).await;
+    let first = results[0].as_ref().unwrap();
+    for result in &results {
+        assert!(Arc::ptr_eq(first, result.as_ref().unwrap()));
+    }
+    assert_eq!(server.hits("/client.json"), 1);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn concurrent_failures_share_one_request() {
+    let server = Server::start(|_, _| {
+        let mut reply = Reply::new(500, "down");
+        reply.delay = Duration::from_millis(300);
+        reply
+    })
+    .await;
+    let fetcher = fetcher(&server);
+    let url = server.url("/client.json");
+    let results = futures_util::future::join_all((0..4).map(|_| fetcher.fetch(&url))).await;
+    assert!(results.iter().all(|r| *r == Err(CimdError::HttpStatus(500))));
+    assert_eq!(server.hits("/client.json"), 1);
+    assert_eq!(fetcher.fetch(&url).await, Err(CimdError::HttpStatus(500)));
+    assert_eq!(server.hits("/client.json"), 2);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_document_naming_another_client_id_is_refused() {
+    let server = Server::start(|base, _| Reply::json(&document(&format!("{base}/other.json")))).await;
+    let result = fetcher(&server).fetch(&server.url("/client.json")).await;
+    assert_eq!(result, Err(CimdError::ClientIdMismatch));
+    server.stop().await;
+}
+
+/// A valid document padded to exactly `size` bytes.
+fn padded_document(client_id: &str, size: usize) -> Vec<u8> {
+    let mut value = document(client_id);
+    let bare = value.to_string().len() + r#","padding":"""#.len();
+    value["padding"] = Value::String("x".repeat(size - bare));
+    let text = value.to_string();
+    assert_eq!(text.len(), size);
+    text.into_bytes()
+}
+
+#[tokio::test]
+async fn bodies_over_the_limit_are_refused_with_or_without_content_length() {
+    let server = Server::start(|base, path| {
+        let id = format!("{base}{path}");
+        match path {
+            "/exact.json" => Reply::new(200, padded_document(&id, 5 * 1024)),
+            "/big.json" => Reply::new(200, padded_document(&id, 5 * 1024 + 1)),
+            "/huge.json" => Reply::new(200, padded_document(&id, 64 * 1024)),
+            _ => {
+                // No Content-Length to go by: the streamed count has to catch it.
+                let mut reply = Reply::new(200, padded_document(&id, 6 * 1024));
+                reply.close_delimited = true;
+                reply
+            }
+        }
+    })
+    .await;
+    let fetcher = fetcher(&server);
+    assert!(fetcher.fetch(&server.url("/exact.json")).await.is_ok());
+    for path in ["/big.json", "/huge.json", "/streamed.json"] {
+        assert_eq!(fetcher.fetch(&server.url(path)).await, Err(CimdError::TooLarge), "{path}");
+    }
+    assert_eq!(server.hits("/streamed.json"), 1);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_close_delimited_body_within_the_limit_is_read() {
+    let server = Server::start(|base, path| {
+        let mut reply = good(base, path);
+        reply.close_delimited = true;
+        reply
+    })
+    .await;
+    assert!(fetcher(&server).fetch(&server.url("/client.json")).await.is_ok());
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_slow_server_times_out() {
+    let server = Server::start(|base, path| {
+        let mut reply = good(base, path);
+        if path == "/slow-headers.json" {
+            reply.delay = Duration::from_secs(3);
+        } else {
+            // Headers at once, then a body that dribbles in: the limit covers the whole fetch.
+            reply.trickle = Some(Duration::from_millis(100));
+        }
+        reply
+    })
+    .await;
+    let fetcher =
+        CimdFetcher::try_new(CimdConfig { timeout: Duration::from_millis(400), ..config(&server) }).unwrap();
+    for path in ["/slow-headers.json", "/slow-body.json"] {
+        let started = Instant::now();
+        assert_eq!(fetcher.fetch(&server.url(path)).await, Err(CimdError::Timeout), "{path}");
+        assert!(started.elapsed() < Duration::from_secs(2), "{path} took {:?}", started.elapsed());
+    }
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn http_error_statuses_are_reported() {
+    let server = Server::start(|_, path| match path {
+        "/gone.json" => Reply::new(410, "gone"),
+        "/empty.json" => Reply::new(204, ""),
+        _ => Reply::new(404, "not found"),
+    })
+    .await;
+    let fetcher = fetcher(&server);
+    assert_eq!(fetcher.fetch(&server.url("/client.json")).await, Err(CimdError::HttpStatus(404)));
+    assert_eq!(fetcher.fetch(&server.url("/gone.json")).await, Err(CimdError::HttpStatus(410)));
+    assert_eq!(fetcher.fetch(&server.url("/empty.json")).await, Err(CimdError::HttpStatus(204)));
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_body_that_is_not_json_is_refused() {
+    let server = Server::start(|_, path| match path {
+        "/array.json" => Reply::json(&json!(["not", "an", "object"])),
+        _ => Reply::new(200, "<html><body>hello</body></html>").header("Content-Type", "text/html"),
+    })
+    .await;
+    let fetcher = fetcher(&server);
+    assert_eq!(fetcher.fetch(&server.url("/client.json")).await, Err(CimdError::NotJson));
+    assert_eq!(fetcher.fetch(&server.url("/array.json")).await, Err(CimdError::NotJson));
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn bad_redirect_uris_are_refused() {
+    let server = Server::start(|base, path| {
+        let mut value = document(&format!("{base}{path}"));
+        value["redirect_uris"] = match path {
+            "/script.json" => json!(["https://app.example/cb", "javascript:alert(1)"]),
+            "/http.json" => json!(["http://app.example/cb"]),
+            "/fragment.json" => json!(["https://app.example/cb#x"]),
+            _ => json!([]),
+        };
+        Reply::json(&value)
+    })
+    .await;
+    let fetcher = fetcher(&server);
+    let cases = [
+        (
+            "/script.json",
+            CimdError::InvalidRedirectUri(InvalidRedirectUri::ForbiddenScheme("javascript".into())),
+        ),
+        ("/http.json", CimdError::InvalidRedirectUri(InvalidRedirectUri::HttpNotLoopback)),
+        ("/fragment.json", CimdError::InvalidRedirectUri(InvalidRedirectUri::Fragment)),
+        ("/none.json", CimdError::NoRedirectUris),
+    ];
+    for (path, expected) in cases {
+        assert_eq!(fetcher.fetch(&server.url(path)).await, Err(expected), "{path}");
+    }
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn only_public_clients_are_accepted() {
+    let server = Server::start(|base, path| {
+        let mut value = document(&format!("{base}{path}"));
+        match path {
+            "/secret.json" => value["token_endpoint_auth_method"] = json!("client_secret_basic"),
+            "/jwt.json" => value["token_endpoint_auth_method"] = json!("private_key_jwt"),
+            _ => _ = value.as_object_mut().unwrap().remove("token_endpoint_auth_method"),
+        }
+        Reply::json(&value)
+    })
+    .await;
+    let fetcher = fetcher(&server);
+    assert_eq!(
+        fetcher.fetch(&server.url("/secret.json")).await,
+        Err(CimdError::UnsupportedAuthMethod("client_secret_basic".into()))
+    );
+    assert_eq!(
+        fetcher.fetch(&server.url("/jwt.json")).await,
+        Err(CimdError::UnsupportedAuthMethod("private_key_jwt".into()))
+    );
+    // Absent means a public client.
+    let doc = fetcher.fetch(&server.url("/missing.json")).await.unwrap();
+    assert_eq!(doc.token_endpoint_auth_method, "none");
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn redirects_are_not_followed() {
+    let server = Server::start(|base, path| match path {
+        "/moved-301.json" => Reply::new(301, "").header("Location", format!("{base}/target.json")),
+        "/moved-302.json" => Reply::new(302, "").header("Location", format!("{base}/target.json")),
+        "/moved-307.json" => Reply::new(307, "").header("Location", format!("{base}/target.json")),
+        "/moved-308.json" => Reply::new(308, "").header("Location", "/target.json"),
+        _ => good(base, path),
+    })
+    .await;
+    let fetcher = fetcher(&server);
+    for status in [301, 302, 307, 308] {
+        let url = server.url(&format!("/moved-{status}.json"));
+        assert_eq!(fetcher.fetch(&url).await, Err(CimdError::HttpStatus(status)));
+    }
+    assert_eq!(server.hits("/target.json"), 0);
+    assert_eq!(server.requests().len(), 4);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn private_addresses_are_refused_before_connecting() {
+    let server = Server::start(good).await;
+    let fetcher =
+        CimdFetcher::try_new(CimdConfig { allow_private_addresses: false, ..config(&server) }).unwrap();
+    let port = server.port;
+    for url in [
+        server.url("/client.json"),
+        format!("https://127.0.0.1:{port}/client.json"),
+        format!("https://[::1]:{port}/client.json"),
+        format!("https://[::ffff:7f00:1]:{port}/client.json"),
+        format!("https://10.0.0.1:{port}/client.json"),
+        format!("https://169.254.169.254:{port}/latest/meta-data"),
+    ] {
+        assert_eq!(fetcher.fetch(&url).await, Err(CimdError::PrivateAddress), "{url}");
+    }
+    assert_eq!(server.connections(), 0);
+    assert!(server.requests().is_empty());
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn http_and_malformed_urls_are_refused_before_connecting() {
+    let server = Server::start(good).await;
+    let fetcher = fetcher(&server);
+    let port = server.port;
+    assert_eq!(
+        fetcher.fetch(&format!("http://localhost:{port}/client.json")).await,
+        Err(CimdError::NotHttps)
+    );
+    for url in [
+        format!("https://localhost:{port}/"),
+        format!("https://localhost:{port}/client.json#x"),
+        format!("https://user@localhost:{port}/client.json"),
+        format!("https://localhost:{port}/a/../client.json"),
+        "not a url".to_owned(),
+        String::new(),
+    ] {
+        assert_eq!(fetcher.fetch(&url).await, Err(CimdError::InvalidUrl), "{url:?}");
+    }
+    assert_eq!(server.connections(), 0);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn an_untrusted_certificate_is_refused() {
+    let server = Server::start(good).await;
+    let fetcher =
+        CimdFetcher::try_new(CimdConfig { allow_private_addresses: true, ..CimdConfig::default() }).unwrap();
+    assert_eq!(fetcher.fetch(&server.url("/client.json")).await, Err(CimdError::Unreachable));
+    assert!(server.requests().is_empty());
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_closed_port_is_unreachable() {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    drop(listener);
+    let fetcher = CimdFetcher::new(CimdConfig { allow_private_addresses: true, ..CimdConfig::default() });
+    let url = format!("https://127.0.0.1:{port}/client.json");
+    assert_eq!(fetcher.fetch(&url).await, Err(CimdError::Unreachable));
+}
+
+#[tokio::test]
+async fn an_invalid_extra_certificate_is_a_setup_error() {
+    let config =
+        CimdConfig { extra_root_certificates: vec![b"not a certificate".to_vec()], ..CimdConfig::default() };
+    assert!(CimdFetcher::try_new(config.clone()).is_err());
+    // `new` still builds a fetcher; it just cannot fetch.
+    let fetcher = CimdFetcher::new(config);
+    assert_eq!(fetcher.fetch("https://app.example/client.json").await, Err(CimdError::Unreachable));
+}
