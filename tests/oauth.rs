@@ -537,7 +537,8 @@ async fn code_exchange_refusals() {
         form
     };
     let wrong_verifier = "x".repeat(50);
-    let cases: Vec<(Vec<(&str, String)>, StatusCode, &str)> = vec![
+    type Form<'a> = Vec<(&'a str, String)>;
+    let cases: Vec<(Form, StatusCode, &str)> = vec![
         (good(&[("code_verifier", &wrong_verifier)]), StatusCode::BAD_REQUEST, "invalid_grant"),
         (good(&[("code_verifier", "")]), StatusCode::BAD_REQUEST, "invalid_request"),
         (good(&[("redirect_uri", "http://127.0.0.1:6276/other")]), StatusCode::BAD_REQUEST, "invalid_grant"),
