@@ -4,11 +4,14 @@
 //! `root_key_id`. The authority block (only the server can write it) holds:
 //!
 //! ```text
-//! token_id({id}); client({fingerprint}); audience({audience}); expires({date});
-//! upstream({nmu_ envelope}); right("norman.read"); right("norman.write");
-//! check if time($t), $t < {date};
+//! access({token id}, {client fingerprint}, {audience}, {expiry date}, {nmu_ envelope});
+//! right("norman.read"); right("norman.write");        // one fact per granted scope
+//! check if time($t), $t < {expiry date};
 //! check if resource({audience});
 //! ```
+//!
+//! The claims share one fact because each predicate joined in the claims query costs about
+//! 3 µs on the reference machine, on a path that runs for every uncached request.
 //!
 //! The Norman access token travels only inside the `nmu_` envelope, so reading a Biscuit (which
 //! anyone can) never shows it. Each verification run adds, for one scope at a time:
@@ -71,11 +74,21 @@ pub struct AccessGrant {
     pub company_id: Option<String>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct MintedAccess {
     pub token: String,
     pub expires_at: OffsetDateTime,
     pub token_id: String,
+}
+
+/// The token is a bearer credential: `Debug` names it by id only.
+impl std::fmt::Debug for MintedAccess {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MintedAccess")
+            .field("token_id", &self.token_id)
+            .field("expires_at", &self.expires_at)
+            .finish_non_exhaustive()
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -203,11 +216,7 @@ pub fn mint(keyring: &Keyring, grant: &AccessGrant, now: OffsetDateTime) -> Resu
 
     let mut builder = biscuit!(
         r#"
-        token_id({token_id});
-        client({client});
-        audience({audience});
-        expires({expires});
-        upstream({upstream});
+        access({token_id}, {client}, {audience}, {expires}, {upstream});
         check if time($t), $t < {expires};
         check if resource({audience});
         "#,
@@ -511,6 +520,12 @@ fn decode_verified(keyring: &Keyring, token: &str) -> Result<(Biscuit, KeyId, Pu
         }
         _ => VerifyError::Malformed,
     })?;
+    // The signatures cover block contents, not the protobuf around them: an unknown field or
+    // a renumbered default (`algorithm`) decodes to the same token. Accepting only the
+    // canonical encoding makes one token one string, so any changed character is refused.
+    if biscuit.to_vec().ok().as_deref() != Some(raw.as_slice()) {
+        return Err(VerifyError::Malformed);
+    }
     let key_id = biscuit.root_key_id().ok_or(VerifyError::UnknownKey)?;
     let root = keyring.key(key_id).ok_or(VerifyError::UnknownKey)?.biscuit_root().public();
     Ok((biscuit, key_id, root))
@@ -608,8 +623,7 @@ fn read_claims(authorizer: &mut Authorizer) -> Result<Claims, VerifyError> {
     let rows: Vec<bb::Fact> = authorizer
         .query(rule!(
             r#"claims($id, $client, $audience, $expires, $upstream, $right)
-                <- token_id($id), client($client), audience($audience), expires($expires),
-                   upstream($upstream), right($right)"#
+                <- access($id, $client, $audience, $expires, $upstream), right($right)"#
         ))
         .map_err(runtime_error)?;
     let mut claims: Option<Claims> = None;
