@@ -1,6 +1,7 @@
 //! One file per sealed thing. Each payload type names its purpose and expiry; `seal` does
 //! the cryptography.
 
+pub mod access;
 pub mod client;
 pub mod code;
 pub mod login;

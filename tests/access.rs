@@ -1,0 +1,515 @@
+//! Access tokens: mint and verify, lifetime, refusals, tamper evidence, attenuation, the
+//! verification cache, inspection, and fuzzed input.
+
+use std::sync::Arc;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use biscuit_auth::UnverifiedBiscuit;
+use biscuit_auth::macros::block;
+use norman_mcp::keyring::{KeyFile, Keyring};
+use norman_mcp::scope::Scopes;
+use norman_mcp::tokens::NormanToken;
+use norman_mcp::tokens::access::{
+    self, ACCESS_PREFIX, AccessGrant, AttenuateError, MAX_ACCESS_LIFETIME, MintError, Verifier, VerifyError,
+};
+use proptest::prelude::*;
+use time::{Duration, OffsetDateTime, macros::datetime};
+
+const T0: OffsetDateTime = datetime!(2026-11-27 12:00:00 UTC);
+const AUDIENCE: &str = "https://mcp.norman.example/mcp";
+const NORMAN_SIGNATURE: &str = "c2lnbmF0dXJlLW9mLXRoZS1ub3JtYW4tdG9rZW4";
+
+/// A JWT-shaped Norman token; `exp` None gives a payload without `exp`.
+fn norman_jwt(exp: Option<OffsetDateTime>) -> NormanToken {
+    let header = URL_SAFE_NO_PAD.encode(br#"{"alg":"HS256","typ":"JWT"}"#);
+    let payload = match exp {
+        Some(exp) => format!(r#"{{"token_type":"access","exp":{},"user_id":42}}"#, exp.unix_timestamp()),
+        None => r#"{"token_type":"access","user_id":42}"#.to_owned(),
+    };
+    NormanToken::new(format!("{header}.{}.{NORMAN_SIGNATURE}", URL_SAFE_NO_PAD.encode(payload)))
+}
+
+fn keyring() -> Keyring {
+    Keyring::from_file(&KeyFile::generate(T0).unwrap())
+}
+
+fn grant(scopes: Scopes, norman_exp: Option<OffsetDateTime>) -> AccessGrant {
+    AccessGrant {
+        client_id: "nmi_some-registered-client".into(),
+        scopes,
+        audience: AUDIENCE.into(),
+        norman_access: norman_jwt(norman_exp),
+        company_id: Some("cmp_7QxKp2Lm9RzT".into()),
+    }
+}
+
+fn mint(ring: &Keyring, scopes: Scopes) -> String {
+    access::mint(ring, &grant(scopes, Some(T0 + Duration::days(1))), T0).unwrap().token
+}
+
+fn verify(ring: &Keyring, token: &str, at: OffsetDateTime) -> Result<Arc<access::Principal>, VerifyError> {
+    Verifier::new(16).verify(ring, token, AUDIENCE, at)
+}
+
+/// Appends a block by hand, as a hostile holder would.
+fn append(token: &str, block: biscuit_auth::BlockBuilder) -> String {
+    let raw = URL_SAFE_NO_PAD.decode(token.strip_prefix(ACCESS_PREFIX).unwrap()).unwrap();
+    let appended = UnverifiedBiscuit::from(&raw).unwrap().append(block).unwrap();
+    format!("{ACCESS_PREFIX}{}", URL_SAFE_NO_PAD.encode(appended.to_vec().unwrap()))
+}
+
+#[test]
+fn mint_then_verify_round_trips() {
+    let ring = keyring();
+    let g = grant(Scopes::ALL, Some(T0 + Duration::days(1)));
+    let minted = access::mint(&ring, &g, T0).unwrap();
+    assert!(minted.token.starts_with(ACCESS_PREFIX));
+    assert!(!minted.token.contains('='), "unpadded base64url");
+    assert!(minted.token.len() < 2048, "{} characters", minted.token.len());
+    assert_eq!(minted.expires_at, T0 + MAX_ACCESS_LIFETIME);
+
+    let p = verify(&ring, &minted.token, T0 + Duration::minutes(1)).unwrap();
+    assert_eq!(p.token_id, minted.token_id);
+    assert_eq!(p.client_fingerprint, access::client_fingerprint(&g.client_id));
+    assert_eq!(p.client_fingerprint.len(), 16);
+    assert_eq!(p.scopes, Scopes::ALL);
+    assert_eq!(p.audience, AUDIENCE);
+    assert_eq!(p.expires_at, minted.expires_at);
+    assert_eq!(p.key_id, 1);
+    assert_eq!(p.norman_access, g.norman_access);
+    assert_eq!(p.company_id.as_deref(), Some("cmp_7QxKp2Lm9RzT"));
+
+    let read = verify(&ring, &mint(&ring, Scopes::READ), T0).unwrap();
+    assert_eq!(read.scopes, Scopes::READ);
+    let write_only = Scopes::parse_lenient("norman.write");
+    assert_eq!(verify(&ring, &mint(&ring, write_only), T0).unwrap().scopes, write_only);
+}
+
+#[test]
+fn the_biscuit_never_shows_the_norman_token() {
+    let ring = keyring();
+    let g = grant(Scopes::ALL, Some(T0 + Duration::days(1)));
+    let token = access::mint(&ring, &g, T0).unwrap().token;
+    let raw = URL_SAFE_NO_PAD.decode(&token[ACCESS_PREFIX.len()..]).unwrap();
+    let raw = String::from_utf8_lossy(&raw);
+    assert!(!raw.contains(NORMAN_SIGNATURE));
+    assert!(!raw.contains(g.norman_access.expose()));
+    assert!(!raw.contains(&g.client_id), "only a fingerprint of the client id");
+}
+
+#[test]
+fn lifetime_is_capped_by_the_norman_token_and_by_one_hour() {
+    let ring = keyring();
+    // Norman token lives 10 minutes: the access token stops 30 s before it.
+    let g = grant(Scopes::ALL, Some(T0 + Duration::minutes(10)));
+    let minted = access::mint(&ring, &g, T0).unwrap();
+    assert_eq!(minted.expires_at, T0 + Duration::minutes(10) - Duration::seconds(30));
+    assert!(verify(&ring, &minted.token, minted.expires_at - Duration::seconds(1)).is_ok());
+    assert_eq!(verify(&ring, &minted.token, minted.expires_at).unwrap_err(), VerifyError::Expired);
+
+    // Norman token lives a day, or has no readable `exp`: one hour.
+    assert_eq!(
+        access::mint(&ring, &grant(Scopes::ALL, None), T0).unwrap().expires_at,
+        T0 + Duration::hours(1)
+    );
+    let opaque = AccessGrant { norman_access: NormanToken::new("opaque".into()), ..grant(Scopes::ALL, None) };
+    assert_eq!(access::mint(&ring, &opaque, T0).unwrap().expires_at, T0 + Duration::hours(1));
+
+    // Fractions of a second are dropped, never rounded up.
+    let later = T0 + Duration::milliseconds(1500);
+    let minted = access::mint(&ring, &grant(Scopes::ALL, None), later).unwrap();
+    assert_eq!(minted.expires_at, T0 + Duration::hours(1) + Duration::seconds(1));
+
+    // Expired, or within the margin: no token.
+    for exp in [T0 - Duration::minutes(1), T0 + Duration::seconds(30), T0 + Duration::seconds(20)] {
+        assert_eq!(
+            access::mint(&ring, &grant(Scopes::ALL, Some(exp)), T0).unwrap_err(),
+            MintError::UpstreamExpired
+        );
+    }
+    assert_eq!(access::mint(&ring, &grant(Scopes::EMPTY, None), T0).unwrap_err(), MintError::NoScopes);
+}
+
+#[test]
+fn norman_token_expiry_reads_the_jwt_payload_only() {
+    let exp = T0 + Duration::minutes(5);
+    assert_eq!(access::norman_token_expiry(&norman_jwt(Some(exp))), Some(exp));
+    assert_eq!(access::norman_token_expiry(&norman_jwt(None)), None);
+    let float =
+        format!("e30.{}.sig", URL_SAFE_NO_PAD.encode(format!(r#"{{"exp":{}.75}}"#, exp.unix_timestamp())));
+    assert_eq!(access::norman_token_expiry(&NormanToken::new(float)), Some(exp));
+    for junk in
+        ["", "a.b", "a.b.c.d", "e30.!!!.sig", "e30.e30.sig", "e30.bnVsbA.sig", "e30.eyJleHAiOiJzb29uIn0.s"]
+    {
+        assert_eq!(access::norman_token_expiry(&NormanToken::new(junk.into())), None, "{junk}");
+    }
+    let huge = format!("e30.{}.sig", URL_SAFE_NO_PAD.encode(r#"{"exp":1e300}"#));
+    assert_eq!(access::norman_token_expiry(&NormanToken::new(huge)), None);
+}
+
+#[test]
+fn expired_and_wrong_audience_are_refused() {
+    let ring = keyring();
+    let token = mint(&ring, Scopes::ALL);
+    let v = Verifier::new(16);
+    assert_eq!(
+        v.verify(&ring, &token, "https://elsewhere.example/mcp", T0).unwrap_err(),
+        VerifyError::WrongAudience
+    );
+    assert_eq!(
+        v.verify(&ring, &token, &format!("{AUDIENCE}/"), T0).unwrap_err(),
+        VerifyError::WrongAudience,
+        "the audience is compared exactly; callers canonicalise"
+    );
+    assert_eq!(v.verify(&ring, &token, AUDIENCE, T0 + Duration::hours(1)).unwrap_err(), VerifyError::Expired);
+    assert_eq!(v.verify(&ring, &token, AUDIENCE, T0 + Duration::days(2)).unwrap_err(), VerifyError::Expired);
+    assert_eq!(v.cache_len(), 0, "failures are not cached");
+}
+
+#[test]
+fn unknown_key_and_forged_signature_are_refused() {
+    // Key 2 signs, then is retired: its tokens name a key the keyring no longer has.
+    let mut file = KeyFile::generate(T0).unwrap();
+    file.rotate(T0, Duration::ZERO).unwrap();
+    let ring = Keyring::from_file(&file);
+    let token = mint(&ring, Scopes::ALL);
+    assert_eq!(verify(&ring, &token, T0).unwrap().key_id, 2);
+    file.retire(2, true, T0).unwrap();
+    assert_eq!(verify(&Keyring::from_file(&file), &token, T0).unwrap_err(), VerifyError::UnknownKey);
+
+    // Another keyring with the same ids signs: the id matches, the signature does not.
+    let stranger = keyring();
+    let forged = mint(&stranger, Scopes::ALL);
+    assert!(verify(&stranger, &forged, T0).is_ok());
+    assert_eq!(verify(&keyring(), &forged, T0).unwrap_err(), VerifyError::Forged);
+}
+
+#[test]
+fn changing_any_single_character_is_refused() {
+    let ring = keyring();
+    let plain = mint(&ring, Scopes::READ);
+    let attenuated = access::attenuate(&plain, true, Some(Duration::minutes(5)), T0).unwrap();
+    let v = Verifier::new(16);
+    for token in [&plain, &attenuated] {
+        let bytes = token.as_bytes();
+        for i in 0..bytes.len() {
+            // Several replacements per position, each changing a different set of the 6 bits a
+            // character carries (one such change is a protobuf rewrite the signature misses).
+            for replacement in [b'A', b'g', b'-', b'_', b'f', b'V'] {
+                if bytes[i] == replacement {
+                    continue;
+                }
+                let mut tampered = bytes.to_vec();
+                tampered[i] = replacement;
+                let tampered = String::from_utf8(tampered).unwrap();
+                assert!(
+                    v.verify(&ring, &tampered, AUDIENCE, T0).is_err(),
+                    "position {i} -> {}",
+                    replacement as char
+                );
+            }
+        }
+        assert_eq!(v.cache_len(), 0);
+        assert!(v.verify(&ring, token, AUDIENCE, T0).is_ok());
+        v.clear();
+    }
+}
+
+#[test]
+fn oversized_and_foreign_tokens_are_malformed() {
+    let ring = keyring();
+    let v = Verifier::new(16);
+    let long = format!("{ACCESS_PREFIX}{}", "A".repeat(access::MAX_ACCESS_TOKEN_LEN));
+    for junk in ["", "nma_", "nma_!!!", "nmr_AAAA", &long, "Bearer nma_AAAA"] {
+        assert_eq!(v.verify(&ring, junk, AUDIENCE, T0).unwrap_err(), VerifyError::Malformed, "{junk:.20}");
+    }
+    // A Biscuit without `root_key_id` is refused before any signature check.
+    let other = biscuit_auth::KeyPair::new();
+    let bare =
+        biscuit_auth::Biscuit::builder().fact("right(\"norman.read\")").unwrap().build(&other).unwrap();
+    let bare = format!("{ACCESS_PREFIX}{}", URL_SAFE_NO_PAD.encode(bare.to_vec().unwrap()));
+    assert_eq!(v.verify(&ring, &bare, AUDIENCE, T0).unwrap_err(), VerifyError::UnknownKey);
+}
+
+#[test]
+fn read_only_attenuation_narrows_the_effective_scopes() {
+    let ring = keyring();
+    let token = mint(&ring, Scopes::ALL);
+    let read_only = access::attenuate(&token, true, None, T0).unwrap();
+    let p = verify(&ring, &read_only, T0).unwrap();
+    assert_eq!(p.scopes, Scopes::READ);
+    assert_eq!(p.expires_at, T0 + Duration::hours(1));
+    assert_eq!(verify(&ring, &token, T0).unwrap().scopes, Scopes::ALL, "the original is unchanged");
+
+    // Read-only on a token that only had write leaves nothing.
+    let write_only = mint(&ring, Scopes::parse_lenient("norman.write"));
+    let nothing = access::attenuate(&write_only, true, None, T0).unwrap();
+    assert_eq!(verify(&ring, &nothing, T0).unwrap_err(), VerifyError::Denied);
+}
+
+#[test]
+fn ttl_attenuation_expires_earlier_but_never_later() {
+    let ring = keyring();
+    let token = mint(&ring, Scopes::ALL);
+    let at = T0 + Duration::minutes(1);
+    let short = access::attenuate(&token, false, Some(Duration::minutes(10)), at).unwrap();
+    let p = verify(&ring, &short, at).unwrap();
+    assert_eq!(p.expires_at, T0 + Duration::minutes(11));
+    assert_eq!(p.scopes, Scopes::ALL);
+    assert!(verify(&ring, &short, T0 + Duration::minutes(11) - Duration::seconds(1)).is_ok());
+    assert_eq!(verify(&ring, &short, T0 + Duration::minutes(11)).unwrap_err(), VerifyError::Expired);
+
+    let long = access::attenuate(&token, false, Some(Duration::days(3)), at).unwrap();
+    assert_eq!(verify(&ring, &long, at).unwrap().expires_at, T0 + Duration::hours(1));
+    assert_eq!(verify(&ring, &long, T0 + Duration::hours(2)).unwrap_err(), VerifyError::Expired);
+
+    assert_eq!(
+        access::attenuate(&token, false, Some(Duration::ZERO), at).unwrap_err(),
+        AttenuateError::InvalidTtl
+    );
+    assert_eq!(access::attenuate(&token, false, None, at).unwrap_err(), AttenuateError::NothingToRestrict);
+    assert_eq!(access::attenuate("nmr_xyz", true, None, at).unwrap_err(), AttenuateError::Malformed);
+}
+
+#[test]
+fn attenuating_an_attenuated_token_keeps_every_restriction() {
+    let ring = keyring();
+    let token = mint(&ring, Scopes::ALL);
+    let once = access::attenuate(&token, false, Some(Duration::minutes(20)), T0).unwrap();
+    let twice = access::attenuate(&once, true, Some(Duration::minutes(50)), T0).unwrap();
+    let p = verify(&ring, &twice, T0).unwrap();
+    assert_eq!(p.scopes, Scopes::READ);
+    assert_eq!(p.expires_at, T0 + Duration::minutes(20), "the later ttl does not extend the earlier one");
+    let thrice = access::attenuate(&twice, false, Some(Duration::minutes(5)), T0).unwrap();
+    assert_eq!(verify(&ring, &thrice, T0).unwrap().expires_at, T0 + Duration::minutes(5));
+    assert_eq!(access::inspect(&ring, &thrice, T0).unwrap().blocks, 4);
+}
+
+#[test]
+fn an_appended_block_cannot_grant_anything() {
+    let ring = keyring();
+    let read_only = access::attenuate(&mint(&ring, Scopes::ALL), true, None, T0).unwrap();
+    // Facts that would satisfy both the policy and the read-only check, and a rule making more.
+    let hostile = append(
+        &read_only,
+        block!(
+            r#"
+            right("norman.write");
+            operation("read");
+            right("norman.write") <- time($t);
+            access("someone-else", "x", "https://mcp.norman.example/mcp", 2099-01-01T00:00:00Z, "nmu_x");
+            check if true;
+            "#
+        ),
+    );
+    let p = verify(&ring, &hostile, T0).unwrap();
+    assert_eq!(p.scopes, Scopes::READ);
+    assert_ne!(p.token_id, "someone-else");
+    assert_eq!(p.expires_at, T0 + Duration::hours(1));
+
+    // Same on a token that was granted read only.
+    let granted_read = mint(&ring, Scopes::READ);
+    let hostile = append(&granted_read, block!(r#"right("norman.write");"#));
+    assert_eq!(verify(&ring, &hostile, T0).unwrap().scopes, Scopes::READ);
+
+    // A block that cannot pass denies everything.
+    let dead = append(&granted_read, block!(r#"check if operation("delete");"#));
+    assert_eq!(verify(&ring, &dead, T0).unwrap_err(), VerifyError::Denied);
+}
+
+#[test]
+fn second_verify_is_a_cache_hit_and_returns_the_same_principal() {
+    let ring = keyring();
+    let token = mint(&ring, Scopes::ALL);
+    let v = Verifier::new(16);
+    let first = v.verify(&ring, &token, AUDIENCE, T0).unwrap();
+    assert_eq!((v.cache_len(), v.cache_hits()), (1, 0));
+    let second = v.verify(&ring, &token, AUDIENCE, T0 + Duration::minutes(5)).unwrap();
+    assert!(Arc::ptr_eq(&first, &second));
+    assert_eq!(v.cache_hits(), 1);
+    // A hit still checks the audience asked for.
+    assert_eq!(
+        v.verify(&ring, &token, "https://elsewhere.example/mcp", T0).unwrap_err(),
+        VerifyError::WrongAudience
+    );
+    v.clear();
+    assert_eq!(v.cache_len(), 0);
+    assert!(!Arc::ptr_eq(&first, &v.verify(&ring, &token, AUDIENCE, T0).unwrap()));
+}
+
+#[test]
+fn a_retired_key_stops_cached_tokens_at_once() {
+    let mut file = KeyFile::generate(T0).unwrap();
+    file.rotate(T0, Duration::ZERO).unwrap();
+    let ring = Keyring::from_file(&file);
+    let token = mint(&ring, Scopes::ALL);
+    let v = Verifier::new(16);
+    v.verify(&ring, &token, AUDIENCE, T0).unwrap();
+    v.verify(&ring, &token, AUDIENCE, T0).unwrap();
+    assert_eq!(v.cache_hits(), 1);
+
+    file.retire(2, true, T0).unwrap();
+    let retired = Keyring::from_file(&file);
+    assert_eq!(v.verify(&retired, &token, AUDIENCE, T0).unwrap_err(), VerifyError::UnknownKey);
+
+    // The id comes back with another secret (retire the newest, then rotate): still refused.
+    v.verify(&ring, &token, AUDIENCE, T0).unwrap();
+    assert_eq!(file.rotate(T0, Duration::ZERO).unwrap(), 2);
+    let reused = Keyring::from_file(&file);
+    assert!(v.verify(&reused, &token, AUDIENCE, T0).is_err());
+    assert!(verify(&reused, &token, T0).is_err());
+}
+
+#[test]
+fn cached_tokens_still_expire() {
+    let ring = keyring();
+    let token = mint(&ring, Scopes::ALL);
+    let v = Verifier::new(16);
+    v.verify(&ring, &token, AUDIENCE, T0).unwrap();
+    assert_eq!(v.verify(&ring, &token, AUDIENCE, T0 + Duration::hours(1)).unwrap_err(), VerifyError::Expired);
+
+    // The attenuation ttl counts on the cached path as well.
+    let short = access::attenuate(&token, false, Some(Duration::minutes(2)), T0).unwrap();
+    v.verify(&ring, &short, AUDIENCE, T0).unwrap();
+    let hits = v.cache_hits();
+    assert!(v.verify(&ring, &short, AUDIENCE, T0 + Duration::minutes(1)).is_ok());
+    assert_eq!(v.cache_hits(), hits + 1, "an attenuated token with a plain ttl is cached");
+    assert_eq!(
+        v.verify(&ring, &short, AUDIENCE, T0 + Duration::minutes(2)).unwrap_err(),
+        VerifyError::Expired
+    );
+}
+
+#[test]
+fn time_checks_that_cannot_be_bounded_are_verified_afresh() {
+    let ring = keyring();
+    let token = mint(&ring, Scopes::ALL);
+    // An expiry hidden behind a rule: correct when evaluated, but not cacheable.
+    let hidden =
+        append(&token, block!(r#"fresh($t) <- time($t), $t < 2026-11-27T12:05:00Z; check if fresh($t);"#));
+    let v = Verifier::new(16);
+    assert!(v.verify(&ring, &hidden, AUDIENCE, T0).is_ok());
+    assert_eq!(v.cache_len(), 0);
+    assert!(v.verify(&ring, &hidden, AUDIENCE, T0 + Duration::minutes(5)).is_err());
+
+    // `<=` and mirrored comparisons are understood and bound the expiry.
+    let le = append(
+        &token,
+        block!(r#"check if time($t), 2026-11-27T12:05:00Z >= $t, $t > 2026-01-01T00:00:00Z;"#),
+    );
+    let p = v.verify(&ring, &le, AUDIENCE, T0).unwrap();
+    assert_eq!(p.expires_at, T0 + Duration::minutes(5) + Duration::seconds(1));
+    assert_eq!(v.cache_len(), 1);
+    assert!(v.verify(&ring, &le, AUDIENCE, T0 + Duration::minutes(5)).is_ok());
+    assert_eq!(
+        v.verify(&ring, &le, AUDIENCE, T0 + Duration::minutes(5) + Duration::seconds(1)).unwrap_err(),
+        VerifyError::Expired
+    );
+}
+
+#[test]
+fn inspect_reports_without_the_norman_token() {
+    let ring = keyring();
+    let g = grant(Scopes::ALL, Some(T0 + Duration::days(1)));
+    let minted = access::mint(&ring, &g, T0).unwrap();
+    let attenuated = access::attenuate(&minted.token, true, Some(Duration::minutes(10)), T0).unwrap();
+
+    let report = access::inspect(&ring, &attenuated, T0).unwrap();
+    assert_eq!(report.token_id, minted.token_id);
+    assert_eq!(report.key_id, 1);
+    assert_eq!(report.blocks, 2);
+    assert_eq!(report.granted, Scopes::ALL);
+    assert_eq!(report.effective, Scopes::READ);
+    assert_eq!(report.expires_at, T0 + Duration::hours(1));
+    assert_eq!(report.effective_expires_at, T0 + Duration::minutes(10));
+    assert_eq!(report.company_id.as_deref(), Some("cmp_7QxKp2Lm9RzT"));
+    assert_eq!(report.status, Ok(()));
+    let text = report.to_string();
+    let debug = format!("{report:?}");
+    for shown in [&text, &debug] {
+        assert!(!shown.contains(g.norman_access.expose()));
+        assert!(!shown.contains(NORMAN_SIGNATURE));
+        assert!(!shown.contains("nmu_"), "not even the sealed envelope");
+    }
+    for expected in [
+        minted.token_id.as_str(),
+        AUDIENCE,
+        "norman.read",
+        "key 1",
+        "operation(\"read\")",
+        "2026-11-27T12:10:00Z",
+    ] {
+        assert!(text.contains(expected), "{expected:?} missing from\n{text}");
+    }
+
+    // An expired token is still described, with the reason it no longer works.
+    let later = access::inspect(&ring, &attenuated, T0 + Duration::minutes(30)).unwrap();
+    assert_eq!(later.status, Err(VerifyError::Expired));
+    assert_eq!(later.effective, Scopes::EMPTY);
+    assert!(later.to_string().contains("expired"));
+
+    assert_eq!(access::inspect(&keyring(), &minted.token, T0).unwrap_err(), VerifyError::Forged);
+}
+
+#[test]
+fn principal_debug_and_errors_hide_secrets() {
+    let ring = keyring();
+    let g = grant(Scopes::ALL, Some(T0 + Duration::days(1)));
+    let minted = access::mint(&ring, &g, T0).unwrap();
+    let token = minted.token.clone();
+    assert!(!format!("{minted:?}").contains(&token[4..40]), "the bearer token stays out of Debug");
+    let p = verify(&ring, &token, T0).unwrap();
+    let debug = format!("{p:?}");
+    assert!(!debug.contains(g.norman_access.expose()));
+    assert!(!debug.contains(NORMAN_SIGNATURE));
+    assert!(debug.contains(&p.token_id));
+    let errors = [
+        VerifyError::Malformed,
+        VerifyError::UnknownKey,
+        VerifyError::Forged,
+        VerifyError::Expired,
+        VerifyError::WrongAudience,
+        VerifyError::Denied,
+        VerifyError::Upstream(norman_mcp::seal::OpenError::Forged),
+    ];
+    let mut reasons = std::collections::HashSet::new();
+    for e in errors {
+        assert!(!e.to_string().contains(&token[..12]));
+        assert!(reasons.insert(e.reason()));
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+
+    #[test]
+    fn arbitrary_strings_never_panic(s in ".{0,300}") {
+        let ring = keyring();
+        let v = Verifier::new(4);
+        prop_assert!(v.verify(&ring, &s, AUDIENCE, T0).is_err());
+        let prefixed = format!("{ACCESS_PREFIX}{s}");
+        prop_assert!(v.verify(&ring, &prefixed, AUDIENCE, T0).is_err());
+        let _ = access::inspect(&ring, &prefixed, T0);
+        let _ = access::attenuate(&prefixed, true, Some(Duration::minutes(1)), T0);
+    }
+
+    #[test]
+    fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..2048)) {
+        let ring = keyring();
+        let token = format!("{ACCESS_PREFIX}{}", URL_SAFE_NO_PAD.encode(&bytes));
+        prop_assert!(Verifier::new(4).verify(&ring, &token, AUDIENCE, T0).is_err());
+        let _ = access::inspect(&ring, &token, T0);
+    }
+
+    #[test]
+    fn mutated_tokens_are_refused(position in any::<prop::sample::Index>(), xor in 1u8..=255) {
+        let ring = keyring();
+        let token = mint(&ring, Scopes::READ);
+        let mut raw = URL_SAFE_NO_PAD.decode(&token[ACCESS_PREFIX.len()..]).unwrap();
+        let i = position.index(raw.len());
+        raw[i] ^= xor;
+        let mutated = format!("{ACCESS_PREFIX}{}", URL_SAFE_NO_PAD.encode(&raw));
+        prop_assert!(Verifier::new(4).verify(&ring, &mutated, AUDIENCE, T0).is_err());
+    }
+}
