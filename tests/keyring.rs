@@ -102,6 +102,18 @@ fn retirement_refusals() {
 }
 
 #[test]
+fn a_retired_id_is_never_given_out_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("keys.toml");
+    let mut file = KeyFile::generate(T0).unwrap();
+    assert_eq!(file.rotate(T0, Duration::ZERO).unwrap(), 2);
+    file.retire(2, true, T0 + Duration::seconds(1)).unwrap();
+    file.save(&path).unwrap();
+    let mut file = KeyFile::read(&path).unwrap();
+    assert_eq!(file.rotate(T0, Duration::ZERO).unwrap(), 3, "id 2 stays retired");
+}
+
+#[test]
 fn no_active_key_means_nothing_seals() {
     let mut file = KeyFile::generate(T0 + Duration::hours(1)).unwrap();
     file.rotate(T0 + Duration::hours(1), Duration::ZERO).unwrap();

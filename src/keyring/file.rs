@@ -78,6 +78,10 @@ pub struct KeyEntry {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct KeyFile {
+    /// The highest id ever given out, so a retired id is never reused for another secret
+    /// (a token of the retired key would otherwise meet a different key of the same id).
+    #[serde(default)]
+    highest_id: KeyId,
     #[serde(rename = "key", default)]
     keys: Vec<KeyEntry>,
 }
@@ -133,6 +137,7 @@ impl KeyFile {
     pub fn generate(now: OffsetDateTime) -> Result<KeyFile, getrandom::Error> {
         let now = whole_seconds(now);
         Ok(KeyFile {
+            highest_id: 1,
             keys: vec![KeyEntry { id: 1, secret: KeySecret::generate()?, created_at: now, active_from: now }],
         })
     }
@@ -187,7 +192,8 @@ impl KeyFile {
         now: OffsetDateTime,
         activate_in: time::Duration,
     ) -> Result<KeyId, getrandom::Error> {
-        let id = self.keys.iter().map(|k| k.id).max().unwrap_or(0) + 1;
+        let id = self.keys.iter().map(|k| k.id).max().unwrap_or(0).max(self.highest_id) + 1;
+        self.highest_id = id;
         let now = whole_seconds(now);
         self.keys.push(KeyEntry {
             id,
