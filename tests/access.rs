@@ -353,10 +353,16 @@ fn a_retired_key_stops_cached_tokens_at_once() {
     let retired = Keyring::from_file(&file);
     assert_eq!(v.verify(&retired, &token, AUDIENCE, T0).unwrap_err(), VerifyError::UnknownKey);
 
-    // The id comes back with another secret (retire the newest, then rotate): still refused.
+    // A retired id is never given out again, so no other secret ever answers to it.
+    assert_eq!(file.rotate(T0, Duration::ZERO).unwrap(), 3);
+    let rotated = Keyring::from_file(&file);
+    assert_eq!(v.verify(&rotated, &token, AUDIENCE, T0).unwrap_err(), VerifyError::UnknownKey);
+
+    // A hand-made file with another secret under the same id: refused, cached or not.
     v.verify(&ring, &token, AUDIENCE, T0).unwrap();
-    assert_eq!(file.rotate(T0, Duration::ZERO).unwrap(), 2);
-    let reused = Keyring::from_file(&file);
+    let mut other = KeyFile::generate(T0).unwrap();
+    other.rotate(T0, Duration::ZERO).unwrap();
+    let reused = Keyring::from_file(&other);
     assert!(v.verify(&reused, &token, AUDIENCE, T0).is_err());
     assert!(verify(&reused, &token, T0).is_err());
 }
