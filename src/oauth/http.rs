@@ -276,11 +276,19 @@ async fn submit_login(
     };
     let cookie_header = headers.get(header::COOKIE).and_then(|v| v.to_str().ok());
     match server.login(form, cookie_header, peer.ip(), OffsetDateTime::now_utc()).await {
-        LoginOutcome::Redirect(location) => (
-            StatusCode::SEE_OTHER,
-            [(header::LOCATION, location), (header::CACHE_CONTROL, "no-store".to_owned())],
-        )
-            .into_response(),
+        LoginOutcome::Redirect { location, spent_cookie } => {
+            let secure = if server.secure_cookies { "; Secure" } else { "" };
+            let clear = format!("{spent_cookie}=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax{secure}");
+            (
+                StatusCode::SEE_OTHER,
+                [
+                    (header::LOCATION, location),
+                    (header::CACHE_CONTROL, "no-store".to_owned()),
+                    (header::SET_COOKIE, clear),
+                ],
+            )
+                .into_response()
+        }
         LoginOutcome::Retry { status, request, envelope, email, message } => {
             login_form(&request, &envelope, &email, Some(message), status)
         }

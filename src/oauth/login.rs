@@ -35,8 +35,12 @@ impl std::fmt::Debug for LoginForm {
 
 /// What the person sees next.
 pub enum LoginOutcome {
-    /// Back to the app, with a code or with `access_denied`.
-    Redirect(String),
+    /// Back to the app, with a code or with `access_denied`; the form's CSRF cookie (named
+    /// here) has done its job and is cleared.
+    Redirect {
+        location: String,
+        spent_cookie: String,
+    },
     /// The form again, with one message.
     Retry {
         status: StatusCode,
@@ -142,7 +146,10 @@ impl AuthServer {
                 description: "The person cancelled the sign-in.".to_owned(),
                 state: request.state.clone(),
             };
-            return LoginOutcome::Redirect(denied.location(&self.issuer));
+            return LoginOutcome::Redirect {
+                location: denied.location(&self.issuer),
+                spent_cookie: cookie_name,
+            };
         }
 
         let email = form.email.unwrap_or_default().trim().to_owned();
@@ -208,12 +215,15 @@ impl AuthServer {
             }
         };
         tracing::info!("login succeeded; code issued");
-        LoginOutcome::Redirect(success_location(
-            &request.redirect_uri,
-            &sealed,
-            request.state.as_deref(),
-            &self.issuer,
-        ))
+        LoginOutcome::Redirect {
+            location: success_location(
+                &request.redirect_uri,
+                &sealed,
+                request.state.as_deref(),
+                &self.issuer,
+            ),
+            spent_cookie: cookie_name,
+        }
     }
 }
 

@@ -240,6 +240,11 @@ pub async fn login_for_code(
         .await
         .unwrap();
     assert_eq!(response.status(), 303, "{:?}", response.text().await);
+    let cleared = response.headers()[reqwest::header::SET_COOKIE].to_str().unwrap();
+    assert!(
+        cleared.starts_with("nm_login_") && cleared.contains("Max-Age=0"),
+        "the spent CSRF cookie is cleared: {cleared}"
+    );
     let (_, params) = location_params(response.headers());
     assert_eq!(params.get("state").map(String::as_str), Some("state-123"));
     assert_eq!(params.get("iss"), Some(&server.base));
