@@ -3,6 +3,7 @@
 
 pub mod config;
 pub mod keyring;
+pub mod mcp;
 pub mod norman;
 pub mod oauth;
 pub mod sandbox;

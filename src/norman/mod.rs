@@ -1,6 +1,8 @@
 //! The Norman API client: one pooled reqwest client for every upstream call. This module knows
 //! Norman's paths and shapes; nothing else does.
 
+pub mod api;
+
 use std::time::Duration;
 
 use serde::Deserialize;
