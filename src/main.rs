@@ -61,6 +61,10 @@ struct ListenArgs {
     /// Where clients reach this server (the OAuth issuer); default http://localhost:PORT.
     #[arg(long, env = "NORMAN_MCP_PUBLIC_URL")]
     public_url: Option<Url>,
+    /// A browser origin allowed to call /mcp besides the public URL's and loopback ones
+    /// (repeat, or comma-separated in the environment).
+    #[arg(long = "allowed-origin", env = "NORMAN_MCP_ALLOWED_ORIGINS", value_delimiter = ',')]
+    allowed_origins: Vec<Url>,
 }
 
 impl ListenArgs {
@@ -234,6 +238,7 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
         norman_api_url,
         norman_api_timeout: Duration::from_secs(args.norman_api_timeout.max(1)),
         allow_private_metadata_fetch: args.allow_private_metadata_fetch,
+        allowed_origins: args.listen.allowed_origins.clone(),
     };
     run_server(config, keyring).await
 }
@@ -252,6 +257,7 @@ async fn demo(args: DemoArgs) -> Result<(), String> {
         norman_api_url: sandbox.url.clone(),
         norman_api_timeout: Duration::from_secs(10),
         allow_private_metadata_fetch: true,
+        allowed_origins: args.listen.allowed_origins.clone(),
     };
     println!("norman-mcp demo: a sandbox Norman API and a throwaway keyring (tokens die with this process).");
     println!();

@@ -17,6 +17,9 @@ use tracing::Level;
 
 use crate::config::Config;
 use crate::keyring::SharedKeyring;
+use crate::mcp::McpState;
+use crate::mcp::catalogue::Catalogue;
+use crate::mcp::origin::OriginPolicy;
 use crate::norman::NormanClient;
 use crate::oauth::AuthServer;
 use crate::oauth::cimd::{CimdConfig, CimdFetcher};
@@ -56,11 +59,18 @@ pub fn auth_server(config: &Config, keyring: Arc<SharedKeyring>) -> Result<AuthS
     })
 }
 
+/// `/mcp`'s shared state: the catalogue and the origin policy of `config`.
+pub fn mcp_state(config: &Config, auth: Arc<AuthServer>) -> McpState {
+    let origins = OriginPolicy::new(&config.public_url, &config.allowed_origins);
+    McpState::new(auth, Arc::new(Catalogue::new()), origins)
+}
+
 /// The whole application: every route with its limits.
-pub fn app(auth: Arc<AuthServer>, request_timeout: Duration) -> Router {
+pub fn app(auth: Arc<AuthServer>, mcp: Arc<McpState>, request_timeout: Duration) -> Router {
     crate::oauth::http::routes(auth)
         .route("/healthz", get(|| async { "ok" }))
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        .merge(crate::mcp::routes(mcp))
         .layer(TimeoutLayer::with_status_code(StatusCode::GATEWAY_TIMEOUT, request_timeout))
         .layer(
             // Method and path only: query strings carry client ids and states, and Location
@@ -109,7 +119,8 @@ pub async fn start(
     let local_addr = listener.local_addr()?;
     let auth = Arc::new(auth_server(config, keyring).map_err(std::io::Error::other)?);
     let request_timeout = config.norman_api_timeout + Duration::from_secs(5);
-    let router = app(Arc::clone(&auth), request_timeout);
+    let mcp = Arc::new(mcp_state(config, Arc::clone(&auth)));
+    let router = app(Arc::clone(&auth), mcp, request_timeout);
     let (shutdown_tx, shutdown_rx) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {
         axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())

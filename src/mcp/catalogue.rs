@@ -49,8 +49,14 @@ impl Catalogue {
             Value::Object(map) => map,
             _ => JsonObject::new(),
         };
-        let tool = Tool::new("get_company_details", "The profile of the company this login belongs to.", Arc::new(schema))
-            .with_annotations(ToolAnnotations::new().read_only(true).destructive(false).idempotent(true).open_world(false));
+        let tool = Tool::new(
+            "get_company_details",
+            "The profile of the company this login belongs to.",
+            Arc::new(schema),
+        )
+        .with_annotations(
+            ToolAnnotations::new().read_only(true).destructive(false).idempotent(true).open_world(false),
+        );
         Catalogue { entries: vec![Entry { tool, scope: Scope::Read }] }
     }
 

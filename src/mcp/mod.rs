@@ -1,4 +1,86 @@
-//! The MCP resource server: `/mcp` over Streamable HTTP (rmcp, stateless), behind the bearer
-//! middleware, with the tool catalogue calling Norman as the caller.
+//! The MCP resource server: `/mcp` over Streamable HTTP (rmcp, stateless), behind the origin
+//! check and the bearer middleware, with the tool catalogue calling Norman as the caller.
 
+pub mod bearer;
 pub mod catalogue;
+pub mod handler;
+pub mod origin;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use rmcp::transport::streamable_http_server::session::never::NeverSessionManager;
+use rmcp::transport::streamable_http_server::{StreamableHttpServerConfig, StreamableHttpService};
+use tower_http::cors::AllowOrigin;
+use tower_http::limit::RequestBodyLimitLayer;
+
+use crate::mcp::catalogue::Catalogue;
+use crate::mcp::handler::NormanTools;
+use crate::mcp::origin::OriginPolicy;
+use crate::oauth::AuthServer;
+
+/// `/mcp` bodies may carry base64 uploads: larger than the OAuth endpoints' limit.
+pub const MAX_MCP_BODY_BYTES: usize = 16 * 1024 * 1024;
+
+/// What the `/mcp` middleware and handler share.
+pub struct McpState {
+    pub auth: Arc<AuthServer>,
+    pub catalogue: Arc<Catalogue>,
+    pub origins: OriginPolicy,
+    /// `<issuer>/.well-known/oauth-protected-resource/mcp`, named in every challenge.
+    pub resource_metadata: String,
+    pub max_body_bytes: usize,
+}
+
+impl McpState {
+    pub fn new(auth: Arc<AuthServer>, catalogue: Arc<Catalogue>, origins: OriginPolicy) -> McpState {
+        let resource_metadata = format!("{}/.well-known/oauth-protected-resource/mcp", auth.issuer);
+        McpState { auth, catalogue, origins, resource_metadata, max_body_bytes: MAX_MCP_BODY_BYTES }
+    }
+}
+
+/// The `/mcp` route. Layers run outside in: origin check, CORS (preflights end there),
+/// body limit, bearer, then rmcp.
+pub fn routes(state: Arc<McpState>) -> Router {
+    let config = StreamableHttpServerConfig::default()
+        .with_legacy_session_mode(false)
+        .with_json_response(true)
+        .with_allowed_hosts(state.origins.allowed_hosts())
+        .with_max_request_body_bytes(state.max_body_bytes);
+    let tools = NormanTools::new(Arc::clone(&state.catalogue), state.auth.norman.clone());
+    let service = StreamableHttpService::new(
+        move || Ok(tools.clone()),
+        Arc::new(NeverSessionManager::default()),
+        config,
+    );
+    let origins = state.origins.clone();
+    let cors = crate::oauth::http::cors()
+        .allow_origin(AllowOrigin::predicate(move |origin: &HeaderValue, _| origins.origin_allowed(origin)));
+    Router::new()
+        .route_service("/mcp", service)
+        .layer(middleware::from_fn_with_state(Arc::clone(&state), bearer::require_bearer))
+        .layer(RequestBodyLimitLayer::new(state.max_body_bytes))
+        .layer(cors)
+        .layer(middleware::from_fn_with_state(state, check_origin))
+}
+
+async fn check_origin(State(state): State<Arc<McpState>>, request: Request, next: Next) -> Response {
+    match state.origins.check(request.headers()) {
+        Ok(()) => next.run(request).await,
+        Err(error) => {
+            tracing::info!(%error, "mcp request refused");
+            let body = serde_json::json!({
+                "jsonrpc": "2.0",
+                "id": null,
+                "error": { "code": -32600, "message": error.to_string() },
+            });
+            let mut response = (StatusCode::FORBIDDEN, axum::Json(body)).into_response();
+            response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            response
+        }
+    }
+}

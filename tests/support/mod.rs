@@ -110,6 +110,7 @@ impl TestServer {
             norman_api_url,
             norman_api_timeout: options.norman_api_timeout,
             allow_private_metadata_fetch: false,
+            allowed_origins: Vec::new(),
         };
         let server = server::start(listener, &config, Arc::clone(&keyring)).await.unwrap();
         TestServer {
@@ -268,4 +269,38 @@ pub async fn full_flow(server: &TestServer, scope: &str, user: usize) -> (String
         .await;
     assert_eq!(response.status(), 200);
     (client_id, response.json().await.unwrap())
+}
+
+/// The protocol revision the MCP helpers speak unless a test picks another.
+pub const PROTOCOL: &str = "2025-11-25";
+
+/// POSTs one JSON-RPC message to `/mcp` as an MCP client does (both media types accepted).
+pub async fn mcp_post(server: &TestServer, token: Option<&str>, body: &Value) -> reqwest::Response {
+    let mut request = server
+        .http
+        .post(server.mcp_url())
+        .header("accept", "application/json, text/event-stream")
+        .header("mcp-protocol-version", PROTOCOL)
+        .json(body);
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    request.send().await.unwrap()
+}
+
+/// `tools/call` over `/mcp`; returns the JSON-RPC response (with `result` or `error`).
+pub async fn mcp_call(server: &TestServer, token: &str, name: &str, arguments: Value) -> Value {
+    let body = serde_json::json!({
+        "jsonrpc": "2.0", "id": 1, "method": "tools/call",
+        "params": { "name": name, "arguments": arguments },
+    });
+    let response = mcp_post(server, Some(token), &body).await;
+    assert_eq!(response.status(), 200, "tools/call {name}");
+    response.json().await.unwrap()
+}
+
+/// The JSON a tool answered with: its first text content, parsed.
+pub fn tool_json(response: &Value) -> Value {
+    let text = response["result"]["content"][0]["text"].as_str().expect("a text result");
+    serde_json::from_str(text).unwrap_or_else(|_| Value::String(text.to_owned()))
 }

@@ -1,0 +1,142 @@
+//! Load run: `tools/call get_company_details` at `POST /mcp` with a valid (cached) access
+//! token, through the whole stack (origin check, bearer middleware, rmcp, the catalogue, one
+//! pooled upstream call to the sandbox Norman API over loopback HTTP), driven by `wrk`.
+//!
+//! `cargo bench --bench mcp_calls` starts the sandbox and the server in this process, mints a
+//! token for a demo user, then runs `wrk` (Debian package `wrk`) at 8 and 32 connections and
+//! prints wrk's figures. `DURATION` (seconds, default 15) and `CONNECTIONS` (comma-separated)
+//! change the run. Every answer is checked: the Lua script counts non-200 responses and bodies
+//! that are not the caller's company, and the run fails if there is any.
+
+use std::io::Write;
+use std::process::Command;
+use std::sync::Arc;
+use std::time::Duration;
+
+use norman_mcp::config::Config;
+use norman_mcp::keyring::{KeyFile, Keyring, SharedKeyring};
+use norman_mcp::norman::NormanClient;
+use norman_mcp::sandbox::{DEMO_USERS, Sandbox, SandboxConfig};
+use norman_mcp::scope::Scopes;
+use norman_mcp::tokens::access::{self, AccessGrant};
+
+const SCRIPT: &str = r#"
+wrk.method = "POST"
+wrk.body = '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"get_company_details","arguments":{}}}'
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["Accept"] = "application/json, text/event-stream"
+wrk.headers["MCP-Protocol-Version"] = "2025-11-25"
+wrk.headers["Authorization"] = "Bearer " .. os.getenv("MCP_TOKEN")
+local company = os.getenv("COMPANY_ID")
+local threads = {}
+function setup(thread)
+  table.insert(threads, thread)
+end
+function init(args)
+  bad = 0
+end
+function response(status, headers, body)
+  if status ~= 200 or not string.find(body, company, 1, true) then
+    bad = bad + 1
+  end
+end
+function done(summary, latency, requests)
+  local total_bad = 0
+  for _, thread in ipairs(threads) do
+    total_bad = total_bad + thread:get("bad")
+  end
+  io.write(string.format("BAD %d\n", total_bad))
+  io.write(string.format("P50_US %d\nP99_US %d\n", latency:percentile(50), latency:percentile(99)))
+end
+"#;
+
+fn main() {
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+    runtime.block_on(run());
+}
+
+async fn run() {
+    let duration: u64 = std::env::var("DURATION").ok().and_then(|v| v.parse().ok()).unwrap_or(15);
+    let connections: Vec<u32> = std::env::var("CONNECTIONS")
+        .unwrap_or_else(|_| "8,32".to_owned())
+        .split(',')
+        .filter_map(|c| c.trim().parse().ok())
+        .collect();
+    if Command::new("wrk").arg("--version").output().is_err() {
+        eprintln!("wrk is not installed: apt-get install wrk");
+        std::process::exit(1);
+    }
+
+    let sandbox = Sandbox::spawn(SandboxConfig::default()).await.unwrap();
+    let now = time::OffsetDateTime::now_utc();
+    let keys = KeyFile::generate(now - time::Duration::minutes(1)).unwrap();
+    let keyring = Arc::new(SharedKeyring::fixed(Keyring::from_file(&keys)));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let config = Config {
+        bind: addr,
+        public_url: url::Url::parse(&format!("http://127.0.0.1:{}", addr.port())).unwrap(),
+        norman_api_url: sandbox.url.clone(),
+        norman_api_timeout: Duration::from_secs(10),
+        allow_private_metadata_fetch: false,
+        allowed_origins: Vec::new(),
+    };
+    let server = norman_mcp::server::start(listener, &config, Arc::clone(&keyring)).await.unwrap();
+
+    let user = DEMO_USERS[0];
+    let norman = NormanClient::new(sandbox.url.clone(), Duration::from_secs(10)).unwrap();
+    let upstream = norman.login(user.email, user.password).await.unwrap();
+    let grant = AccessGrant {
+        client_id: "bench".to_owned(),
+        scopes: Scopes::ALL,
+        audience: config.mcp_url(),
+        norman_access: upstream.access,
+        company_id: Some(user.company_id.to_owned()),
+    };
+    let token = access::mint(&keyring.current(), &grant, now).unwrap().token;
+
+    let mut script = tempfile::NamedTempFile::new().unwrap();
+    script.write_all(SCRIPT.as_bytes()).unwrap();
+    let url = config.mcp_url();
+    println!("tools/call get_company_details, {duration} s per run, wrk 2 threads");
+    println!("connections  calls/s  p50  p99  (wrk --latency)  checked answers");
+    for c in connections {
+        // wrk blocks; run it off the runtime so the server keeps serving.
+        let (script_path, url, token, company) =
+            (script.path().to_owned(), url.clone(), token.clone(), user.company_id.to_owned());
+        let output = tokio::task::spawn_blocking(move || {
+            Command::new("wrk")
+                .args(["-t2", &format!("-c{c}"), &format!("-d{duration}s"), "--latency", "-s"])
+                .arg(&script_path)
+                .arg(&url)
+                .env("MCP_TOKEN", token)
+                .env("COMPANY_ID", company)
+                .output()
+                .expect("wrk runs")
+        })
+        .await
+        .unwrap();
+        let text = String::from_utf8_lossy(&output.stdout);
+        let field = |prefix: &str| {
+            text.lines()
+                .find_map(|l| l.trim().strip_prefix(prefix))
+                .map(|v| v.trim().to_owned())
+                .unwrap_or_default()
+        };
+        let bad: u64 = field("BAD").parse().unwrap_or(u64::MAX);
+        let p50: f64 = field("P50_US").parse().unwrap_or(f64::NAN);
+        let p99: f64 = field("P99_US").parse().unwrap_or(f64::NAN);
+        println!(
+            "{c:>11}  {:>7}  {:.2} ms  {:.2} ms  bad answers: {bad}",
+            field("Requests/sec:"),
+            p50 / 1000.0,
+            p99 / 1000.0
+        );
+        if bad != 0 || !output.status.success() {
+            eprintln!("{text}\n{}", String::from_utf8_lossy(&output.stderr));
+            std::process::exit(1);
+        }
+    }
+    server.stop().await;
+    sandbox.shutdown().await;
+}

@@ -1,0 +1,235 @@
+//! The bearer middleware of `/mcp` (RFC 6750, MCP authorization): verifies the access token,
+//! refuses revoked ones, enforces each tool's scope, and hands the caller's principal to the
+//! tool through the request's extensions. Nothing about the caller is stored anywhere else.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use axum::body::{Body, Bytes};
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use time::OffsetDateTime;
+
+use crate::mcp::McpState;
+use crate::oauth::guard::GuardSpace;
+use crate::scope::{Scope, Scopes};
+use crate::tokens::access::{Principal, VerifyError};
+
+/// Set by a tool when Norman refused the caller's Norman token; the middleware then answers
+/// 401 `invalid_token` instead of the tool's result, so the client refreshes.
+#[derive(Clone, Default)]
+pub struct UpstreamSession(Arc<AtomicBool>);
+
+impl UpstreamSession {
+    pub fn expire(&self) {
+        self.0.store(true, Ordering::Relaxed);
+    }
+
+    fn expired(&self) -> bool {
+        self.0.load(Ordering::Relaxed)
+    }
+}
+
+/// Why a request was refused, in RFC 6750 section 3.1 terms.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BearerError {
+    /// No credentials at all: the challenge carries no `error` (RFC 6750 section 3.1).
+    Missing,
+    InvalidRequest(&'static str),
+    InvalidToken(&'static str),
+    InsufficientScope,
+}
+
+impl BearerError {
+    pub const fn code(self) -> Option<&'static str> {
+        match self {
+            BearerError::Missing => None,
+            BearerError::InvalidRequest(_) => Some("invalid_request"),
+            BearerError::InvalidToken(_) => Some("invalid_token"),
+            BearerError::InsufficientScope => Some("insufficient_scope"),
+        }
+    }
+
+    const fn status(self) -> StatusCode {
+        match self {
+            BearerError::Missing | BearerError::InvalidToken(_) => StatusCode::UNAUTHORIZED,
+            BearerError::InvalidRequest(_) => StatusCode::BAD_REQUEST,
+            BearerError::InsufficientScope => StatusCode::FORBIDDEN,
+        }
+    }
+
+    const fn description(self) -> &'static str {
+        match self {
+            BearerError::Missing => "an access token is required",
+            BearerError::InvalidRequest(why) | BearerError::InvalidToken(why) => why,
+            BearerError::InsufficientScope => "the access token lacks the scope this tool needs",
+        }
+    }
+
+    /// The response, with the challenge that points the client at the protected resource
+    /// metadata (RFC 9728 section 5.1).
+    pub fn into_response(self, resource_metadata: &str) -> Response {
+        let all = Scopes::ALL;
+        let challenge = match self.code() {
+            None => format!("Bearer resource_metadata=\"{resource_metadata}\", scope=\"{all}\""),
+            Some(code) => format!(
+                "Bearer error=\"{code}\", error_description=\"{}\", scope=\"{all}\", resource_metadata=\"{resource_metadata}\"",
+                self.description()
+            ),
+        };
+        let body = serde_json::json!({
+            "error": self.code().unwrap_or("invalid_token"),
+            "error_description": self.description(),
+        });
+        let mut response = (self.status(), axum::Json(body)).into_response();
+        let headers = response.headers_mut();
+        if let Ok(value) = HeaderValue::from_str(&challenge) {
+            headers.insert(header::WWW_AUTHENTICATE, value);
+        }
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        response
+    }
+}
+
+fn verify_reason(error: VerifyError) -> &'static str {
+    match error {
+        VerifyError::Expired => "the access token has expired",
+        VerifyError::WrongAudience => "the access token is for another resource",
+        VerifyError::Malformed | VerifyError::Forged => "the access token is not valid",
+        VerifyError::UnknownKey => "the access token was signed by a key no longer in force",
+        VerifyError::Denied => "the access token does not allow this",
+        VerifyError::Upstream(_) => "the access token's Norman credentials cannot be opened",
+    }
+}
+
+/// Runs in front of rmcp for every `/mcp` request except CORS preflights.
+pub async fn require_bearer(State(state): State<Arc<McpState>>, request: Request, next: Next) -> Response {
+    let principal = match authenticate(&state, request.headers(), request.uri()).await {
+        Ok(principal) => principal,
+        Err(error) => return refuse(&state, error),
+    };
+    let mut request = if principal.scopes == Scopes::ALL {
+        request
+    } else {
+        match within_scope(&state, &principal, request).await {
+            Ok(request) => request,
+            Err(error) => return refuse(&state, error),
+        }
+    };
+    let upstream = UpstreamSession::default();
+    request.extensions_mut().insert(principal);
+    request.extensions_mut().insert(upstream.clone());
+    let response = next.run(request).await;
+    if upstream.expired() {
+        tracing::info!("norman refused the caller's token; asking the client to refresh");
+        return BearerError::InvalidToken("the Norman session has expired; refresh the access token")
+            .into_response(&state.resource_metadata);
+    }
+    response
+}
+
+fn refuse(state: &McpState, error: BearerError) -> Response {
+    tracing::info!(
+        error = error.code().unwrap_or("missing"),
+        reason = error.description(),
+        "mcp request refused"
+    );
+    error.into_response(&state.resource_metadata)
+}
+
+async fn authenticate(
+    state: &McpState,
+    headers: &HeaderMap,
+    uri: &Uri,
+) -> Result<Arc<Principal>, BearerError> {
+    // RFC 6750 section 2.3 is optional and leaks tokens into logs and histories: never accept it.
+    if let Some(query) = uri.query()
+        && url::form_urlencoded::parse(query.as_bytes()).any(|(name, _)| name == "access_token")
+    {
+        return Err(BearerError::InvalidRequest(
+            "access tokens are accepted only in the Authorization header",
+        ));
+    }
+    let mut values = headers.get_all(header::AUTHORIZATION).iter();
+    let Some(value) = values.next() else {
+        return Err(BearerError::Missing);
+    };
+    if values.next().is_some() {
+        return Err(BearerError::InvalidRequest("more than one Authorization header"));
+    }
+    let token = value
+        .to_str()
+        .ok()
+        .and_then(|v| v.split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map(|(_, token)| token.trim())
+        .filter(|token| !token.is_empty())
+        .ok_or(BearerError::InvalidToken("the Authorization header must be `Bearer <token>`"))?;
+    let keyring = state.auth.keyring.current();
+    let principal = state
+        .auth
+        .verifier
+        .verify(&keyring, token, &state.auth.resource, OffsetDateTime::now_utc())
+        .map_err(|error| BearerError::InvalidToken(verify_reason(error)))?;
+    match state.auth.guard.contains(GuardSpace::DeniedAccess, &principal.token_id).await {
+        Ok(false) => Ok(principal),
+        Ok(true) => Err(BearerError::InvalidToken("the access token has been revoked")),
+        Err(error) => {
+            // Fail open here only: revocation is a best effort across replicas, while a
+            // replay-store outage must not take every user's tools down with it.
+            tracing::warn!(%error, "revocation list unavailable; serving without it");
+            Ok(principal)
+        }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum Messages {
+    One(Probe),
+    Batch(Vec<Probe>),
+}
+
+/// The part of a JSON-RPC message the scope check needs.
+#[derive(Deserialize)]
+struct Probe {
+    method: Option<String>,
+    params: Option<ProbeParams>,
+}
+
+#[derive(Deserialize)]
+struct ProbeParams {
+    name: Option<String>,
+}
+
+/// A `tools/call` of a tool whose scope the token lacks is refused with 403 at the HTTP
+/// level (MCP authorization, "Scope challenge handling"), so the client can step up.
+async fn within_scope(
+    state: &McpState,
+    principal: &Principal,
+    request: Request,
+) -> Result<Request, BearerError> {
+    let (parts, body) = request.into_parts();
+    let bytes: Bytes = axum::body::to_bytes(body, state.max_body_bytes)
+        .await
+        .map_err(|_| BearerError::InvalidRequest("the request body is too large or unreadable"))?;
+    let messages = match serde_json::from_slice::<Messages>(&bytes) {
+        Ok(Messages::One(probe)) => vec![probe],
+        Ok(Messages::Batch(probes)) => probes,
+        // Not ours to judge: rmcp answers malformed JSON-RPC with its own error.
+        Err(_) => Vec::new(),
+    };
+    for probe in messages {
+        if probe.method.as_deref() != Some("tools/call") {
+            continue;
+        }
+        let needed = probe.params.and_then(|p| p.name).and_then(|name| state.catalogue.scope(&name));
+        if needed.is_some_and(|scope: Scope| !principal.scopes.contains(scope)) {
+            return Err(BearerError::InsufficientScope);
+        }
+    }
+    Ok(Request::from_parts(parts, Body::from(bytes)))
+}

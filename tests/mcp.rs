@@ -1,0 +1,397 @@
+//! `/mcp` over real HTTP with tokens from the real OAuth flow: the protocol revisions, the
+//! bearer challenges, scopes, the origin check, the upstream-expiry path and user isolation.
+
+mod support;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use norman_mcp::norman::NormanClient;
+use norman_mcp::sandbox::DEMO_USERS;
+use norman_mcp::scope::Scopes;
+use norman_mcp::tokens::access::{self, AccessGrant};
+use serde_json::{Value, json};
+use support::*;
+
+fn token_of(response: &Value) -> String {
+    response["access_token"].as_str().unwrap().to_owned()
+}
+
+fn challenge(response: &reqwest::Response) -> String {
+    response.headers()["www-authenticate"].to_str().unwrap().to_owned()
+}
+
+fn resource_metadata(server: &TestServer) -> String {
+    format!("{}/.well-known/oauth-protected-resource/mcp", server.base)
+}
+
+fn company_name_of(response: &Value) -> String {
+    tool_json(response)["name"].as_str().expect("the company has a name").to_owned()
+}
+
+#[tokio::test]
+async fn initialize_list_and_call_on_every_protocol_revision() {
+    let server = TestServer::start().await;
+    let (_, tokens) = full_flow(&server, "norman.read norman.write", 0).await;
+    let token = token_of(&tokens);
+    let tool_count = norman_mcp::mcp::catalogue::Catalogue::new().tools().len();
+
+    for version in ["2025-06-18", "2025-11-25"] {
+        let post = |body: Value| {
+            server
+                .http
+                .post(server.mcp_url())
+                .bearer_auth(&token)
+                .header("accept", "application/json, text/event-stream")
+                .header("mcp-protocol-version", version)
+                .json(&body)
+                .send()
+        };
+        let init = post(json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+            "protocolVersion": version, "capabilities": {}, "clientInfo": {"name": "test", "version": "1"}}}))
+        .await
+        .unwrap();
+        assert_eq!(init.status(), 200);
+        assert!(init.headers().get("mcp-session-id").is_none(), "no server sessions");
+        assert!(init.headers()["content-type"].to_str().unwrap().starts_with("application/json"));
+        let init: Value = init.json().await.unwrap();
+        assert_eq!(init["result"]["protocolVersion"], version);
+        assert_eq!(init["result"]["serverInfo"]["name"], "norman-mcp");
+        assert!(init["result"]["capabilities"]["tools"].is_object());
+
+        let initialized =
+            post(json!({"jsonrpc": "2.0", "method": "notifications/initialized"})).await.unwrap();
+        assert_eq!(initialized.status(), 202);
+
+        let list: Value = post(json!({"jsonrpc": "2.0", "id": 2, "method": "tools/list"}))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let tools = list["result"]["tools"].as_array().expect("a tool list");
+        assert_eq!(tools.len(), tool_count, "{version}");
+        assert!(tools.iter().any(|t| t["name"] == "get_company_details"));
+
+        let call: Value = post(json!({"jsonrpc": "2.0", "id": 3, "method": "tools/call",
+            "params": {"name": "get_company_details", "arguments": {}}}))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+        assert_eq!(call["result"]["isError"], false, "{call}");
+        assert_eq!(company_name_of(&call), DEMO_USERS[0].company_name);
+    }
+
+    // 2026-07-28 has no initialize: every request carries its protocol metadata.
+    let meta = json!({
+        "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+        "io.modelcontextprotocol/clientCapabilities": {},
+        "io.modelcontextprotocol/clientInfo": {"name": "test", "version": "1"},
+    });
+    let send = |method: &'static str, name: Option<&'static str>, params: Value| {
+        let mut request = server
+            .http
+            .post(server.mcp_url())
+            .bearer_auth(&token)
+            .header("accept", "application/json, text/event-stream")
+            .header("mcp-protocol-version", "2026-07-28")
+            .header("mcp-method", method)
+            .json(&json!({"jsonrpc": "2.0", "id": 7, "method": method, "params": params}));
+        if let Some(name) = name {
+            request = request.header("mcp-name", name);
+        }
+        request.send()
+    };
+    let list = send("tools/list", None, json!({"_meta": meta})).await.unwrap();
+    assert_eq!(list.status(), 200);
+    let list: Value = list.json().await.unwrap();
+    assert_eq!(list["result"]["tools"].as_array().map(Vec::len), Some(tool_count), "{list}");
+    let call = send(
+        "tools/call",
+        Some("get_company_details"),
+        json!({"_meta": meta, "name": "get_company_details", "arguments": {}}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(call.status(), 200);
+    let call: Value = call.json().await.unwrap();
+    assert_eq!(company_name_of(&call), DEMO_USERS[0].company_name, "{call}");
+
+    assert_not_logged(&[&token]);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_request_without_a_token_gets_the_challenge() {
+    let server = TestServer::start().await;
+    let response = mcp_post(&server, None, &json!({"jsonrpc": "2.0", "id": 1, "method": "tools/list"})).await;
+    assert_eq!(response.status(), 401);
+    assert_eq!(
+        challenge(&response),
+        format!(
+            r#"Bearer resource_metadata="{}", scope="norman.read norman.write""#,
+            resource_metadata(&server)
+        )
+    );
+    assert_eq!(response.headers()["cache-control"], "no-store");
+    // The challenge points at metadata that exists and names this resource.
+    let metadata: Value =
+        server.http.get(resource_metadata(&server)).send().await.unwrap().json().await.unwrap();
+    assert_eq!(metadata["resource"], server.mcp_url());
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn bad_tokens_get_invalid_token() {
+    let server = TestServer::start().await;
+    let (_, tokens) = full_flow(&server, "norman.read norman.write", 0).await;
+    let good = token_of(&tokens);
+
+    let sandbox_url = server.sandbox.as_ref().unwrap().url.clone();
+    let norman = NormanClient::new(sandbox_url, Duration::from_secs(5)).unwrap();
+    let user = DEMO_USERS[0];
+    let upstream = norman.login(user.email, user.password).await.unwrap().access;
+    let keyring = server.keyring.current();
+    let grant = |audience: &str| AccessGrant {
+        client_id: "client".to_owned(),
+        scopes: Scopes::ALL,
+        audience: audience.to_owned(),
+        norman_access: upstream.clone(),
+        company_id: Some(user.company_id.to_owned()),
+    };
+    let now = time::OffsetDateTime::now_utc();
+    // Expired through an attenuation block's own deadline, one second from now.
+    let expired = access::attenuate(&good, false, Some(time::Duration::seconds(1)), now).unwrap();
+    let elsewhere = access::mint(&keyring, &grant("https://other.example/mcp"), now).unwrap().token;
+    let mut forged = good.clone().into_bytes();
+    let middle = forged.len() / 2;
+    forged[middle] = if forged[middle] == b'A' { b'B' } else { b'A' };
+    let forged = String::from_utf8(forged).unwrap();
+
+    let list = json!({"jsonrpc": "2.0", "id": 1, "method": "tools/list"});
+    tokio::time::sleep(Duration::from_millis(2100)).await;
+    for (case, authorization) in [
+        ("malformed", "Bearer not-a-token".to_owned()),
+        ("forged", format!("Bearer {forged}")),
+        ("expired", format!("Bearer {expired}")),
+        ("wrong audience", format!("Bearer {elsewhere}")),
+        ("wrong scheme", format!("Basic {good}")),
+        ("empty", "Bearer ".to_owned()),
+    ] {
+        let response = server
+            .http
+            .post(server.mcp_url())
+            .header("authorization", authorization)
+            .header("accept", "application/json, text/event-stream")
+            .json(&list)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 401, "{case}");
+        let challenge = challenge(&response);
+        assert!(challenge.starts_with(r#"Bearer error="invalid_token""#), "{case}: {challenge}");
+        assert!(challenge.contains(r#"scope="norman.read norman.write""#), "{case}: {challenge}");
+        assert!(
+            challenge.contains(&format!(r#"resource_metadata="{}""#, resource_metadata(&server))),
+            "{case}"
+        );
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(body["error"], "invalid_token", "{case}");
+    }
+
+    // Never from the query string, not even a valid token.
+    let response = server
+        .http
+        .post(format!("{}?access_token={good}", server.mcp_url()))
+        .header("accept", "application/json, text/event-stream")
+        .json(&list)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 400);
+    assert!(challenge(&response).starts_with(r#"Bearer error="invalid_request""#));
+
+    // The good token still works, and the refusals logged no token.
+    let ok = mcp_post(&server, Some(&good), &list).await;
+    assert_eq!(ok.status(), 200);
+    assert_not_logged(&[&good, &forged, &expired, &elsewhere, upstream.expose()]);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_revoked_access_token_is_refused() {
+    let server = TestServer::start().await;
+    let (client_id, tokens) = full_flow(&server, "norman.read norman.write", 0).await;
+    let token = token_of(&tokens);
+    let list = json!({"jsonrpc": "2.0", "id": 1, "method": "tools/list"});
+    assert_eq!(mcp_post(&server, Some(&token), &list).await.status(), 200);
+    let revoked = server
+        .http
+        .post(server.url("/revoke"))
+        .form(&[("token", token.as_str()), ("client_id", client_id.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(revoked.status(), 200);
+    let response = mcp_post(&server, Some(&token), &list).await;
+    assert_eq!(response.status(), 401);
+    assert!(challenge(&response).contains("revoked"));
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn foreign_hosts_and_origins_are_forbidden_before_any_token_check() {
+    let server = TestServer::start().await;
+    let (_, tokens) = full_flow(&server, "norman.read norman.write", 0).await;
+    let token = token_of(&tokens);
+    let list = json!({"jsonrpc": "2.0", "id": 1, "method": "tools/list"});
+    let post = |origin: Option<&'static str>, host: Option<&'static str>, token: Option<&str>| {
+        let mut request = server
+            .http
+            .post(server.mcp_url())
+            .header("accept", "application/json, text/event-stream")
+            .header("mcp-protocol-version", PROTOCOL)
+            .json(&list);
+        if let Some(origin) = origin {
+            request = request.header("origin", origin);
+        }
+        if let Some(host) = host {
+            request = request.header("host", host);
+        }
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        request.send()
+    };
+    for (origin, host) in [
+        (Some("https://evil.example"), None),
+        (Some("null"), None),
+        (Some("http://127.0.0.1.evil.example:1"), None),
+        (None, Some("evil.example")),
+        (None, Some("evil.example:80")),
+    ] {
+        for token in [None, Some(token.as_str())] {
+            let response = post(origin, host, token).await.unwrap();
+            assert_eq!(response.status(), 403, "{origin:?} {host:?}");
+            assert!(response.headers().get("access-control-allow-origin").is_none());
+            let body: Value = response.json().await.unwrap();
+            assert_eq!(body["error"]["code"], -32600);
+        }
+    }
+    // Local tools such as MCP Inspector run on loopback origins; this server's own origin too.
+    for origin in ["http://localhost:6274", "http://127.0.0.1:6276"] {
+        let response = post(Some(origin), None, Some(&token)).await.unwrap();
+        assert_eq!(response.status(), 200, "{origin}");
+        assert_eq!(response.headers()["access-control-allow-origin"], origin);
+        assert!(
+            response.headers()["access-control-expose-headers"]
+                .to_str()
+                .unwrap()
+                .contains("www-authenticate"),
+            "{origin}"
+        );
+    }
+
+    // Preflights are answered before authentication, and only for allowed origins.
+    let preflight = |origin: &'static str| {
+        server
+            .http
+            .request(reqwest::Method::OPTIONS, server.mcp_url())
+            .header("origin", origin)
+            .header("access-control-request-method", "POST")
+            .header("access-control-request-headers", "authorization, content-type, mcp-protocol-version")
+            .send()
+    };
+    let allowed = preflight("http://localhost:6274").await.unwrap();
+    assert_eq!(allowed.status(), 200);
+    assert_eq!(allowed.headers()["access-control-allow-origin"], "http://localhost:6274");
+    let allowed_headers = allowed.headers()["access-control-allow-headers"].to_str().unwrap().to_owned();
+    for header in ["authorization", "content-type", "mcp-protocol-version"] {
+        assert!(allowed_headers.contains(header), "{allowed_headers}");
+    }
+    let refused = preflight("https://evil.example").await.unwrap();
+    assert_eq!(refused.status(), 403);
+    assert!(refused.headers().get("access-control-allow-origin").is_none());
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn an_expired_norman_session_asks_the_client_to_refresh() {
+    let server = TestServer::start().await;
+    let (client_id, tokens) = full_flow(&server, "norman.read norman.write", 0).await;
+    let token = token_of(&tokens);
+    let owned = server;
+    let server = &owned;
+    let call = |token: String| async move {
+        let body = json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call",
+            "params": {"name": "get_company_details", "arguments": {}}});
+        mcp_post(&server, Some(&token), &body).await
+    };
+    assert_eq!(call(token.clone()).await.status(), 200);
+
+    server.sandbox.as_ref().unwrap().sandbox.expire_access_tokens_of(DEMO_USERS[0].email);
+    let response = call(token.clone()).await;
+    assert_eq!(response.status(), 401);
+    let challenge = challenge(&response);
+    assert!(challenge.starts_with(r#"Bearer error="invalid_token""#), "{challenge}");
+    assert!(challenge.contains("refresh"), "{challenge}");
+
+    let refreshed = server
+        .token(&[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", tokens["refresh_token"].as_str().unwrap()),
+            ("client_id", &client_id),
+        ])
+        .await;
+    assert_eq!(refreshed.status(), 200);
+    let refreshed: Value = refreshed.json().await.unwrap();
+    let response = call(token_of(&refreshed)).await;
+    assert_eq!(response.status(), 200);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(company_name_of(&body), DEMO_USERS[0].company_name);
+    assert_not_logged(&[&token, &token_of(&refreshed), tokens["refresh_token"].as_str().unwrap()]);
+    owned.stop().await;
+}
+
+/// Two users, eight concurrent workers each, hundreds of interleaved calls: every answer is
+/// the caller's own company. The earlier Python server mixed users through a global variable.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_users_never_see_each_others_data() {
+    let server = Arc::new(TestServer::start().await);
+    let mut tokens = Vec::new();
+    for user in 0..2 {
+        let (_, response) = full_flow(&server, "norman.read norman.write", user).await;
+        tokens.push(token_of(&response));
+    }
+    const WORKERS_PER_USER: usize = 8;
+    const CALLS_PER_WORKER: usize = 40;
+    let mut workers = Vec::new();
+    for worker in 0..WORKERS_PER_USER * 2 {
+        let user = worker % 2;
+        let token = tokens[user].clone();
+        let server = Arc::clone(&server);
+        workers.push(tokio::spawn(async move {
+            let mut mixups = 0;
+            for _ in 0..CALLS_PER_WORKER {
+                let response = mcp_call(&server, &token, "get_company_details", json!({})).await;
+                let company = tool_json(&response);
+                if company["publicId"] != DEMO_USERS[user].company_id
+                    || company["name"] != DEMO_USERS[user].company_name
+                {
+                    mixups += 1;
+                }
+            }
+            mixups
+        }));
+    }
+    let mut mixups = 0;
+    for worker in workers {
+        mixups += worker.await.unwrap();
+    }
+    assert_eq!(mixups, 0, "answers for the wrong user");
+    let stats = server.sandbox.as_ref().unwrap().sandbox.stats();
+    assert!(stats.api_calls >= (WORKERS_PER_USER * 2 * CALLS_PER_WORKER) as u64, "{stats:?}");
+    Arc::into_inner(server).expect("workers are done").stop().await;
+}
