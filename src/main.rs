@@ -30,6 +30,8 @@ enum Command {
     Serve(ServeArgs),
     /// Run the server against a built-in sandbox Norman API, with a throwaway keyring.
     Demo(DemoArgs),
+    /// Run only the sandbox Norman API (for end-to-end runs with several replicas).
+    Sandbox(SandboxArgs),
     /// Manage the keyring file shared by every replica.
     Keys {
         #[command(subcommand)]
@@ -97,6 +99,16 @@ struct ServeArgs {
 struct DemoArgs {
     #[command(flatten)]
     listen: ListenArgs,
+}
+
+#[derive(clap::Args)]
+struct SandboxArgs {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:3002")]
+    bind: SocketAddr,
+    /// Lifetime of the sandbox's Norman access tokens (short values exercise refreshes).
+    #[arg(long, default_value = "1h", value_parser = parse_duration)]
+    access_ttl: time::Duration,
 }
 
 #[derive(Subcommand)]
@@ -191,6 +203,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Serve(args) => run_async(serve(args)),
         Command::Demo(args) => run_async(demo(args)),
+        Command::Sandbox(args) => run_async(sandbox(args)),
         Command::Keys { command } => run_keys(command, now),
         Command::Clients { command } => run_clients(command, now),
         Command::Token { command } => run_token(command, now),
@@ -271,6 +284,29 @@ async fn demo(args: DemoArgs) -> Result<(), String> {
     let result = run_server(config, keyring).await;
     sandbox.shutdown().await;
     result
+}
+
+async fn sandbox(args: SandboxArgs) -> Result<(), String> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let listener = tokio::net::TcpListener::bind(args.bind)
+        .await
+        .map_err(|e| format!("cannot listen on {}: {e}", args.bind))?;
+    let access_ttl =
+        Duration::try_from(args.access_ttl).map_err(|_| "--access-ttl must be positive".to_owned())?;
+    let config = SandboxConfig { access_ttl, ..SandboxConfig::default() };
+    let sandbox =
+        Sandbox::spawn_on(listener, config).await.map_err(|e| format!("cannot start the sandbox: {e}"))?;
+    println!("sandbox Norman API on {}", sandbox.url);
+    for user in DEMO_USERS {
+        println!("  Login:    {} / {}   ({})", user.email, user.password, user.company_name);
+    }
+    let mut terminate = signal(SignalKind::terminate()).map_err(|e| e.to_string())?;
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = terminate.recv() => {}
+    }
+    sandbox.shutdown().await;
+    Ok(())
 }
 
 /// Binds, serves until SIGTERM or Ctrl-C, and reloads the keyring on SIGHUP.

@@ -327,7 +327,7 @@ async fn an_expired_norman_session_asks_the_client_to_refresh() {
     let call = |token: String| async move {
         let body = json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call",
             "params": {"name": "get_company_details", "arguments": {}}});
-        mcp_post(&server, Some(&token), &body).await
+        mcp_post(server, Some(&token), &body).await
     };
     assert_eq!(call(token.clone()).await.status(), 200);
 

@@ -262,8 +262,16 @@ impl Sandbox {
 
     /// Starts a sandbox on `127.0.0.1:0` in a tokio task.
     pub async fn spawn(config: SandboxConfig) -> std::io::Result<SandboxHandle> {
-        let sandbox = Arc::new(Sandbox::new(config));
         let listener = tokio::net::TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, 0))).await?;
+        Sandbox::spawn_on(listener, config).await
+    }
+
+    /// Starts a sandbox on an already bound listener (`norman-mcp sandbox`).
+    pub async fn spawn_on(
+        listener: tokio::net::TcpListener,
+        config: SandboxConfig,
+    ) -> std::io::Result<SandboxHandle> {
+        let sandbox = Arc::new(Sandbox::new(config));
         let addr = listener.local_addr()?;
         let url = Url::parse(&format!("http://{addr}/")).map_err(std::io::Error::other)?;
         sandbox.set_base_url(url.clone());
