@@ -27,7 +27,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Run the server.
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Run the server against a built-in sandbox Norman API, with a throwaway keyring.
     Demo(DemoArgs),
     /// Manage the keyring file shared by every replica.
@@ -199,7 +199,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let now = OffsetDateTime::now_utc();
     let result = match cli.command {
-        Command::Serve(args) => run_async(serve(args)),
+        Command::Serve(args) => run_async(serve(*args)),
         Command::Demo(args) => run_async(demo(args)),
         Command::Keys { command } => run_keys(command, now),
         Command::Clients { command } => run_clients(command, now),

@@ -22,8 +22,8 @@ use crate::oauth::AuthServer;
 use crate::oauth::cimd::{CimdConfig, CimdFetcher};
 use crate::oauth::client::Clients;
 use crate::oauth::guard::{MemoryGuard, RedisGuard, ReplayGuard};
-use crate::oauth::token::RefreshFlights;
 use crate::oauth::login::LoginLimits;
+use crate::oauth::token::RefreshFlights;
 use crate::tokens::access::Verifier;
 
 /// Bodies beyond this are refused with 413 before any handler runs: the largest legitimate

@@ -15,7 +15,10 @@ use support::*;
 
 fn new_key_file(dir: &Path) -> std::path::PathBuf {
     let path = dir.join("keys.toml");
-    KeyFile::generate(time::OffsetDateTime::now_utc() - time::Duration::minutes(1)).unwrap().create(&path).unwrap();
+    KeyFile::generate(time::OffsetDateTime::now_utc() - time::Duration::minutes(1))
+        .unwrap()
+        .create(&path)
+        .unwrap();
     path
 }
 

@@ -36,7 +36,16 @@ impl Redis {
     /// Starts (again) on the same port, empty.
     fn restart(&mut self) {
         let spawned = Command::new("redis-server")
-            .args(["--port", &self.port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
+            .args([
+                "--port",
+                &self.port.to_string(),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ])
             .arg("--dir")
             .arg(self.dir.path())
             .stdout(Stdio::null())
@@ -62,7 +71,9 @@ impl Redis {
         let Ok(mut stream) = TcpStream::connect(("127.0.0.1", self.port)) else { return false };
         let _ = stream.set_read_timeout(Some(Duration::from_secs(1)));
         let mut reply = [0u8; 7];
-        stream.write_all(b"PING\r\n").is_ok() && stream.read_exact(&mut reply).is_ok() && &reply == b"+PONG\r\n"
+        stream.write_all(b"PING\r\n").is_ok()
+            && stream.read_exact(&mut reply).is_ok()
+            && &reply == b"+PONG\r\n"
     }
 
     fn kill(&mut self) {
@@ -276,7 +287,12 @@ async fn a_revocation_on_one_replica_holds_on_every_replica() {
     let access = tokens["access_token"].as_str().unwrap();
 
     let revoke = async |on: &TestServer, token: &str| {
-        on.http.post(on.url("/revoke")).form(&[("token", token), ("client_id", &client_id)]).send().await.unwrap()
+        on.http
+            .post(on.url("/revoke"))
+            .form(&[("token", token), ("client_id", &client_id)])
+            .send()
+            .await
+            .unwrap()
     };
     assert_eq!(revoke(&a, &refresh_token_of(&tokens)).await.status(), StatusCode::OK);
     let (_, error, _) = error_of(refresh(&b, &refresh_token_of(&tokens)).await).await;
@@ -295,7 +311,8 @@ async fn a_revocation_on_one_replica_holds_on_every_replica() {
 async fn an_unreachable_store_fails_token_closed_and_fast() {
     let mut redis = Redis::start();
     // The default timeout, as in production.
-    let replay = ReplayConfig { timeout: ReplayConfig::default().timeout, ..redis.replay(Duration::from_secs(30)) };
+    let replay =
+        ReplayConfig { timeout: ReplayConfig::default().timeout, ..redis.replay(Duration::from_secs(30)) };
     let server = TestServer::start_with(Options { replay, ..Options::default() }).await;
     let (_, tokens) = full_flow(&server, "", 0).await;
     let (client_id, code, pkce) = code_from(&server).await;
@@ -311,7 +328,13 @@ async fn an_unreachable_store_fails_token_closed_and_fast() {
     }
     let (status, error, _) = error_of(refresh(&server, &refresh_token_of(&tokens)).await).await;
     assert_eq!((status, error.as_str()), (StatusCode::SERVICE_UNAVAILABLE, "temporarily_unavailable"));
-    let response = server.http.post(server.url("/revoke")).form(&[("token", &refresh_token_of(&tokens))]).send().await.unwrap();
+    let response = server
+        .http
+        .post(server.url("/revoke"))
+        .form(&[("token", &refresh_token_of(&tokens))])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
 
     // What the MCP bearer check asks: an error, within the store timeout, never a hang.
@@ -427,6 +450,9 @@ fn serve_with_an_unreachable_store_starts_and_says_so() {
     };
     let _ = child.kill();
     let _ = child.wait();
-    assert!(text.contains("replay store unreachable") && text.contains(&format!("127.0.0.1:{closed}")), "{text}");
+    assert!(
+        text.contains("replay store unreachable") && text.contains(&format!("127.0.0.1:{closed}")),
+        "{text}"
+    );
     assert!(!text.contains("pw-not-for-logs"), "{text}");
 }

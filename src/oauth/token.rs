@@ -10,7 +10,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 
-use crate::norman::{NormanError, NormanTokens};
+use crate::norman::NormanError;
 use crate::oauth::AuthServer;
 use crate::oauth::client::Client;
 use crate::oauth::error::{ErrorCode, OAuthError};
@@ -363,7 +363,11 @@ impl AuthServer {
     /// Rotates `token` once, whichever replica and however many callers present it: claims it
     /// in the replay guard, then refreshes upstream. A reuse past the grace window revokes the
     /// whole family (OAuth 2.1 §4.3.1, RFC 9700 §4.14.2).
-    async fn rotate(&self, token: &RefreshToken, now: OffsetDateTime) -> Result<Arc<SharedRefresh>, RefreshFailure> {
+    async fn rotate(
+        &self,
+        token: &RefreshToken,
+        now: OffsetDateTime,
+    ) -> Result<Arc<SharedRefresh>, RefreshFailure> {
         let guard = Arc::clone(&self.guard);
         let norman = self.norman.clone();
         let grace = self.refresh_flights.grace();

@@ -117,9 +117,7 @@ impl TestServer {
             }
         };
         let (keys, keyring) = match (options.keys_path, options.keys) {
-            (Some(path), _) => {
-                (KeyFile::read(&path).unwrap(), Arc::new(SharedKeyring::load(&path).unwrap()))
-            }
+            (Some(path), _) => (KeyFile::read(&path).unwrap(), Arc::new(SharedKeyring::load(&path).unwrap())),
             (None, keys) => {
                 let keys = keys.unwrap_or_else(|| {
                     KeyFile::generate(time::OffsetDateTime::now_utc() - time::Duration::minutes(1)).unwrap()

@@ -49,7 +49,8 @@ impl MemoryGuard {
 
 impl ReplayGuard for MemoryGuard {
     fn first_use<'a>(&'a self, space: GuardSpace, id: &'a str, ttl: Duration) -> GuardFuture<'a, bool> {
-        let fresh = MemoryGuard::insert_if_absent(&mut self.lock(), guard_key(space, id), ttl, Instant::now());
+        let fresh =
+            MemoryGuard::insert_if_absent(&mut self.lock(), guard_key(space, id), ttl, Instant::now());
         Box::pin(std::future::ready(Ok(fresh)))
     }
 
@@ -59,7 +60,12 @@ impl ReplayGuard for MemoryGuard {
         Box::pin(std::future::ready(Ok(present)))
     }
 
-    fn claim_refresh<'a>(&'a self, id: &'a str, grace: Duration, ttl: Duration) -> GuardFuture<'a, RefreshClaim> {
+    fn claim_refresh<'a>(
+        &'a self,
+        id: &'a str,
+        grace: Duration,
+        ttl: Duration,
+    ) -> GuardFuture<'a, RefreshClaim> {
         let now = Instant::now();
         let mut entries = self.lock();
         let grace_free =

@@ -79,7 +79,12 @@ pub trait ReplayGuard: Send + Sync {
     fn contains<'a>(&'a self, space: GuardSpace, id: &'a str) -> GuardFuture<'a, bool>;
     /// Atomically marks refresh token `id` as rotated: in `RefreshGrace` for `grace` and in
     /// `SpentRefresh` for `ttl` (its remaining life), and says which case this was.
-    fn claim_refresh<'a>(&'a self, id: &'a str, grace: Duration, ttl: Duration) -> GuardFuture<'a, RefreshClaim>;
+    fn claim_refresh<'a>(
+        &'a self,
+        id: &'a str,
+        grace: Duration,
+        ttl: Duration,
+    ) -> GuardFuture<'a, RefreshClaim>;
     /// Undoes a `First` claim whose rotation failed before anything was issued, so the client
     /// may simply try again.
     fn release_refresh<'a>(&'a self, id: &'a str) -> GuardFuture<'a, ()>;

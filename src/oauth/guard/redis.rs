@@ -59,7 +59,8 @@ impl RedisGuard {
     /// Redis is down, and connects on first use.
     pub fn new(url: &ReplayStoreUrl, timeout: Duration) -> Result<RedisGuard, RedisGuardError> {
         let address = url.address();
-        let error = |e: RedisError| RedisGuardError { address: address.clone(), reason: e.kind().to_string() };
+        let error =
+            |e: RedisError| RedisGuardError { address: address.clone(), reason: format!("{:?}", e.kind()) };
         let client = ::redis::Client::open(url.expose()).map_err(error)?;
         let config = ConnectionManagerConfig::new()
             .set_connection_timeout(Some(timeout))
@@ -72,7 +73,7 @@ impl RedisGuard {
 
     /// Asks Redis once and logs whether it answers; the server starts either way.
     pub async fn check(&self) {
-        if self.run(&::redis::cmd("PING")).await.is_ok() {
+        if self.run::<Value>(&::redis::cmd("PING")).await.is_ok() {
             tracing::info!(store = %self.address, "replay store reachable");
         }
     }
@@ -178,7 +179,12 @@ impl ReplayGuard for RedisGuard {
         })
     }
 
-    fn claim_refresh<'a>(&'a self, id: &'a str, grace: Duration, ttl: Duration) -> GuardFuture<'a, RefreshClaim> {
+    fn claim_refresh<'a>(
+        &'a self,
+        id: &'a str,
+        grace: Duration,
+        ttl: Duration,
+    ) -> GuardFuture<'a, RefreshClaim> {
         Box::pin(async move {
             // MULTI/EXEC: no other replica's claim can fall between the two marks.
             let mut pipe = ::redis::pipe();
@@ -210,7 +216,10 @@ mod tests {
         let key = RedisGuard::key(GuardSpace::SpentCode, "secret-code-id");
         assert!(key.starts_with(KEY_PREFIX));
         assert!(!key.contains("secret-code-id"));
-        let packed = String::from_utf8_lossy(&RedisGuard::set_nx(GuardSpace::SpentCode, "x", Duration::ZERO).get_packed_command()).into_owned();
+        let packed = String::from_utf8_lossy(
+            &RedisGuard::set_nx(GuardSpace::SpentCode, "x", Duration::ZERO).get_packed_command(),
+        )
+        .into_owned();
         assert!(packed.contains("NX") && packed.contains("PX"), "{packed}");
         assert!(packed.ends_with("$1\r\n1\r\n"), "at least one millisecond: {packed}");
     }
