@@ -76,8 +76,16 @@ impl Redis {
             && &reply == b"+PONG\r\n"
     }
 
+    /// SIGSTOP or SIGCONT: a Redis that accepts but does not answer, then answers again.
+    fn signal(&self, name: &str) {
+        let pid = self.child.as_ref().expect("redis-server runs").id().to_string();
+        assert!(Command::new("kill").args([&format!("-{name}"), &pid]).status().unwrap().success());
+    }
+
     fn kill(&mut self) {
         if let Some(mut child) = self.child.take() {
+            // A stopped process still dies of SIGKILL; CONT first only to be tidy.
+            let _ = Command::new("kill").args(["-CONT", &child.id().to_string()]).status();
             let _ = child.kill();
             let _ = child.wait();
         }
@@ -367,6 +375,40 @@ async fn an_unreachable_store_fails_token_closed_and_fast() {
     let logs = logs();
     assert!(logs.lines().any(|l| l.contains("replay store reachable again") && l.contains(&address)));
     assert_not_logged(&[&code, &refresh_token_of(&tokens)]);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_frozen_store_costs_at_most_the_timeout_and_recovers() {
+    let redis = Redis::start();
+    let replay =
+        ReplayConfig { timeout: ReplayConfig::default().timeout, ..redis.replay(Duration::from_secs(30)) };
+    let server = TestServer::start_with(Options { replay, ..Options::default() }).await;
+    let (client_id, code, pkce) = code_from(&server).await;
+    let guard = &server.server.as_ref().unwrap().auth.guard;
+    assert!(!guard.contains(GuardSpace::DeniedAccess, "some-token-id").await.unwrap());
+
+    redis.signal("STOP");
+    let started = Instant::now();
+    assert!(guard.contains(GuardSpace::DeniedAccess, "some-token-id").await.is_err());
+    assert!(started.elapsed() <= Duration::from_millis(400), "{:?}", started.elapsed());
+    let started = Instant::now();
+    let response = exchange(&server, &client_id, &code, &pkce).await;
+    assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert!(started.elapsed() < Duration::from_secs(1), "{:?}", started.elapsed());
+
+    redis.signal("CONT");
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let response = exchange(&server, &client_id, &code, &pkce).await;
+        if response.status() == StatusCode::OK {
+            break;
+        }
+        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert!(Instant::now() < deadline, "the store did not come back");
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    assert_eq!(error_of(exchange(&server, &client_id, &code, &pkce).await).await.1, "invalid_grant");
     server.stop().await;
 }
 
