@@ -171,7 +171,7 @@ async fn exchange(on: &TestServer, client_id: &str, code: &str, pkce: &Pkce) -> 
         ("redirect_uri", REDIRECT),
         ("client_id", client_id),
         ("code_verifier", &pkce.verifier),
-        ("resource", &on.mcp_url()),
+        ("resource", &on.resource()),
     ])
     .await
 }
@@ -310,7 +310,7 @@ async fn a_revocation_on_one_replica_holds_on_every_replica() {
     assert_eq!(revoke(&b, access).await.status(), StatusCode::OK);
     let a_auth = &a.server.as_ref().unwrap().auth;
     let now = time::OffsetDateTime::now_utc();
-    let principal = a_auth.verifier.verify(&a.keyring.current(), access, &a.mcp_url(), now).unwrap();
+    let principal = a_auth.verifier.verify(&a.keyring.current(), access, &a.resource(), now).unwrap();
     assert!(a_auth.guard.contains(GuardSpace::DeniedAccess, &principal.token_id).await.unwrap());
     stop(a, b).await;
 }

@@ -154,8 +154,13 @@ impl TestServer {
         format!("{}{path}", self.base)
     }
 
-    /// The MCP endpoint's canonical URL (the resource), under the issuer.
     pub fn mcp_url(&self) -> String {
+        self.url("/mcp")
+    }
+
+    /// The canonical MCP URL tokens are issued for (RFC 8707 resource): under the issuer,
+    /// which for a replica is not where it listens.
+    pub fn resource(&self) -> String {
         format!("{}/mcp", self.issuer)
     }
 
