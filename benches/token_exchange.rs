@@ -48,6 +48,8 @@ async fn run() {
         norman_api_timeout: Duration::from_secs(10),
         allow_private_metadata_fetch: false,
         allowed_origins: Vec::new(),
+        replay: Default::default(),
+        keys_poll_interval: None,
     };
     let server = norman_mcp::server::start(listener, &config, Arc::clone(&keyring)).await.unwrap();
 

@@ -16,6 +16,72 @@ pub struct Config {
     pub allow_private_metadata_fetch: bool,
     /// Browser origins allowed to call `/mcp` besides the public URL's own and loopback ones.
     pub allowed_origins: Vec<Url>,
+    pub replay: ReplayConfig,
+    /// How often to look at the key file's modification time; `None`: only on SIGHUP.
+    pub keys_poll_interval: Option<Duration>,
+}
+
+/// The replay guard: where it lives and how long it may take.
+#[derive(Debug, Clone)]
+pub struct ReplayConfig {
+    /// Shared by every replica; `None`: in memory, each replica on its own.
+    pub store: Option<ReplayStoreUrl>,
+    /// How long one guard operation may take before the store counts as unavailable.
+    pub timeout: Duration,
+    /// A rotated refresh token presented again within this window is a concurrent duplicate
+    /// (answered, or refused without revoking); after it, a reuse that revokes its family.
+    pub refresh_grace: Duration,
+}
+
+impl Default for ReplayConfig {
+    fn default() -> Self {
+        ReplayConfig {
+            store: None,
+            timeout: Duration::from_millis(250),
+            refresh_grace: Duration::from_secs(30),
+        }
+    }
+}
+
+/// A `redis://` URL. It may hold a password, so neither `Debug` nor `Display` shows more
+/// than host and port.
+#[derive(Clone)]
+pub struct ReplayStoreUrl(Url);
+
+impl ReplayStoreUrl {
+    pub fn parse(text: &str) -> Result<ReplayStoreUrl, String> {
+        let url = Url::parse(text).map_err(|e| format!("not a URL ({e}); expected redis://HOST:PORT"))?;
+        if url.scheme() != "redis" {
+            return Err("expected redis://HOST:PORT (TLS is not supported: use a private network)".into());
+        }
+        if url.host_str().is_none_or(str::is_empty) {
+            return Err("expected redis://HOST:PORT: the host is missing".into());
+        }
+        Ok(ReplayStoreUrl(url))
+    }
+
+    /// `host:port`, safe to log.
+    pub fn address(&self) -> String {
+        format!("{}:{}", self.0.host_str().unwrap_or_default(), self.0.port().unwrap_or(6379))
+    }
+
+    /// The whole URL, credentials included: for the Redis client only.
+    pub fn expose(&self) -> &str {
+        self.0.as_str()
+    }
+}
+
+impl std::fmt::Debug for ReplayStoreUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "ReplayStoreUrl(redis://{})", self.address())
+    }
+}
+
+impl std::str::FromStr for ReplayStoreUrl {
+    type Err = String;
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        ReplayStoreUrl::parse(text)
+    }
 }
 
 impl Config {
@@ -38,5 +104,21 @@ impl Config {
     /// The default public URL for a bind address: `http://localhost:PORT`.
     pub fn default_public_url(bind: SocketAddr) -> Url {
         Url::parse(&format!("http://localhost:{}", bind.port())).expect("a valid URL")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn replay_store_urls() {
+        let url = ReplayStoreUrl::parse("redis://:hunter2-secret@10.0.0.5:6380/2").unwrap();
+        assert_eq!(url.address(), "10.0.0.5:6380");
+        assert!(!format!("{url:?}").contains("hunter2"));
+        assert_eq!(ReplayStoreUrl::parse("redis://cache").unwrap().address(), "cache:6379");
+        for bad in ["rediss://cache:6380", "http://cache", "cache:6379", "redis://"] {
+            assert!(ReplayStoreUrl::parse(bad).is_err(), "{bad}");
+        }
     }
 }

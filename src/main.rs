@@ -7,8 +7,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use clap::{Parser, Subcommand};
-use norman_mcp::config::Config;
-use norman_mcp::keyring::{KeyFile, KeyId, KeyRole, Keyring, RetireError, SharedKeyring};
+use norman_mcp::config::{Config, ReplayConfig, ReplayStoreUrl};
+use norman_mcp::keyring::{KeyFile, KeyId, KeyRole, Keyring, RetireError, SharedKeyring, watch};
 use norman_mcp::oauth::register::{self, RegistrationRequest};
 use norman_mcp::sandbox::{DEMO_USERS, Sandbox, SandboxConfig};
 use norman_mcp::server;
@@ -27,7 +27,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Run the server.
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Run the server against a built-in sandbox Norman API, with a throwaway keyring.
     Demo(DemoArgs),
     /// Run only the sandbox Norman API (for end-to-end runs with several replicas).
@@ -93,6 +93,16 @@ struct ServeArgs {
     /// Development only: fetch client metadata documents from private and loopback addresses.
     #[arg(long, env = "NORMAN_MCP_ALLOW_PRIVATE_METADATA_FETCH")]
     allow_private_metadata_fetch: bool,
+    /// Redis shared by every replica for single-use codes, refresh token reuse detection and
+    /// revocations: redis://[:PASSWORD@]HOST:PORT[/DB]. Without it each replica guards alone.
+    #[arg(long, env = "NORMAN_MCP_REPLAY_STORE", hide_env_values = true)]
+    replay_store: Option<ReplayStoreUrl>,
+    /// How long one replay store operation may take before the store counts as unavailable.
+    #[arg(long, env = "NORMAN_MCP_REPLAY_STORE_TIMEOUT", default_value = "250ms", value_parser = parse_std_duration)]
+    replay_store_timeout: Duration,
+    /// How often to check the key file for changes (it is also re-read on SIGHUP); 0s: never.
+    #[arg(long, env = "NORMAN_MCP_KEYS_POLL_INTERVAL", default_value = "5s", value_parser = parse_std_duration)]
+    keys_poll_interval: Duration,
 }
 
 #[derive(clap::Args)]
@@ -196,12 +206,16 @@ fn parse_duration(text: &str) -> Result<time::Duration, String> {
     time::Duration::try_from(duration).map_err(|_| "duration is too long".to_owned())
 }
 
+fn parse_std_duration(text: &str) -> Result<Duration, String> {
+    humantime::parse_duration(text).map_err(|e| format!("{e} (examples: 250ms, 5s, 1m)"))
+}
+
 fn main() -> ExitCode {
     init_logging();
     let cli = Cli::parse();
     let now = OffsetDateTime::now_utc();
     let result = match cli.command {
-        Command::Serve(args) => run_async(serve(args)),
+        Command::Serve(args) => run_async(serve(*args)),
         Command::Demo(args) => run_async(demo(args)),
         Command::Sandbox(args) => run_async(sandbox(args)),
         Command::Keys { command } => run_keys(command, now),
@@ -252,6 +266,12 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
         norman_api_timeout: Duration::from_secs(args.norman_api_timeout.max(1)),
         allow_private_metadata_fetch: args.allow_private_metadata_fetch,
         allowed_origins: args.listen.allowed_origins.clone(),
+        replay: ReplayConfig {
+            store: args.replay_store,
+            timeout: args.replay_store_timeout.max(Duration::from_millis(1)),
+            ..ReplayConfig::default()
+        },
+        keys_poll_interval: Some(args.keys_poll_interval).filter(|interval| !interval.is_zero()),
     };
     run_server(config, keyring).await
 }
@@ -271,6 +291,8 @@ async fn demo(args: DemoArgs) -> Result<(), String> {
         norman_api_timeout: Duration::from_secs(10),
         allow_private_metadata_fetch: true,
         allowed_origins: args.listen.allowed_origins.clone(),
+        replay: ReplayConfig::default(),
+        keys_poll_interval: None,
     };
     println!("norman-mcp demo: a sandbox Norman API and a throwaway keyring (tokens die with this process).");
     println!();
@@ -309,7 +331,8 @@ async fn sandbox(args: SandboxArgs) -> Result<(), String> {
     Ok(())
 }
 
-/// Binds, serves until SIGTERM or Ctrl-C, and reloads the keyring on SIGHUP.
+/// Binds, serves until SIGTERM or Ctrl-C, and reloads the keyring on SIGHUP (the server also
+/// polls the key file itself when configured to).
 async fn run_server(config: Config, keyring: Arc<SharedKeyring>) -> Result<(), String> {
     use tokio::signal::unix::{SignalKind, signal};
     let listener = tokio::net::TcpListener::bind(config.bind)
@@ -323,25 +346,12 @@ async fn run_server(config: Config, keyring: Arc<SharedKeyring>) -> Result<(), S
         tokio::select! {
             _ = tokio::signal::ctrl_c() => break,
             _ = terminate.recv() => break,
-            _ = hangup.recv() => reload(&keyring),
+            _ = hangup.recv() => watch::reload_and_log(&keyring, "SIGHUP"),
         }
     }
     tracing::info!("shutting down: finishing requests in flight");
     running.stop().await;
     Ok(())
-}
-
-fn reload(keyring: &SharedKeyring) {
-    if keyring.path().as_os_str().is_empty() {
-        tracing::info!("SIGHUP: this keyring is not backed by a file; nothing to reload");
-        return;
-    }
-    match keyring.reload() {
-        Ok(current) => tracing::info!(keys = ?current.ids(), "keyring reloaded"),
-        Err(error) => {
-            tracing::error!(%error, keys = ?keyring.current().ids(), "keyring reload failed; keeping the keys in force")
-        }
-    }
 }
 
 fn run_clients(command: ClientsCommand, now: OffsetDateTime) -> Result<(), String> {

@@ -16,7 +16,7 @@ use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
 use crate::config::Config;
-use crate::keyring::SharedKeyring;
+use crate::keyring::{KeyringWatcher, SharedKeyring};
 use crate::mcp::McpState;
 use crate::mcp::catalogue::Catalogue;
 use crate::mcp::origin::OriginPolicy;
@@ -24,8 +24,9 @@ use crate::norman::NormanClient;
 use crate::oauth::AuthServer;
 use crate::oauth::cimd::{CimdConfig, CimdFetcher};
 use crate::oauth::client::Clients;
-use crate::oauth::guard::{MemoryGuard, ReplayGuard};
+use crate::oauth::guard::{MemoryGuard, RedisGuard, ReplayGuard};
 use crate::oauth::login::LoginLimits;
+use crate::oauth::token::RefreshFlights;
 use crate::tokens::access::Verifier;
 
 /// Bodies beyond this are refused with 413 before any handler runs: the largest legitimate
@@ -34,8 +35,36 @@ pub const MAX_BODY_BYTES: usize = 64 * 1024;
 /// Login attempts a minute per client address (and half as many per email), per replica.
 pub const LOGIN_ATTEMPTS_PER_MINUTE: u32 = 10;
 
+/// Why the server could not be assembled from its configuration.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("cannot build the Norman API client: {0}")]
+    Norman(#[from] reqwest::Error),
+    #[error(transparent)]
+    ReplayStore(#[from] crate::oauth::guard::RedisGuardError),
+}
+
+/// The replay guard the configuration asks for: Redis shared by every replica, or memory.
+pub async fn replay_guard(config: &Config) -> Result<Arc<dyn ReplayGuard>, StartError> {
+    match &config.replay.store {
+        Some(url) => {
+            let guard = RedisGuard::new(url, config.replay.timeout)?;
+            guard.check().await;
+            Ok(Arc::new(guard))
+        }
+        None => {
+            tracing::info!("replay guard in memory: single use and revocation hold per replica only");
+            Ok(Arc::new(MemoryGuard::new()))
+        }
+    }
+}
+
 /// Builds the authorization server's shared state.
-pub fn auth_server(config: &Config, keyring: Arc<SharedKeyring>) -> Result<AuthServer, reqwest::Error> {
+pub fn auth_server(
+    config: &Config,
+    keyring: Arc<SharedKeyring>,
+    guard: Arc<dyn ReplayGuard>,
+) -> Result<AuthServer, StartError> {
     let norman = NormanClient::new(config.norman_api_url.clone(), config.norman_api_timeout)?;
     let cimd = CimdFetcher::new(CimdConfig {
         allow_private_addresses: config.allow_private_metadata_fetch,
@@ -44,7 +73,6 @@ pub fn auth_server(config: &Config, keyring: Arc<SharedKeyring>) -> Result<AuthS
         cache_capacity: 1024,
         extra_root_certificates: Vec::new(),
     });
-    let guard: Arc<dyn ReplayGuard> = Arc::new(MemoryGuard::new());
     Ok(AuthServer {
         keyring,
         issuer: config.issuer(),
@@ -55,7 +83,7 @@ pub fn auth_server(config: &Config, keyring: Arc<SharedKeyring>) -> Result<AuthS
         guard,
         verifier: Verifier::new(100_000),
         login_limits: LoginLimits::new(LOGIN_ATTEMPTS_PER_MINUTE),
-        refresh_flights: Default::default(),
+        refresh_flights: RefreshFlights::new(config.replay.refresh_grace),
     })
 }
 
@@ -90,11 +118,14 @@ pub struct RunningServer {
     pub auth: Arc<AuthServer>,
     shutdown: Option<oneshot::Sender<()>>,
     task: JoinHandle<std::io::Result<()>>,
+    /// Polls the key file while the server runs; dropping it stops the polling.
+    watcher: Option<KeyringWatcher>,
 }
 
 impl RunningServer {
     /// Stops accepting, lets requests in flight finish, and waits for the server task.
     pub async fn stop(mut self) {
+        self.watcher.take();
         if let Some(shutdown) = self.shutdown.take() {
             let _ = shutdown.send(());
         }
@@ -110,14 +141,22 @@ impl Drop for RunningServer {
     }
 }
 
-/// Serves `config` on an already bound listener.
+/// Serves `config` on an already bound listener, and watches the key file when it has one
+/// and `config.keys_poll_interval` is set.
 pub async fn start(
     listener: TcpListener,
     config: &Config,
     keyring: Arc<SharedKeyring>,
 ) -> std::io::Result<RunningServer> {
     let local_addr = listener.local_addr()?;
-    let auth = Arc::new(auth_server(config, keyring).map_err(std::io::Error::other)?);
+    let guard = replay_guard(config).await.map_err(std::io::Error::other)?;
+    let watcher = match config.keys_poll_interval {
+        Some(interval) if !keyring.path().as_os_str().is_empty() => {
+            Some(KeyringWatcher::spawn(Arc::clone(&keyring), interval))
+        }
+        _ => None,
+    };
+    let auth = Arc::new(auth_server(config, keyring, guard).map_err(std::io::Error::other)?);
     let request_timeout = config.norman_api_timeout + Duration::from_secs(5);
     let mcp = Arc::new(mcp_state(config, Arc::clone(&auth)));
     let router = app(Arc::clone(&auth), mcp, request_timeout);
@@ -129,5 +168,5 @@ pub async fn start(
             })
             .await
     });
-    Ok(RunningServer { local_addr, auth, shutdown: Some(shutdown_tx), task })
+    Ok(RunningServer { local_addr, auth, shutdown: Some(shutdown_tx), task, watcher })
 }

@@ -5,6 +5,7 @@
 //! HMAC key for client secrets, so rotating one line rotates all of them.
 
 mod file;
+pub mod watch;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -17,6 +18,7 @@ use time::OffsetDateTime;
 use zeroize::Zeroizing;
 
 pub use file::{KeyEntry, KeyFile, KeyRole, KeySecret, KeyStatus, RetireError, Retired};
+pub use watch::KeyringWatcher;
 
 /// A key's integer id; it travels in every envelope and as the Biscuit `root_key_id`.
 pub type KeyId = u32;

@@ -10,11 +10,11 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 
-use crate::norman::{NormanError, NormanTokens};
+use crate::norman::NormanError;
 use crate::oauth::AuthServer;
 use crate::oauth::client::Client;
 use crate::oauth::error::{ErrorCode, OAuthError};
-use crate::oauth::guard::GuardSpace;
+use crate::oauth::guard::{GuardSpace, RefreshClaim};
 use crate::oauth::pkce;
 use crate::oauth::resource::names_resource;
 use crate::scope::Scopes;
@@ -23,10 +23,6 @@ use crate::tokens::access::{self, AccessGrant};
 use crate::tokens::code::AuthorizationCode;
 use crate::tokens::refresh::{REFRESH_LIFETIME, RefreshToken};
 use crate::tokens::{NormanToken, random_id};
-
-/// Concurrent refreshes of one Norman refresh token within this window share one upstream
-/// call and its answer, so a rotating Norman refresh token is never spent twice.
-pub const REFRESH_GRACE: Duration = Duration::from_secs(30);
 
 /// The form parameters of a token or revocation request, each at most once (RFC 6749 §3.2).
 #[derive(Debug, Default)]
@@ -115,45 +111,60 @@ pub struct TokenResponse {
     pub scope: String,
 }
 
-/// Upstream refreshes in flight or just done, keyed by a hash of the Norman refresh token.
+/// Refreshes in flight or just done on this replica, keyed by a hash of the refresh token's
+/// id: concurrent callers presenting one refresh token share one rotation (one claim in the
+/// replay guard, one upstream Norman call), so a rotating Norman refresh token is never spent
+/// twice and each caller still gets its own tokens.
 pub struct RefreshFlights {
+    grace: Duration,
     cache: quick_cache::sync::Cache<[u8; 32], Arc<SharedRefresh>>,
 }
 
 pub struct SharedRefresh {
+    /// When the rotation was claimed: the grace window runs from here, as in the guard.
     at: Instant,
     access: NormanToken,
     refresh: Option<NormanToken>,
 }
 
-impl Default for RefreshFlights {
-    fn default() -> Self {
-        RefreshFlights { cache: quick_cache::sync::Cache::new(10_000) }
-    }
+/// Why a rotation did not happen.
+enum RefreshFailure {
+    /// The replay guard could not answer.
+    Guard,
+    Upstream(NormanError),
+    /// Rotated moments ago by a caller this replica cannot share the answer with.
+    InGrace,
+    /// Rotated before the grace window: a copied token.
+    Reused,
 }
 
 impl RefreshFlights {
+    /// `grace`: how long a rotation's answer is shared with callers presenting the same token.
+    pub fn new(grace: Duration) -> RefreshFlights {
+        RefreshFlights { grace, cache: quick_cache::sync::Cache::new(10_000) }
+    }
+
+    pub fn grace(&self) -> Duration {
+        self.grace
+    }
+
     async fn refresh(
         &self,
-        norman_refresh: &NormanToken,
-        upstream: impl AsyncFnOnce() -> Result<NormanTokens, NormanError>,
-    ) -> Result<Arc<SharedRefresh>, NormanError> {
-        let key: [u8; 32] = Sha256::digest(norman_refresh.expose().as_bytes()).into();
+        token_id: &str,
+        rotate: impl AsyncFnOnce() -> Result<SharedRefresh, RefreshFailure>,
+    ) -> Result<Arc<SharedRefresh>, RefreshFailure> {
+        let key: [u8; 32] = Sha256::digest(token_id.as_bytes()).into();
         loop {
             match self.cache.get_value_or_guard_async(&key).await {
-                Ok(shared) if shared.at.elapsed() < REFRESH_GRACE => return Ok(shared),
-                // Past the grace window the cached answer no longer stands in for a refresh.
+                Ok(shared) if shared.at.elapsed() < self.grace => return Ok(shared),
+                // Past the grace window the cached answer no longer stands in for a rotation:
+                // the next attempt asks the guard, which calls it a reuse.
                 Ok(_) => {
                     self.cache.remove(&key);
                 }
                 Err(guard) => {
                     // Failures are not cached: the guard drops and the next waiter tries itself.
-                    let tokens = upstream().await?;
-                    let shared = Arc::new(SharedRefresh {
-                        at: Instant::now(),
-                        access: tokens.access,
-                        refresh: tokens.refresh,
-                    });
+                    let shared = Arc::new(rotate().await?);
                     let _ = guard.insert(Arc::clone(&shared));
                     return Ok(shared);
                 }
@@ -268,8 +279,9 @@ impl AuthServer {
         }
         let remaining = (code.expires_at - now).unsigned_abs() + Duration::from_secs(5);
         let first =
+            // Fail closed: without the guard a code could be exchanged twice. The guard logs
+            // the outage once; each refusal is logged as a refused token request.
             self.guard.first_use(GuardSpace::SpentCode, &code.code_id, remaining).await.map_err(|_| {
-                tracing::error!("replay guard unavailable; refusing to exchange a code");
                 OAuthError::unavailable("the server cannot check codes right now; try again shortly", 5)
             })?;
         if !first {
@@ -306,7 +318,6 @@ impl AuthServer {
         let token: RefreshToken = seal::open(&self.keyring.current(), sealed, now).map_err(grant_error)?;
         let client = self.authenticate(&presented, &token.client_id, now).await?;
         let denied = self.guard.contains(GuardSpace::DeniedFamily, &token.family_id).await.map_err(|_| {
-            tracing::error!("replay guard unavailable; refusing to refresh");
             OAuthError::unavailable("the server cannot check tokens right now; try again shortly", 5)
         })?;
         if denied {
@@ -322,13 +333,23 @@ impl AuthServer {
         };
         self.check_resource(params, token.resource.as_deref())?;
 
-        let norman = self.norman.clone();
-        let old_refresh = token.norman_refresh.clone();
-        let shared = self
-            .refresh_flights
-            .refresh(&token.norman_refresh, async move || norman.refresh(&old_refresh).await)
-            .await
-            .map_err(upstream_error)?;
+        let shared = self.rotate(&token, now).await.map_err(|failure| match failure {
+            RefreshFailure::Guard => {
+                OAuthError::unavailable("the server cannot check tokens right now; try again shortly", 5)
+            }
+            RefreshFailure::Upstream(error) => upstream_error(error),
+            RefreshFailure::InGrace => {
+                tracing::info!(client = %access::client_fingerprint(&client.id), "concurrent refresh answered elsewhere; refused without revoking");
+                OAuthError::invalid_grant(
+                    "this refresh token was rotated moments ago by a concurrent request; use the tokens \
+                     that request received",
+                )
+            }
+            RefreshFailure::Reused => {
+                tracing::warn!(client = %access::client_fingerprint(&client.id), "rotated refresh token presented again; grant revoked");
+                OAuthError::invalid_grant("the refresh token was already used; the grant is revoked")
+            }
+        })?;
         let refresh = RefreshToken {
             token_id: random_id().map_err(|_| server_error())?,
             scope,
@@ -337,6 +358,50 @@ impl AuthServer {
             ..token
         };
         self.issue(&client, shared.access.clone(), refresh, now)
+    }
+
+    /// Rotates `token` once, whichever replica and however many callers present it: claims it
+    /// in the replay guard, then refreshes upstream. A reuse past the grace window revokes the
+    /// whole family (OAuth 2.1 §4.3.1, RFC 9700 §4.14.2).
+    async fn rotate(
+        &self,
+        token: &RefreshToken,
+        now: OffsetDateTime,
+    ) -> Result<Arc<SharedRefresh>, RefreshFailure> {
+        let guard = Arc::clone(&self.guard);
+        let norman = self.norman.clone();
+        let grace = self.refresh_flights.grace();
+        // The spent mark outlives the token itself, so the token can never come back unseen.
+        let life = (token.expires_at - now).max(time::Duration::ZERO).unsigned_abs() + Duration::from_secs(5);
+        self.refresh_flights
+            .refresh(&token.token_id, async move || {
+                let at = Instant::now();
+                match guard.claim_refresh(&token.token_id, grace, life).await.map_err(|_| RefreshFailure::Guard)? {
+                    RefreshClaim::First => {}
+                    RefreshClaim::InGrace => return Err(RefreshFailure::InGrace),
+                    RefreshClaim::Reused => {
+                        if guard
+                            .first_use(GuardSpace::DeniedFamily, &token.family_id, REFRESH_LIFETIME.unsigned_abs())
+                            .await
+                            .is_err()
+                        {
+                            tracing::error!("a reused refresh token's grant could not be revoked: the replay guard is unavailable");
+                        }
+                        return Err(RefreshFailure::Reused);
+                    }
+                }
+                match norman.refresh(&token.norman_refresh).await {
+                    Ok(tokens) => Ok(SharedRefresh { at, access: tokens.access, refresh: tokens.refresh }),
+                    Err(error) => {
+                        // Nothing was issued, so the token is not spent: the client may retry.
+                        if guard.release_refresh(&token.token_id).await.is_err() {
+                            tracing::warn!("could not release a failed refresh in the replay guard");
+                        }
+                        Err(RefreshFailure::Upstream(error))
+                    }
+                }
+            })
+            .await
     }
 
     fn issue(

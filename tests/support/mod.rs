@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use norman_mcp::config::Config;
+use norman_mcp::config::{Config, ReplayConfig};
 use norman_mcp::keyring::{KeyFile, Keyring, SharedKeyring};
 use norman_mcp::sandbox::{DEMO_USERS, Sandbox, SandboxConfig, SandboxHandle};
 use norman_mcp::server::{self, RunningServer};
@@ -61,7 +61,10 @@ pub fn assert_not_logged(secrets: &[&str]) {
 }
 
 pub struct TestServer {
+    /// Where this server listens: the base of the URLs the tests call.
     pub base: String,
+    /// The issuer; the same as `base` unless `Options::public_url` made a replica of another.
+    pub issuer: String,
     pub keys: KeyFile,
     pub keyring: Arc<SharedKeyring>,
     pub server: Option<RunningServer>,
@@ -73,6 +76,14 @@ pub struct Options {
     pub norman_api_url: Option<Url>,
     pub sandbox: SandboxConfig,
     pub norman_api_timeout: Duration,
+    /// These keys instead of fresh ones (replicas of one fleet share them).
+    pub keys: Option<KeyFile>,
+    /// A keyring backed by this file (read at start, reloaded by the watcher).
+    pub keys_path: Option<std::path::PathBuf>,
+    pub keys_poll_interval: Option<Duration>,
+    pub replay: ReplayConfig,
+    /// The public URL (issuer) instead of the listener's: a replica of another server.
+    pub public_url: Option<Url>,
 }
 
 impl Default for Options {
@@ -81,6 +92,11 @@ impl Default for Options {
             norman_api_url: None,
             sandbox: SandboxConfig::default(),
             norman_api_timeout: Duration::from_secs(10),
+            keys: None,
+            keys_path: None,
+            keys_poll_interval: None,
+            replay: ReplayConfig::default(),
+            public_url: None,
         }
     }
 }
@@ -100,21 +116,33 @@ impl TestServer {
                 (Some(sandbox), url)
             }
         };
-        let keys = KeyFile::generate(time::OffsetDateTime::now_utc() - time::Duration::minutes(1)).unwrap();
-        let keyring = Arc::new(SharedKeyring::fixed(Keyring::from_file(&keys)));
+        let (keys, keyring) = match (options.keys_path, options.keys) {
+            (Some(path), _) => (KeyFile::read(&path).unwrap(), Arc::new(SharedKeyring::load(&path).unwrap())),
+            (None, keys) => {
+                let keys = keys.unwrap_or_else(|| {
+                    KeyFile::generate(time::OffsetDateTime::now_utc() - time::Duration::minutes(1)).unwrap()
+                });
+                let keyring = Arc::new(SharedKeyring::fixed(Keyring::from_file(&keys)));
+                (keys, keyring)
+            }
+        };
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr: SocketAddr = listener.local_addr().unwrap();
+        let listening = Url::parse(&format!("http://127.0.0.1:{}", addr.port())).unwrap();
         let config = Config {
             bind: addr,
-            public_url: Url::parse(&format!("http://127.0.0.1:{}", addr.port())).unwrap(),
+            public_url: options.public_url.unwrap_or_else(|| listening.clone()),
             norman_api_url,
             norman_api_timeout: options.norman_api_timeout,
             allow_private_metadata_fetch: false,
             allowed_origins: Vec::new(),
+            replay: options.replay,
+            keys_poll_interval: options.keys_poll_interval,
         };
         let server = server::start(listener, &config, Arc::clone(&keyring)).await.unwrap();
         TestServer {
-            base: config.issuer(),
+            base: listening.as_str().trim_end_matches('/').to_owned(),
+            issuer: config.issuer(),
             keys,
             keyring,
             server: Some(server),
@@ -129,6 +157,12 @@ impl TestServer {
 
     pub fn mcp_url(&self) -> String {
         self.url("/mcp")
+    }
+
+    /// The canonical MCP URL tokens are issued for (RFC 8707 resource): under the issuer,
+    /// which for a replica is not where it listens.
+    pub fn resource(&self) -> String {
+        format!("{}/mcp", self.issuer)
     }
 
     pub async fn stop(mut self) {
