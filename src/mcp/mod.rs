@@ -2,3 +2,4 @@
 //! middleware, with the tool catalogue calling Norman as the caller.
 
 pub mod catalogue;
+pub mod upload;
