@@ -18,7 +18,7 @@ use norman_mcp::norman::NormanClient;
 use norman_mcp::sandbox::{DEMO_USERS, Sandbox, SandboxConfig, SandboxHandle, seeded_id};
 use norman_mcp::scope::Scope;
 use norman_mcp::tokens::NormanToken;
-use rmcp::model::{CallToolResult, RawContent};
+use rmcp::model::CallToolResult;
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
@@ -113,7 +113,8 @@ impl Env {
     async fn ok(&self, user: usize, name: &str, arguments: Value) -> Value {
         let result = self.call(user, name, arguments).await;
         assert_eq!(result.is_error, Some(false), "{name} failed: {}", text(&result));
-        serde_json::from_str(text(&result)).unwrap_or_else(|e| panic!("{name}: not JSON ({e}): {}", text(&result)))
+        serde_json::from_str(text(&result))
+            .unwrap_or_else(|e| panic!("{name}: not JSON ({e}): {}", text(&result)))
     }
 
     /// A call that must fail as a tool result; its error JSON.
@@ -126,15 +127,7 @@ impl Env {
 
 /// The last text block of a result.
 fn text(result: &CallToolResult) -> &str {
-    result
-        .content
-        .iter()
-        .rev()
-        .find_map(|c| match &c.raw {
-            RawContent::Text(t) => Some(t.text.as_str()),
-            _ => None,
-        })
-        .unwrap_or_default()
+    result.content.iter().rev().find_map(|c| c.as_text().map(|t| t.text.as_str())).unwrap_or_default()
 }
 
 fn results(list: &Value) -> &Vec<Value> {
@@ -187,7 +180,12 @@ async fn the_catalogue_has_the_34_core_tools_described_annotated_and_scoped() {
     }
     let hints = |name: &str| {
         let a = catalogue.tool(name).unwrap().annotations.clone().unwrap();
-        (a.read_only_hint.unwrap(), a.destructive_hint.unwrap(), a.idempotent_hint.unwrap(), a.open_world_hint.unwrap())
+        (
+            a.read_only_hint.unwrap(),
+            a.destructive_hint.unwrap(),
+            a.idempotent_hint.unwrap(),
+            a.open_world_hint.unwrap(),
+        )
     };
     // POST endpoints that only compute: read-only.
     for name in ["validate_tax_number", "categorize_transaction", "generate_finanzamt_preview"] {
@@ -262,7 +260,11 @@ async fn each_user_sees_only_their_own_company() {
 async fn client_writes_are_visible_in_later_reads() {
     let env = Env::start().await;
     let created = env
-        .ok(1, "create_client", json!({ "name": "Café Holzwurm", "client_type": "PRIVATE", "email": "", "city": "München" }))
+        .ok(
+            1,
+            "create_client",
+            json!({ "name": "Café Holzwurm", "client_type": "PRIVATE", "email": "", "city": "München" }),
+        )
         .await;
     let new_id = created["publicId"].as_str().unwrap().to_owned();
     assert_eq!(created["clientType"], "private", "choices are normalised");
@@ -307,12 +309,17 @@ async fn company_and_tax_setting_updates_are_visible() {
     assert_ne!(other["vatNumber"], "DE399999999");
 
     let setting = seeded_id("tset", DEMO_USERS[0].company_id, 0);
-    env.ok(0, "update_tax_setting", json!({ "setting_id": setting, "reporting_frequency": "monthly", "vat_percent": 19 }))
-        .await;
+    env.ok(
+        0,
+        "update_tax_setting",
+        json!({ "setting_id": setting, "reporting_frequency": "monthly", "vat_percent": 19 }),
+    )
+    .await;
     let settings = env.ok(0, "list_tax_settings", json!({})).await;
     let stored = results(&settings).iter().find(|s| s["publicId"] == setting.as_str()).unwrap();
     assert_eq!(stored["reportingFrequency"], "monthly");
-    let refused = env.fails(0, "update_tax_setting", json!({ "setting_id": setting, "vat_percent": 16 })).await;
+    let refused =
+        env.fails(0, "update_tax_setting", json!({ "setting_id": setting, "vat_percent": 16 })).await;
     assert_eq!(refused["status"], 400);
     assert!(refused["detail"]["vatPercent"].is_array(), "{refused}");
     env.sandbox.shutdown().await;
@@ -343,7 +350,11 @@ async fn transactions_are_signed_by_direction_and_searchable() {
     let updated = env.ok(0, "update_transaction", json!({ "transaction_id": tx, "amount": 50 })).await;
     assert_eq!(updated["amount"].as_f64(), Some(-50.0));
     let income = env
-        .ok(0, "update_transaction", json!({ "transaction_id": tx, "amount": -50, "cashflow_type": "INCOME" }))
+        .ok(
+            0,
+            "update_transaction",
+            json!({ "transaction_id": tx, "amount": -50, "cashflow_type": "INCOME" }),
+        )
         .await;
     assert_eq!(income["amount"].as_f64(), Some(50.0));
 
@@ -383,11 +394,20 @@ async fn invoices_get_defaults_links_mail_and_xml() {
     let drafts = env.ok(1, "list_invoices", json!({ "status": "draft", "limit": 5 })).await;
     assert!(results(&drafts).iter().any(|i| i["publicId"] == id.as_str()));
 
-    env.ok(1, "send_invoice", json!({ "invoice_id": id, "subject": "Rechnung", "body": "Anbei die Rechnung." })).await;
+    env.ok(
+        1,
+        "send_invoice",
+        json!({ "invoice_id": id, "subject": "Rechnung", "body": "Anbei die Rechnung." }),
+    )
+    .await;
     let sent = env.ok(1, "get_invoice", json!({ "invoice_id": id })).await;
     assert_eq!(sent["status"], "sent");
     let reminded = env
-        .ok(1, "send_invoice_overdue_reminder", json!({ "invoice_id": id, "subject": "Erinnerung", "body": "Bitte zahlen." }))
+        .ok(
+            1,
+            "send_invoice_overdue_reminder",
+            json!({ "invoice_id": id, "subject": "Erinnerung", "body": "Bitte zahlen." }),
+        )
         .await;
     assert!(reminded.is_object());
 
@@ -425,11 +445,7 @@ async fn tax_reports_preview_and_filing() {
     let report = id("txr", 1);
     let preview = env.call(0, "generate_finanzamt_preview", json!({ "report_id": report })).await;
     assert_eq!(preview.is_error, Some(false));
-    let image = preview.content.iter().find_map(|c| match &c.raw {
-        RawContent::Image(i) => Some(i),
-        _ => None,
-    });
-    let image = image.expect("an image block");
+    let image = preview.content.iter().find_map(|c| c.as_image()).expect("an image block");
     assert_eq!(image.mime_type, "image/png");
     assert!(STANDARD.decode(&image.data).unwrap().starts_with(b"\x89PNG"));
     let fields: Value = serde_json::from_str(text(&preview)).unwrap();
@@ -451,7 +467,8 @@ async fn tax_reports_preview_and_filing() {
     assert_eq!(refused["status"], 403);
     assert!(refused["detail"]["detail"].as_str().unwrap().contains("subscription"));
 
-    let valid = env.ok(0, "validate_tax_number", json!({ "tax_number": "143/234/56789", "region_code": "BY" })).await;
+    let valid =
+        env.ok(0, "validate_tax_number", json!({ "tax_number": "143/234/56789", "region_code": "BY" })).await;
     assert_eq!(valid["isValid"], true);
     let invalid = env.ok(0, "validate_tax_number", json!({ "tax_number": "12", "region_code": "BY" })).await;
     assert_eq!(invalid["isValid"], false);
@@ -471,20 +488,44 @@ async fn bad_arguments_are_tool_errors_that_name_the_problem() {
         ("get_client", json!({}), "`client_id` is required"),
         ("get_client", json!({ "client_id": "../../companies" }), "`client_id` must be an id"),
         ("get_client", json!({ "client_id": "a/b" }), "`client_id` must be an id"),
-        ("create_client", json!({ "name": "X", "client_type": "company" }), "must be one of business, private"),
+        (
+            "create_client",
+            json!({ "name": "X", "client_type": "company" }),
+            "must be one of business, private",
+        ),
         ("create_client", json!({ "name": "" }), "`name` must not be empty"),
-        ("create_transaction", json!({ "amount": "12 EUR", "description": "x", "cashflow_type": "EXPENSE", "supplier_country": "DE" }), "`amount` must be a number"),
-        ("create_transaction", json!({ "amount": 1, "description": "x", "cashflow_type": "EXPENSE", "supplier_country": "US" }), "must be one of DE, INSIDE_EU, OUTSIDE_EU"),
+        (
+            "create_transaction",
+            json!({ "amount": "12 EUR", "description": "x", "cashflow_type": "EXPENSE", "supplier_country": "DE" }),
+            "`amount` must be a number",
+        ),
+        (
+            "create_transaction",
+            json!({ "amount": 1, "description": "x", "cashflow_type": "EXPENSE", "supplier_country": "US" }),
+            "must be one of DE, INSIDE_EU, OUTSIDE_EU",
+        ),
         ("search_transactions", json!({ "from_date": "01.02.2026" }), "YYYY-MM-DD"),
         ("list_invoices", json!({ "limit": 2.5 }), "`limit` must be a whole number"),
         ("list_clients", json!({ "companyId": DEMO_USERS[1].company_id }), "unknown argument `companyId`"),
-        ("create_invoice", json!({ "client_id": "c", "items": [{ "name": "x", "quantity": 1, "rate": 12.5 }] }), "rate must be a whole number of cents"),
+        (
+            "create_invoice",
+            json!({ "client_id": "c", "items": [{ "name": "x", "quantity": 1, "rate": 12.5 }] }),
+            "rate must be a whole number of cents",
+        ),
         ("create_invoice", json!({ "client_id": "c", "items": [] }), "non-empty list"),
         ("create_attachment", json!({ "file_content_base64": "aGk=" }), "`file_name` is required"),
         ("create_attachment", json!({}), "a file is required"),
         ("upload_bulk_attachments", json!({ "cashflow_type": "EXPENSE" }), "at least one file"),
-        ("upload_bulk_attachments", json!({ "file_paths": ["/home/me/receipt.pdf"] }), "cannot read local files"),
-        ("create_attachment", json!({ "file_name": "a.pdf", "file_content_base64": "***" }), "not valid base64"),
+        (
+            "upload_bulk_attachments",
+            json!({ "file_paths": ["/home/me/receipt.pdf"] }),
+            "cannot read local files",
+        ),
+        (
+            "create_attachment",
+            json!({ "file_name": "a.pdf", "file_content_base64": "***" }),
+            "not valid base64",
+        ),
     ];
     for (name, arguments, expected) in cases {
         let error = env.fails(0, name, arguments).await;
@@ -494,12 +535,18 @@ async fn bad_arguments_are_tool_errors_that_name_the_problem() {
     // Several problems are reported together.
     let error = env.fails(0, "create_client", json!({ "client_type": 3, "bogus": 1 })).await;
     let message = error["error"].as_str().unwrap();
-    assert!(message.contains("`name` is required") && message.contains("bogus") && message.contains("client_type"));
+    assert!(
+        message.contains("`name` is required")
+            && message.contains("bogus")
+            && message.contains("client_type")
+    );
     // Nothing reached Norman for these: the company is unchanged.
     let clients = env.ok(0, "list_clients", json!({})).await;
     assert_eq!(results(&clients).len(), 4);
     // An unknown tool is a protocol error, not a tool result.
-    assert!(matches!(env.try_call(0, "drop_tables", json!({})).await, Err(ToolError::UnknownTool(n)) if n == "drop_tables"));
+    assert!(
+        matches!(env.try_call(0, "drop_tables", json!({})).await, Err(ToolError::UnknownTool(n)) if n == "drop_tables")
+    );
     env.sandbox.shutdown().await;
 }
 
@@ -511,7 +558,10 @@ async fn an_expired_upstream_token_is_unauthorized_not_a_tool_result() {
     for (name, arguments) in [
         ("get_company_details", json!({})),
         ("create_client", json!({ "name": "Nobody" })),
-        ("create_invoice", json!({ "client_id": id("cli", 0), "items": [{ "name": "x", "quantity": 1, "rate": 100 }] })),
+        (
+            "create_invoice",
+            json!({ "client_id": id("cli", 0), "items": [{ "name": "x", "quantity": 1, "rate": 100 }] }),
+        ),
     ] {
         let outcome = env.try_call(0, name, arguments).await;
         assert!(matches!(outcome, Err(ToolError::UpstreamUnauthorized)), "{name}: {outcome:?}");
@@ -576,10 +626,16 @@ impl FileServer {
                             Ok(n) => head.extend_from_slice(&buffer[..n]),
                         }
                     }
-                    let path = String::from_utf8_lossy(&head).split_whitespace().nth(1).unwrap_or_default().to_owned();
+                    let path = String::from_utf8_lossy(&head)
+                        .split_whitespace()
+                        .nth(1)
+                        .unwrap_or_default()
+                        .to_owned();
                     let (status, headers, body) = handler(&path);
-                    let mut response =
-                        format!("HTTP/1.1 {status} Test\r\nConnection: close\r\nContent-Length: {}\r\n", body.len());
+                    let mut response = format!(
+                        "HTTP/1.1 {status} Test\r\nConnection: close\r\nContent-Length: {}\r\n",
+                        body.len()
+                    );
                     for (name, value) in headers {
                         response += &format!("{name}: {value}\r\n");
                     }
@@ -615,7 +671,9 @@ impl Drop for FileServer {
 
 fn file_handler() -> Handler {
     Arc::new(|path: &str| match path {
-        "/receipts/tankbeleg.pdf" => (200, vec![("Content-Type", "application/pdf".to_owned())], SMALL_PDF.to_vec()),
+        "/receipts/tankbeleg.pdf" => {
+            (200, vec![("Content-Type", "application/pdf".to_owned())], SMALL_PDF.to_vec())
+        }
         "/download?id=7" => (
             200,
             vec![("Content-Disposition", "attachment; filename=\"Rechnung 2026-07.pdf\"".to_owned())],
@@ -623,7 +681,9 @@ fn file_handler() -> Handler {
         ),
         "/big.pdf" => (200, vec![], vec![b'x'; 4096]),
         "/moved" => (302, vec![("Location", "/receipts/tankbeleg.pdf".to_owned())], Vec::new()),
-        "/to-http" => (302, vec![("Location", "http://localhost/receipts/tankbeleg.pdf".to_owned())], Vec::new()),
+        "/to-http" => {
+            (302, vec![("Location", "http://localhost/receipts/tankbeleg.pdf".to_owned())], Vec::new())
+        }
         _ => (404, vec![], b"not here".to_vec()),
     })
 }
@@ -689,7 +749,10 @@ async fn uploads_by_base64_and_by_https_url_are_stored_for_the_caller() {
     // Refusals: too large (by URL and by base64), a missing file, a redirect to http, too many.
     for (arguments, expected) in [
         (json!({ "file_url": server.url("/big.pdf") }), "larger than the limit of 1024 bytes"),
-        (json!({ "file_name": "big.pdf", "file_content_base64": STANDARD.encode(vec![0u8; 2048]) }), "larger than the limit"),
+        (
+            json!({ "file_name": "big.pdf", "file_content_base64": STANDARD.encode(vec![0u8; 2048]) }),
+            "larger than the limit",
+        ),
         (json!({ "file_url": server.url("/nothing.pdf") }), "HTTP status 404"),
         (json!({ "file_url": server.url("/to-http") }), "HTTP status 302"),
         (json!({ "file_url": server.url("/a.pdf").replace("https://", "http://") }), "https://"),
@@ -697,8 +760,9 @@ async fn uploads_by_base64_and_by_https_url_are_stored_for_the_caller() {
         let error = env.fails(1, "create_attachment", arguments).await;
         assert!(error["error"].as_str().unwrap().contains(expected), "{error} should say {expected}");
     }
-    let many: Vec<Value> =
-        (0..11).map(|n| json!({ "file_name": format!("{n}.pdf"), "content": STANDARD.encode(SMALL_PDF) })).collect();
+    let many: Vec<Value> = (0..11)
+        .map(|n| json!({ "file_name": format!("{n}.pdf"), "content": STANDARD.encode(SMALL_PDF) }))
+        .collect();
     let error = env.fails(1, "upload_bulk_attachments", json!({ "files_base64": many })).await;
     assert!(error["error"].as_str().unwrap().contains("at most 10 files"), "{error}");
     env.sandbox.shutdown().await;

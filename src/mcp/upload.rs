@@ -66,13 +66,15 @@ pub enum UploadError {
     NotHttps,
     #[error("the file URL is not a valid URL")]
     InvalidUrl,
-    #[error("the file URL points to a private or reserved network address, which this server does not fetch from")]
+    #[error(
+        "the file URL points to a private or reserved network address, which this server does not fetch from"
+    )]
     PrivateAddress,
     #[error("the file URL could not be fetched: its server could not be reached")]
     Unreachable,
     #[error("the file URL could not be fetched: its server did not answer in time")]
     Timeout,
-    #[error("the file URL could not be fetched: its server answered with HTTP status {0}{}", redirect_note(*.0))]
+    #[error("the file URL could not be fetched: its server answered with HTTP status {0}{note}", note = redirect_note(*.0))]
     HttpStatus(u16),
     #[error("the file is larger than the limit of {max} bytes")]
     TooLarge { max: usize },

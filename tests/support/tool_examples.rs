@@ -145,7 +145,10 @@ pub fn examples() -> Vec<(&'static str, Value)> {
                 "cashflow_type": "EXPENSE",
             }),
         ),
-        ("link_attachment_transaction", json!({ "attachment_id": id("att", 3), "transaction_id": id("trx", 0) })),
+        (
+            "link_attachment_transaction",
+            json!({ "attachment_id": id("att", 3), "transaction_id": id("trx", 0) }),
+        ),
         // taxes
         ("list_tax_reports", json!({})),
         ("get_tax_report", json!({ "report_id": id("txr", 0) })),

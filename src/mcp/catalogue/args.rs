@@ -54,7 +54,11 @@ impl Args {
         }
         let names: Vec<&str> = spec.params.iter().map(|p| p.name).collect();
         let accepted = if names.is_empty() { "none".to_owned() } else { names.join(", ") };
-        Err(format!("Invalid arguments for {}: {}. Accepted arguments: {accepted}.", spec.name, problems.join("; ")))
+        Err(format!(
+            "Invalid arguments for {}: {}. Accepted arguments: {accepted}.",
+            spec.name,
+            problems.join("; ")
+        ))
     }
 
     pub(super) fn get(&self, name: &str) -> Option<&Value> {
@@ -228,8 +232,11 @@ fn check(param: &Param, value: Value) -> Result<Value, String> {
             _ => Err("must be true or false".into()),
         },
         Ty::Choice(choices) => {
-            let found = value.as_str().and_then(|s| choices.iter().find(|c| c.eq_ignore_ascii_case(s.trim())));
-            found.map(|c| Value::String((*c).to_owned())).ok_or_else(|| format!("must be one of {}", choices.join(", ")))
+            let found =
+                value.as_str().and_then(|s| choices.iter().find(|c| c.eq_ignore_ascii_case(s.trim())));
+            found
+                .map(|c| Value::String((*c).to_owned()))
+                .ok_or_else(|| format!("must be one of {}", choices.join(", ")))
         }
         Ty::IntChoice(choices) => match integer(&value) {
             Some(n) if choices.contains(&n) => Ok(Value::from(n)),
@@ -319,7 +326,8 @@ mod tests {
 
     #[test]
     fn truthiness_matches_python() {
-        for falsy in [Value::Null, Value::Bool(false), 0.into(), 0.0.into(), "".into(), Value::Array(vec![])] {
+        for falsy in [Value::Null, Value::Bool(false), 0.into(), 0.0.into(), "".into(), Value::Array(vec![])]
+        {
             assert!(!truthy(&falsy));
         }
         for true_ in [Value::Bool(true), 1.into(), 0.5.into(), "x".into()] {

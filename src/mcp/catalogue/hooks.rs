@@ -7,7 +7,7 @@ use futures_util::StreamExt as _;
 use reqwest::Method;
 use reqwest::multipart::{Form, Part};
 use rmcp::model::{CallToolResult, ContentBlock};
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 use time::{Date, Duration, OffsetDateTime};
 
 use super::Caller;
@@ -186,12 +186,15 @@ async fn create_invoice(
     if args.get("is_to_send") != Some(&Value::Bool(true)) {
         args.take("mailing_data");
     }
-    let ends_given = ["ends_on_date", "ends_on_invoice_count"].iter().any(|k| args.get(k).is_some_and(truthy));
+    let ends_given =
+        ["ends_on_date", "ends_on_invoice_count"].iter().any(|k| args.get(k).is_some_and(truthy));
     if recurring && !ends_given {
         args.set("ends_on_invoice_count", Value::from(3));
     }
     if !args.str("invoice_number").is_some_and(|n| !n.trim().is_empty()) {
-        let next = call.get_json(format!("api/v1/companies/{}/invoices/next-invoice-number/", call.company())).await?;
+        let next = call
+            .get_json(format!("api/v1/companies/{}/invoices/next-invoice-number/", call.company()))
+            .await?;
         let number = next.get("nextInvoiceNumber").or_else(|| next.get("next_invoice_number")).cloned();
         match number.filter(truthy) {
             Some(number) => args.set("invoice_number", number),
@@ -390,7 +393,9 @@ async fn upload_many(call: &Call<'_>, args: &mut Args, path: String) -> Result<C
     for (n, file) in encoded.iter().enumerate() {
         let name = file.get("file_name").and_then(Value::as_str).unwrap_or("upload");
         let content = file.get("content").and_then(Value::as_str).unwrap_or_default();
-        files.push(call.uploads.decode(name, content).map_err(|e| upload_fail(&format!("files_base64[{n}]"), e))?);
+        files.push(
+            call.uploads.decode(name, content).map_err(|e| upload_fail(&format!("files_base64[{n}]"), e))?,
+        );
     }
     let fetched: Vec<Result<FileData, Fail>> = futures_util::stream::iter(urls)
         .map(|(what, url)| async move { call.uploads.fetch(&url).await.map_err(|e| upload_fail(&what, e)) })

@@ -48,7 +48,8 @@ pub(super) fn finish(outcome: Result<CallToolResult, Fail>) -> Result<CallToolRe
     let body = match fail {
         Fail::Arguments(message) | Fail::File(message) => json!({ "error": message }),
         Fail::Norman { status, detail } => {
-            let reason = StatusCode::from_u16(status).ok().and_then(|s| s.canonical_reason()).unwrap_or("error");
+            let reason =
+                StatusCode::from_u16(status).ok().and_then(|s| s.canonical_reason()).unwrap_or("error");
             let mut body = json!({
                 "error": format!("Norman refused the request: HTTP {status} {reason}"),
                 "status": status,
@@ -70,7 +71,9 @@ pub(super) fn norman_error(response: &ApiResponse) -> Fail {
     let detail = match response.json() {
         Some(value) => value,
         None if response.body.is_empty() => Value::Null,
-        None => Value::String(String::from_utf8_lossy(&response.body).chars().take(MAX_QUOTED_CHARS).collect()),
+        None => {
+            Value::String(String::from_utf8_lossy(&response.body).chars().take(MAX_QUOTED_CHARS).collect())
+        }
     };
     Fail::Norman { status: response.status, detail }
 }

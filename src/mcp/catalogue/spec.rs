@@ -173,7 +173,9 @@ pub(super) enum Hook {
     /// PATCH only what was given; with nothing given, show the current record (GET) instead.
     UpdateOrShow,
     /// Number, dates and settings defaults before the POST; the PDF link after it.
-    Invoice { recurring: bool },
+    Invoice {
+        recurring: bool,
+    },
     /// Adds `downloadUrl` from `…/invoices/{publicId}/pdf/` when the invoice has a PDF.
     InvoicePdf,
     /// Adds `downloadUrl` from `taxes/reports/{id}/download/` when the report has a file.

@@ -3,8 +3,8 @@
 //! description are filled in from the upload policy when the catalogue is built.
 
 use super::spec::{
-    CREATE, CREATE_OUTSIDE, DELETE, FILE_WITH_AUTHORITY, Fill, Hook, LINK, Param, READ, SEND, Spec, Ty, UPDATE,
-    Verb, opt, req,
+    CREATE, CREATE_OUTSIDE, DELETE, FILE_WITH_AUTHORITY, Fill, Hook, LINK, Param, READ, SEND, Spec, Ty,
+    UPDATE, Verb, opt, req,
 };
 
 const CLIENT_TYPES: &[&str] = &["business", "private"];
@@ -27,7 +27,8 @@ const DIRECTIONS: &[&str] = &["income", "expense"];
 
 // ---- clients ----
 
-const CLIENT_ID: Param = req("client_id", Ty::Id, "The client's id (publicId), as list_clients shows it.").path();
+const CLIENT_ID: Param =
+    req("client_id", Ty::Id, "The client's id (publicId), as list_clients shows it.").path();
 const CLIENT_NAME_OPT: Param = opt("name", Ty::Str, "Company or person name.").truthy();
 const CLIENT_TYPE_OPT: Param =
     opt("client_type", Ty::Choice(CLIENT_TYPES), "business (a company) or private (a person).")
@@ -44,9 +45,11 @@ const PHONE: Param = opt("phone", Ty::Str, "Phone number.").truthy();
 
 // ---- invoices ----
 
-const INVOICE_ID: Param = req("invoice_id", Ty::Id, "The invoice's id (publicId), as list_invoices shows it.").path();
+const INVOICE_ID: Param =
+    req("invoice_id", Ty::Id, "The invoice's id (publicId), as list_invoices shows it.").path();
 const INVOICE_CLIENT: Param =
-    req("client_id", Ty::Id, "The customer's id (publicId) from list_clients or create_client.").body("client");
+    req("client_id", Ty::Id, "The customer's id (publicId) from list_clients or create_client.")
+        .body("client");
 const ITEMS: Param = req(
     "items",
     Ty::Items,
@@ -54,12 +57,15 @@ const ITEMS: Param = req(
 )
 .body("invoicedItems");
 const ISSUED: Param = opt("issued", Ty::Date, "Issue date, YYYY-MM-DD; today if omitted.").body("issued");
-const DUE_TO: Param = opt("due_to", Ty::Date, "Due date, YYYY-MM-DD; 30 days after the issue date if omitted.").body("dueTo");
+const DUE_TO: Param =
+    opt("due_to", Ty::Date, "Due date, YYYY-MM-DD; 30 days after the issue date if omitted.").body("dueTo");
 const CURRENCY: Param = opt("currency", Ty::Choice(CURRENCIES), "Currency.").fill(Fill::Str("EUR"));
-const PAYMENT_TERMS: Param =
-    opt("payment_terms", Ty::Str, "Payment terms printed on the invoice.").body("paymentTerms").fill(Fill::Str(""));
+const PAYMENT_TERMS: Param = opt("payment_terms", Ty::Str, "Payment terms printed on the invoice.")
+    .body("paymentTerms")
+    .fill(Fill::Str(""));
 const NOTES: Param = opt("notes", Ty::Str, "Notes printed on the invoice.").fill(Fill::Str(""));
-const LANGUAGE: Param = opt("language", Ty::Choice(LANGUAGES), "Language of the document.").fill(Fill::Str("en"));
+const LANGUAGE: Param =
+    opt("language", Ty::Choice(LANGUAGES), "Language of the document.").fill(Fill::Str("en"));
 const INVOICE_TYPE: Param = opt(
     "invoice_type",
     Ty::Choice(INVOICE_TYPES),
@@ -71,13 +77,16 @@ const IS_VAT_INCLUDED: Param =
     opt("is_vat_included", Ty::Bool, "true if the item rates already include VAT (gross prices).")
         .body("isVatIncluded")
         .fill(Fill::Bool(false));
-const BANK_NAME: Param = opt("bank_name", Ty::Str, "Bank name printed for payment.").body("bankName").fill(Fill::Str(""));
+const BANK_NAME: Param =
+    opt("bank_name", Ty::Str, "Bank name printed for payment.").body("bankName").fill(Fill::Str(""));
 const IBAN: Param = opt("iban", Ty::Str, "IBAN printed for payment.").fill(Fill::Str(""));
 const BIC: Param = opt("bic", Ty::Str, "BIC printed for payment.").fill(Fill::Str(""));
-const CREATE_QR: Param =
-    opt("create_qr", Ty::Bool, "Print a payment QR code (GiroCode).").body("createQr").fill(Fill::Bool(false));
-const COLOR_SCHEMA: Param =
-    opt("color_schema", Ty::Str, "Accent colour as hex, e.g. #FFFFFF.").body("colorSchema").fill(Fill::Str("#FFFFFF"));
+const CREATE_QR: Param = opt("create_qr", Ty::Bool, "Print a payment QR code (GiroCode).")
+    .body("createQr")
+    .fill(Fill::Bool(false));
+const COLOR_SCHEMA: Param = opt("color_schema", Ty::Str, "Accent colour as hex, e.g. #FFFFFF.")
+    .body("colorSchema")
+    .fill(Fill::Str("#FFFFFF"));
 const FONT: Param = opt("font", Ty::Str, "Font of the document.").fill(Fill::Str("Plus Jakarta Sans"));
 const IS_TO_SEND: Param = opt(
     "is_to_send",
@@ -92,19 +101,27 @@ const SETTINGS_ON_OVERDUE: Param = opt(
     "Automatic reminders: {isToAutosendNotification, notifyAfterDays: [int], notifyInParticularDays: [YYYY-MM-DD], customEmailSubject, customEmailBody}. Off if omitted.",
 )
 .body("settingsOnOverdue");
-const SERVICE_START: Param =
-    opt("service_start_date", Ty::Date, "Start of the service period (SERVICES only), YYYY-MM-DD; defaults to the issue date.")
-        .body("serviceStartDate");
-const SERVICE_END: Param =
-    opt("service_end_date", Ty::Date, "End of the service period (SERVICES only), YYYY-MM-DD; defaults to 30 days after the start.")
-        .body("serviceEndDate");
+const SERVICE_START: Param = opt(
+    "service_start_date",
+    Ty::Date,
+    "Start of the service period (SERVICES only), YYYY-MM-DD; defaults to the issue date.",
+)
+.body("serviceStartDate");
+const SERVICE_END: Param = opt(
+    "service_end_date",
+    Ty::Date,
+    "End of the service period (SERVICES only), YYYY-MM-DD; defaults to 30 days after the start.",
+)
+.body("serviceEndDate");
 const DELIVERY_DATE: Param =
     opt("delivery_date", Ty::Date, "Delivery date (GOODS only), YYYY-MM-DD; defaults to the issue date.")
         .body("deliveryDate");
 const SUBJECT: Param = req("subject", Ty::Str, "E-mail subject.");
 const MAIL_BODY: Param = req("body", Ty::Str, "E-mail text.");
 const ADDITIONAL_EMAILS: Param =
-    opt("additional_emails", Ty::StrList, "Further recipients (e-mail addresses).").body("additionalEmails").truthy();
+    opt("additional_emails", Ty::StrList, "Further recipients (e-mail addresses).")
+        .body("additionalEmails")
+        .truthy();
 const IS_SEND_TO_COMPANY: Param =
     opt("is_send_to_company", Ty::Bool, "Also send a copy to the company's own address.")
         .body("isSendToCompany")
@@ -117,7 +134,8 @@ const CUSTOM_CLIENT_EMAIL: Param =
 // ---- transactions and attachments ----
 
 const TRANSACTION_ID: Param =
-    req("transaction_id", Ty::Id, "The transaction's id (publicId), as search_transactions shows it.").body("transaction");
+    req("transaction_id", Ty::Id, "The transaction's id (publicId), as search_transactions shows it.")
+        .body("transaction");
 const VAT_RATE: Param = opt("vat_rate", Ty::IntChoice(VAT_RATES), "VAT percent: 0, 7 or 19.").body("vatRate");
 const SALE_TYPE: Param = opt("sale_type", Ty::Choice(SALE_TYPES), "GOODS or SERVICES.").body("saleType");
 const SUPPLIER_COUNTRY: Param = opt(
@@ -126,7 +144,8 @@ const SUPPLIER_COUNTRY: Param = opt(
     "Where the other party sits: DE (Germany), INSIDE_EU or OUTSIDE_EU; decides the VAT treatment.",
 )
 .body("supplierCountry");
-const PAYMENT_DATE: Param = opt("payment_date", Ty::Date, "When it was paid, YYYY-MM-DD.").body("paymentDate");
+const PAYMENT_DATE: Param =
+    opt("payment_date", Ty::Date, "When it was paid, YYYY-MM-DD.").body("paymentDate");
 const PAYMENT_TYPE: Param =
     opt("payment_type", Ty::Str, "How it was paid, e.g. BANK, CASH or NOT_PAID.").body("paymentType");
 const COMPANY_CATEGORY: Param = opt(
@@ -183,7 +202,18 @@ pub(super) static TOOLS: &[Spec] = &[
         hints: UPDATE,
         verb: Verb::Patch,
         path: "api/v1/companies/{cid}/clients/{client_id}/",
-        params: &[CLIENT_ID, CLIENT_NAME_OPT, CLIENT_TYPE_OPT, ADDRESS, ZIP_CODE, EMAIL, COUNTRY, VAT_NUMBER, CITY, PHONE],
+        params: &[
+            CLIENT_ID,
+            CLIENT_NAME_OPT,
+            CLIENT_TYPE_OPT,
+            ADDRESS,
+            ZIP_CODE,
+            EMAIL,
+            COUNTRY,
+            VAT_NUMBER,
+            CITY,
+            PHONE,
+        ],
         hook: Hook::UpdateOrShow,
     },
     Spec {
@@ -227,14 +257,30 @@ pub(super) static TOOLS: &[Spec] = &[
             ZIP_CODE,
             CITY,
             COUNTRY,
-            opt("vat_id", Ty::Str, "VAT identification number (USt-IdNr.), e.g. DE123456789.").body("vatNumber").truthy(),
-            opt("tax_id", Ty::Str, "Tax number (Steuernummer) from the tax office, e.g. 37/123/45678.").body("taxNumber").truthy(),
+            opt("vat_id", Ty::Str, "VAT identification number (USt-IdNr.), e.g. DE123456789.")
+                .body("vatNumber")
+                .truthy(),
+            opt("tax_id", Ty::Str, "Tax number (Steuernummer) from the tax office, e.g. 37/123/45678.")
+                .body("taxNumber")
+                .truthy(),
             opt("phone", Ty::Str, "Phone number.").body("phoneNumber").truthy(),
-            opt("tax_state", Ty::Str, "Federal state of the tax office as a code, e.g. BE or BY (see list_tax_states).").body("taxState").truthy(),
-            opt("activity_start", Ty::Date, "Start of business activity, YYYY-MM-DD.").body("activityStart").truthy(),
-            opt("chart_of_accounts", Ty::Choice(CHARTS), "Chart of accounts: skr03 or skr04.").body("chartOfAccounts").truthy(),
-            opt("datev_advisor_number", Ty::Str, "DATEV consultant number of the tax advisor.").body("datevAdvisorNumber"),
-            opt("datev_client_number", Ty::Str, "DATEV client number of the company.").body("datevClientNumber"),
+            opt(
+                "tax_state",
+                Ty::Str,
+                "Federal state of the tax office as a code, e.g. BE or BY (see list_tax_states).",
+            )
+            .body("taxState")
+            .truthy(),
+            opt("activity_start", Ty::Date, "Start of business activity, YYYY-MM-DD.")
+                .body("activityStart")
+                .truthy(),
+            opt("chart_of_accounts", Ty::Choice(CHARTS), "Chart of accounts: skr03 or skr04.")
+                .body("chartOfAccounts")
+                .truthy(),
+            opt("datev_advisor_number", Ty::Str, "DATEV consultant number of the tax advisor.")
+                .body("datevAdvisorNumber"),
+            opt("datev_client_number", Ty::Str, "DATEV client number of the company.")
+                .body("datevClientNumber"),
         ],
         hook: Hook::UpdateOrShow,
     },
@@ -248,8 +294,18 @@ pub(super) static TOOLS: &[Spec] = &[
         params: &[
             opt("file_urls", Ty::StrList, "https URLs of the files to download and upload.").hook(),
             opt("files_base64", Ty::Files, "Files as base64: [{file_name, content}].").hook(),
-            opt("file_paths", Ty::StrList, "Deprecated: https URLs, like file_urls. Local paths cannot be read by this server.").hook(),
-            opt("cashflow_type", Ty::Choice(CASHFLOW), "INCOME for sales invoices, EXPENSE for receipts and bills.").form(),
+            opt(
+                "file_paths",
+                Ty::StrList,
+                "Deprecated: https URLs, like file_urls. Local paths cannot be read by this server.",
+            )
+            .hook(),
+            opt(
+                "cashflow_type",
+                Ty::Choice(CASHFLOW),
+                "INCOME for sales invoices, EXPENSE for receipts and bills.",
+            )
+            .form(),
         ],
         hook: Hook::UploadMany,
     },
@@ -261,8 +317,15 @@ pub(super) static TOOLS: &[Spec] = &[
         path: "api/v1/companies/{cid}/attachments/",
         params: &[
             opt("file_name", Ty::Str, "Part of the file name.").query("file_name").truthy(),
-            opt("linked", Ty::Bool, "true: only documents linked to a transaction; false: only unlinked ones.").query("linked"),
-            opt("attachment_type", Ty::Choice(ATTACHMENT_TYPES), "Kind of document.").query("has_type").truthy(),
+            opt(
+                "linked",
+                Ty::Bool,
+                "true: only documents linked to a transaction; false: only unlinked ones.",
+            )
+            .query("linked"),
+            opt("attachment_type", Ty::Choice(ATTACHMENT_TYPES), "Kind of document.")
+                .query("has_type")
+                .truthy(),
             opt("description", Ty::Str, "Part of the description.").query("description").truthy(),
             opt("brand_name", Ty::Str, "Part of the supplier or brand name.").query("brand_name").truthy(),
         ],
@@ -277,23 +340,38 @@ pub(super) static TOOLS: &[Spec] = &[
         params: &[
             opt("file_url", Ty::Str, "https URL of the file to download.").hook(),
             opt("file_content_base64", Ty::Str, "The file as base64 (a data: URI prefix is fine).").hook(),
-            opt("file_name", Ty::Str, "File name with extension, e.g. receipt.pdf; required with file_content_base64.").hook(),
+            opt(
+                "file_name",
+                Ty::Str,
+                "File name with extension, e.g. receipt.pdf; required with file_content_base64.",
+            )
+            .hook(),
             opt("transactions", Ty::StrList, "Ids of transactions to link the document to.").form().truthy(),
             opt("attachment_type", Ty::Choice(ATTACHMENT_TYPES), "Kind of document.").form().truthy(),
             opt("amount", Ty::Num, "Gross amount on the document.").form(),
             opt("amount_exchanged", Ty::Num, "Gross amount converted to currency_exchanged.").form(),
-            opt("attachment_number", Ty::Str, "Document number, e.g. the supplier's invoice number.").form().truthy(),
+            opt("attachment_number", Ty::Str, "Document number, e.g. the supplier's invoice number.")
+                .form()
+                .truthy(),
             opt("brand_name", Ty::Str, "Supplier or brand name.").form().truthy(),
             opt("currency", Ty::Str, "Currency of amount, e.g. EUR.").form().fill(Fill::Str("EUR")),
             opt("currency_exchanged", Ty::Str, "Currency of amount_exchanged.").form().fill(Fill::Str("EUR")),
             opt("description", Ty::Str, "What the document is about.").form().truthy(),
-            opt("supplier_country", Ty::Choice(SUPPLIER_COUNTRIES), "Where the supplier sits: DE, INSIDE_EU or OUTSIDE_EU.").form().truthy(),
+            opt(
+                "supplier_country",
+                Ty::Choice(SUPPLIER_COUNTRIES),
+                "Where the supplier sits: DE, INSIDE_EU or OUTSIDE_EU.",
+            )
+            .form()
+            .truthy(),
             opt("value_date", Ty::Date, "Document date, YYYY-MM-DD.").form().truthy(),
             opt("vat_sum_amount", Ty::Num, "VAT contained in amount.").form(),
             opt("vat_sum_amount_exchanged", Ty::Num, "VAT contained in amount_exchanged.").form(),
             opt("vat_rate", Ty::IntChoice(VAT_RATES), "VAT percent: 0, 7 or 19.").form(),
             opt("sale_type", Ty::Choice(SALE_TYPES), "GOODS or SERVICES.").form().truthy(),
-            opt("additional_metadata", Ty::Object, "Any further key/value data to store with the document.").form().truthy(),
+            opt("additional_metadata", Ty::Object, "Any further key/value data to store with the document.")
+                .form()
+                .truthy(),
         ],
         hook: Hook::UploadOne,
     },
@@ -304,7 +382,8 @@ pub(super) static TOOLS: &[Spec] = &[
         verb: Verb::Post,
         path: "api/v1/companies/{cid}/attachments/{attachment_id}/link-transaction/",
         params: &[
-            req("attachment_id", Ty::Id, "The document's id (publicId), as list_attachments shows it.").path(),
+            req("attachment_id", Ty::Id, "The document's id (publicId), as list_attachments shows it.")
+                .path(),
             TRANSACTION_ID,
         ],
         hook: Hook::None,
@@ -319,7 +398,8 @@ pub(super) static TOOLS: &[Spec] = &[
         params: &[
             INVOICE_CLIENT,
             ITEMS,
-            opt("invoice_number", Ty::Str, "Invoice number; the next free one if omitted.").body("invoiceNumber"),
+            opt("invoice_number", Ty::Str, "Invoice number; the next free one if omitted.")
+                .body("invoiceNumber"),
             ISSUED,
             DUE_TO,
             CURRENCY,
@@ -335,13 +415,9 @@ pub(super) static TOOLS: &[Spec] = &[
             COLOR_SCHEMA,
             FONT,
             IS_TO_SEND,
-            opt(
-                "mailing_data",
-                Ty::Object,
-                "With is_to_send: {emailSubject, emailBody, customClientEmail}.",
-            )
-            .body("mailingData")
-            .truthy(),
+            opt("mailing_data", Ty::Object, "With is_to_send: {emailSubject, emailBody, customClientEmail}.")
+                .body("mailingData")
+                .truthy(),
             SETTINGS_ON_OVERDUE,
             SERVICE_START,
             SERVICE_END,
@@ -361,10 +437,20 @@ pub(super) static TOOLS: &[Spec] = &[
             req("frequency_type", Ty::Choice(FREQUENCIES), "weekly or monthly.").body("frequencyType"),
             req("frequency_unit", Ty::Int, "Every how many weeks or months, e.g. 1.").body("frequencyUnit"),
             req("starts_from_date", Ty::Date, "First issue date, YYYY-MM-DD.").body("startsFromDate"),
-            opt("ends_on_date", Ty::Date, "Last possible issue date, YYYY-MM-DD.").body("endsOnDate").truthy(),
-            opt("ends_on_invoice_count", Ty::Int, "Stop after this many invoices.").body("endsOnInvoiceCount").truthy(),
-            opt("invoice_number", Ty::Str, "Number of the first invoice; the next free one if omitted.").body("invoiceNumber"),
-            opt("issued", Ty::Date, "Issue date of the first invoice, YYYY-MM-DD; starts_from_date if omitted.").body("issued"),
+            opt("ends_on_date", Ty::Date, "Last possible issue date, YYYY-MM-DD.")
+                .body("endsOnDate")
+                .truthy(),
+            opt("ends_on_invoice_count", Ty::Int, "Stop after this many invoices.")
+                .body("endsOnInvoiceCount")
+                .truthy(),
+            opt("invoice_number", Ty::Str, "Number of the first invoice; the next free one if omitted.")
+                .body("invoiceNumber"),
+            opt(
+                "issued",
+                Ty::Date,
+                "Issue date of the first invoice, YYYY-MM-DD; starts_from_date if omitted.",
+            )
+            .body("issued"),
             DUE_TO,
             CURRENCY,
             PAYMENT_TERMS,
@@ -438,7 +524,9 @@ pub(super) static TOOLS: &[Spec] = &[
         verb: Verb::Get,
         path: "api/v1/companies/{cid}/invoices/",
         params: &[
-            opt("status", Ty::Choice(INVOICE_STATUSES), "Only invoices with this status.").query("status").truthy(),
+            opt("status", Ty::Choice(INVOICE_STATUSES), "Only invoices with this status.")
+                .query("status")
+                .truthy(),
             opt("name", Ty::Str, "Part of the customer name or invoice number.").query("name").truthy(),
             opt("from_date", Ty::Date, "Issued on or after, YYYY-MM-DD.").query("dateFrom").truthy(),
             opt("to_date", Ty::Date, "Issued on or before, YYYY-MM-DD.").query("dateTo").truthy(),
@@ -462,7 +550,9 @@ pub(super) static TOOLS: &[Spec] = &[
         hints: READ,
         verb: Verb::Get,
         path: "api/v1/taxes/reports/{report_id}/",
-        params: &[req("report_id", Ty::Id, "The report's id (publicId), as list_tax_reports shows it.").path()],
+        params: &[
+            req("report_id", Ty::Id, "The report's id (publicId), as list_tax_reports shows it.").path()
+        ],
         hook: Hook::ReportFile,
     },
     Spec {
@@ -473,7 +563,11 @@ pub(super) static TOOLS: &[Spec] = &[
         path: "api/v1/taxes/check-tax-number/",
         params: &[
             req("tax_number", Ty::Str, "The tax number, e.g. 37/123/45678."),
-            req("region_code", Ty::Str, "Two-letter federal state code, e.g. BE, BY, NW (see list_tax_states)."),
+            req(
+                "region_code",
+                Ty::Str,
+                "Two-letter federal state code, e.g. BE, BY, NW (see list_tax_states).",
+            ),
         ],
         hook: Hook::None,
     },
@@ -483,7 +577,9 @@ pub(super) static TOOLS: &[Spec] = &[
         hints: READ,
         verb: Verb::Post,
         path: "api/v1/taxes/reports/{report_id}/generate-preview-url/",
-        params: &[req("report_id", Ty::Id, "The report's id (publicId), as list_tax_reports shows it.").path()],
+        params: &[
+            req("report_id", Ty::Id, "The report's id (publicId), as list_tax_reports shows it.").path()
+        ],
         hook: Hook::PreviewImage,
     },
     Spec {
@@ -492,7 +588,9 @@ pub(super) static TOOLS: &[Spec] = &[
         hints: FILE_WITH_AUTHORITY,
         verb: Verb::Post,
         path: "api/v1/taxes/reports/{report_id}/submit-report/",
-        params: &[req("report_id", Ty::Id, "The report's id (publicId), as list_tax_reports shows it.").path()],
+        params: &[
+            req("report_id", Ty::Id, "The report's id (publicId), as list_tax_reports shows it.").path()
+        ],
         hook: Hook::ReportFile,
     },
     Spec {
@@ -521,11 +619,23 @@ pub(super) static TOOLS: &[Spec] = &[
         path: "api/v1/taxes/tax-settings/{setting_id}/",
         params: &[
             req("setting_id", Ty::Id, "The setting's id (publicId), as list_tax_settings shows it.").path(),
-            opt("tax_type", Ty::Choice(TAX_TYPES), "sales (VAT), trade, income or profit_loss.").body("taxType").truthy(),
-            opt("vat_type", Ty::Choice(VAT_TYPES), "vat_subject, kleinunternehmer (small business, no VAT) or vat_exempt.").body("vatType").truthy(),
+            opt("tax_type", Ty::Choice(TAX_TYPES), "sales (VAT), trade, income or profit_loss.")
+                .body("taxType")
+                .truthy(),
+            opt(
+                "vat_type",
+                Ty::Choice(VAT_TYPES),
+                "vat_subject, kleinunternehmer (small business, no VAT) or vat_exempt.",
+            )
+            .body("vatType")
+            .truthy(),
             opt("vat_percent", Ty::Num, "Standard VAT percent: 0, 7 or 19.").body("vatPercent"),
-            opt("start_tax_report_date", Ty::Date, "From when reports are made, YYYY-MM-DD.").body("startTaxReportDate").truthy(),
-            opt("reporting_frequency", Ty::Choice(REPORTING_FREQUENCIES), "monthly, quarterly or yearly.").body("reportingFrequency").truthy(),
+            opt("start_tax_report_date", Ty::Date, "From when reports are made, YYYY-MM-DD.")
+                .body("startTaxReportDate")
+                .truthy(),
+            opt("reporting_frequency", Ty::Choice(REPORTING_FREQUENCIES), "monthly, quarterly or yearly.")
+                .body("reportingFrequency")
+                .truthy(),
         ],
         hook: Hook::UpdateOrShow,
     },
@@ -561,9 +671,15 @@ pub(super) static TOOLS: &[Spec] = &[
             opt("min_amount", Ty::Num, "Smallest amount in euros.").query("minAmount").truthy(),
             opt("max_amount", Ty::Num, "Largest amount in euros.").query("maxAmount").truthy(),
             opt("category", Ty::Str, "Part of the category name.").query("category_name").truthy(),
-            opt("no_invoice", Ty::Bool, "true: only transactions without a linked invoice.").query("noInvoice").truthy(),
-            opt("no_receipt", Ty::Bool, "true: only transactions without a receipt or other document.").query("noAttachment").truthy(),
-            opt("status", Ty::Choice(TRANSACTION_STATUSES), "UNVERIFIED (open) or VERIFIED (booked).").query("status").truthy(),
+            opt("no_invoice", Ty::Bool, "true: only transactions without a linked invoice.")
+                .query("noInvoice")
+                .truthy(),
+            opt("no_receipt", Ty::Bool, "true: only transactions without a receipt or other document.")
+                .query("noAttachment")
+                .truthy(),
+            opt("status", Ty::Choice(TRANSACTION_STATUSES), "UNVERIFIED (open) or VERIFIED (booked).")
+                .query("status")
+                .truthy(),
             opt("cashflow_type", Ty::Choice(CASHFLOW), "INCOME or EXPENSE.").query("cashflowType").truthy(),
             opt("limit", Ty::Int, "Most transactions to return.").query("limit").truthy(),
         ],
@@ -579,8 +695,15 @@ pub(super) static TOOLS: &[Spec] = &[
             req("amount", Ty::Num, "Amount in euros, e.g. 59.99."),
             req("description", Ty::Str, "What it was for."),
             req("cashflow_type", Ty::Choice(CASHFLOW), "INCOME or EXPENSE.").body("cashflowType"),
-            req("supplier_country", Ty::Choice(SUPPLIER_COUNTRIES), "Where the other party sits: DE, INSIDE_EU or OUTSIDE_EU.").body("supplierCountry"),
-            opt("category_id", Ty::Str, "Bookkeeping category id (from categorize_transaction).").body("category_id").truthy(),
+            req(
+                "supplier_country",
+                Ty::Choice(SUPPLIER_COUNTRIES),
+                "Where the other party sits: DE, INSIDE_EU or OUTSIDE_EU.",
+            )
+            .body("supplierCountry"),
+            opt("category_id", Ty::Str, "Bookkeeping category id (from categorize_transaction).")
+                .body("category_id")
+                .truthy(),
             COMPANY_CATEGORY.truthy(),
             VAT_RATE,
             SALE_TYPE,
@@ -597,7 +720,12 @@ pub(super) static TOOLS: &[Spec] = &[
         verb: Verb::Patch,
         path: "api/v1/companies/{cid}/accounting/transactions/{transaction_id}/",
         params: &[
-            req("transaction_id", Ty::Id, "The transaction's id (publicId), as search_transactions shows it.").path(),
+            req(
+                "transaction_id",
+                Ty::Id,
+                "The transaction's id (publicId), as search_transactions shows it.",
+            )
+            .path(),
             opt("amount", Ty::Num, "Amount in euros."),
             opt("description", Ty::Str, "New description."),
             opt("category", Ty::Str, "Bookkeeping category id."),
