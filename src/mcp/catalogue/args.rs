@@ -272,7 +272,7 @@ fn check_items(value: &Value) -> Result<(), String> {
         let Some(item) = item.as_object() else {
             return Err(format!("[{n}] must be an object {{name, quantity, rate, vatRate}}"));
         };
-        if !item.get("name").and_then(Value::as_str).is_some_and(|s| !s.trim().is_empty()) {
+        if item.get("name").and_then(Value::as_str).is_none_or(|s| s.trim().is_empty()) {
             return Err(format!("[{n}].name must be a non-empty string"));
         }
         if !item.get("quantity").and_then(Value::as_f64).is_some_and(|q| q > 0.0) {

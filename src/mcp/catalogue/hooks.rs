@@ -191,7 +191,7 @@ async fn create_invoice(
     if recurring && !ends_given {
         args.set("ends_on_invoice_count", Value::from(3));
     }
-    if !args.str("invoice_number").is_some_and(|n| !n.trim().is_empty()) {
+    if args.str("invoice_number").is_none_or(|n| n.trim().is_empty()) {
         let next = call
             .get_json(format!("api/v1/companies/{}/invoices/next-invoice-number/", call.company()))
             .await?;
