@@ -12,7 +12,8 @@ pub struct Config {
     pub public_url: Url,
     pub norman_api_url: Url,
     pub norman_api_timeout: Duration,
-    /// Development only: fetch client metadata documents from private and loopback addresses.
+    /// Development only: fetch client metadata documents and upload URLs from private and
+    /// loopback addresses.
     pub allow_private_metadata_fetch: bool,
     /// Browser origins allowed to call `/mcp` besides the public URL's own and loopback ones.
     pub allowed_origins: Vec<Url>,

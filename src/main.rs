@@ -90,7 +90,8 @@ struct ServeArgs {
     /// Timeout of each Norman API call, in seconds.
     #[arg(long, env = "NORMAN_API_TIMEOUT", default_value_t = 30)]
     norman_api_timeout: u64,
-    /// Development only: fetch client metadata documents from private and loopback addresses.
+    /// Development only: fetch client metadata documents and upload URLs from private and
+    /// loopback addresses.
     #[arg(long, env = "NORMAN_MCP_ALLOW_PRIVATE_METADATA_FETCH")]
     allow_private_metadata_fetch: bool,
     /// Redis shared by every replica for single-use codes, refresh token reuse detection and

@@ -20,6 +20,7 @@ use crate::keyring::{KeyringWatcher, SharedKeyring};
 use crate::mcp::McpState;
 use crate::mcp::catalogue::Catalogue;
 use crate::mcp::origin::OriginPolicy;
+use crate::mcp::upload::UploadPolicy;
 use crate::norman::NormanClient;
 use crate::oauth::AuthServer;
 use crate::oauth::cimd::{CimdConfig, CimdFetcher};
@@ -90,7 +91,11 @@ pub fn auth_server(
 /// `/mcp`'s shared state: the catalogue and the origin policy of `config`.
 pub fn mcp_state(config: &Config, auth: Arc<AuthServer>) -> McpState {
     let origins = OriginPolicy::new(&config.public_url, &config.allowed_origins);
-    McpState::new(auth, Arc::new(Catalogue::new()), origins)
+    let uploads = UploadPolicy {
+        allow_private_addresses: config.allow_private_metadata_fetch,
+        ..UploadPolicy::default()
+    };
+    McpState::new(auth, Arc::new(Catalogue::new(uploads)), origins)
 }
 
 /// The whole application: every route with its limits.

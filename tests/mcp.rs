@@ -34,7 +34,7 @@ async fn initialize_list_and_call_on_every_protocol_revision() {
     let server = TestServer::start().await;
     let (_, tokens) = full_flow(&server, "norman.read norman.write", 0).await;
     let token = token_of(&tokens);
-    let tool_count = norman_mcp::mcp::catalogue::Catalogue::new().tools().len();
+    let tool_count = norman_mcp::mcp::catalogue::Catalogue::default().tools().len();
 
     for version in ["2025-06-18", "2025-11-25"] {
         let post = |body: Value| {

@@ -1,13 +1,30 @@
 //! The tool catalogue: every tool's name, description, input schema, annotations, the scope it
 //! needs, and how its arguments become a Norman API call.
+//!
+//! The tools are one table (`tools`), described in the vocabulary of `spec`; `args` checks a
+//! call's arguments and builds the request pieces, `hooks` runs a call (with the few named
+//! extras some tools need), `reply` turns the outcome into a tool result. Tool definitions are
+//! built once; a call looks its tool up in a hash map and passes Norman's JSON through unparsed
+//! unless a hook needs it.
 
+mod args;
+mod hooks;
+mod reply;
+mod spec;
+mod tools;
+
+use std::borrow::Cow;
+use std::collections::HashMap;
 use std::sync::Arc;
 
-use rmcp::model::{CallToolResult, ContentBlock, JsonObject, Tool, ToolAnnotations};
-use serde_json::{Value, json};
+use rmcp::model::{CallToolResult, JsonObject, Tool, ToolAnnotations};
 
-use crate::norman::api::ApiRequest;
-use crate::norman::{NormanClient, NormanError};
+use self::args::Args;
+use self::hooks::Call;
+use self::reply::{Fail, finish};
+use self::spec::Spec;
+use crate::mcp::upload::{UploadPolicy, UploadSetupError, Uploads};
+use crate::norman::NormanClient;
 use crate::scope::Scope;
 use crate::tokens::NormanToken;
 
@@ -29,35 +46,38 @@ pub enum ToolError {
 }
 
 struct Entry {
+    spec: &'static Spec,
     tool: Tool,
     scope: Scope,
 }
 
 pub struct Catalogue {
     entries: Vec<Entry>,
+    by_name: HashMap<&'static str, usize>,
+    uploads: Uploads,
 }
 
 impl Default for Catalogue {
     fn default() -> Self {
-        Catalogue::new()
+        Catalogue::new(UploadPolicy::default())
     }
 }
 
 impl Catalogue {
-    pub fn new() -> Catalogue {
-        let schema: JsonObject = match json!({"type": "object", "properties": {}}) {
-            Value::Object(map) => map,
-            _ => JsonObject::new(),
-        };
-        let tool = Tool::new(
-            "get_company_details",
-            "The profile of the company this login belongs to.",
-            Arc::new(schema),
-        )
-        .with_annotations(
-            ToolAnnotations::new().read_only(true).destructive(false).idempotent(true).open_world(false),
-        );
-        Catalogue { entries: vec![Entry { tool, scope: Scope::Read }] }
+    /// Never fails: if the upload HTTP client cannot be built (a bad extra root certificate),
+    /// the error is logged and file URLs cannot be fetched. [`Catalogue::try_new`] refuses.
+    pub fn new(uploads: UploadPolicy) -> Catalogue {
+        Catalogue::with_uploads(Uploads::new(uploads))
+    }
+
+    pub fn try_new(uploads: UploadPolicy) -> Result<Catalogue, UploadSetupError> {
+        Ok(Catalogue::with_uploads(Uploads::try_new(uploads)?))
+    }
+
+    fn with_uploads(uploads: Uploads) -> Catalogue {
+        let entries: Vec<Entry> = tools::TOOLS.iter().map(|spec| entry(spec, uploads.policy())).collect();
+        let by_name = entries.iter().enumerate().map(|(i, e)| (e.spec.name, i)).collect();
+        Catalogue { entries, by_name, uploads }
     }
 
     pub fn tools(&self) -> Vec<Tool> {
@@ -65,37 +85,57 @@ impl Catalogue {
     }
 
     pub fn tool(&self, name: &str) -> Option<&Tool> {
-        self.entries.iter().find(|e| e.tool.name == name).map(|e| &e.tool)
+        self.entry(name).map(|e| &e.tool)
     }
 
     /// The scope a call of `name` needs; `None` for an unknown tool.
     pub fn scope(&self, name: &str) -> Option<Scope> {
-        self.entries.iter().find(|e| e.tool.name == name).map(|e| e.scope)
+        self.entry(name).map(|e| e.scope)
     }
 
+    fn entry(&self, name: &str) -> Option<&Entry> {
+        self.by_name.get(name).map(|&i| &self.entries[i])
+    }
+
+    /// Runs tool `name` as `caller`. The company always comes from the caller, never from the
+    /// arguments; the caller's Norman token goes only into the Authorization header.
     pub async fn call(
         &self,
         norman: &NormanClient,
         caller: &Caller<'_>,
         name: &str,
-        _arguments: Option<JsonObject>,
+        arguments: Option<JsonObject>,
     ) -> Result<CallToolResult, ToolError> {
-        if self.scope(name).is_none() {
-            return Err(ToolError::UnknownTool(name.to_owned()));
-        }
-        let request = ApiRequest {
-            method: reqwest::Method::GET,
-            path: format!("api/v1/companies/{}/", caller.company_id),
-            query: vec![("companyId", caller.company_id.to_owned())],
-            json: None,
-            token: caller.norman_access,
-        };
-        match norman.call(request).await {
-            Ok(response) => {
-                Ok(CallToolResult::success(vec![ContentBlock::text(String::from_utf8_lossy(&response.body))]))
+        let entry = self.entry(name).ok_or_else(|| ToolError::UnknownTool(name.to_owned()))?;
+        let outcome = match Args::parse(entry.spec, arguments) {
+            Ok(args) => {
+                let call = Call { norman, caller, uploads: &self.uploads, spec: entry.spec };
+                hooks::run(call, args).await
             }
-            Err(NormanError::Unauthorized) => Err(ToolError::UpstreamUnauthorized),
-            Err(error) => Ok(CallToolResult::error(vec![ContentBlock::text(error.to_string())])),
-        }
+            Err(message) => Err(Fail::Arguments(message)),
+        };
+        finish(outcome)
     }
+}
+
+fn entry(spec: &'static Spec, uploads: &UploadPolicy) -> Entry {
+    let description: Cow<'static, str> = if spec.doc.contains("{max_") {
+        let mib = uploads.max_file_bytes as f64 / (1024.0 * 1024.0);
+        Cow::Owned(
+            spec.doc
+                .replace("{max_mib}", &format!("{}", (mib * 10.0).round() / 10.0))
+                .replace("{max_files}", &uploads.max_files.to_string()),
+        )
+    } else {
+        Cow::Borrowed(spec.doc)
+    };
+    let hints = spec.hints;
+    let annotations = ToolAnnotations::new()
+        .read_only(hints.read_only)
+        .destructive(hints.destructive)
+        .idempotent(hints.idempotent)
+        .open_world(hints.open_world);
+    let tool = Tool::new(spec.name, description, Arc::new(spec.schema())).with_annotations(annotations);
+    let scope = if hints.read_only { Scope::Read } else { Scope::Write };
+    Entry { spec, tool, scope }
 }

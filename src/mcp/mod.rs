@@ -5,6 +5,7 @@ pub mod bearer;
 pub mod catalogue;
 pub mod handler;
 pub mod origin;
+pub mod upload;
 
 use std::sync::Arc;
 

@@ -1,30 +1,61 @@
 //! Calls of the Norman REST API on behalf of one user: the tools' upstream.
 
 use reqwest::Method;
-use serde_json::Value;
+use reqwest::header::CONTENT_TYPE;
+use serde_json::{Map, Value};
 
 use super::{NormanClient, NormanError};
 use crate::tokens::NormanToken;
 
-/// One call: a path under the base URL, query pairs and an optional JSON body.
+/// One call: a path under the base URL, query pairs and a body.
 pub struct ApiRequest<'a> {
     pub method: Method,
     pub path: String,
     pub query: Vec<(&'static str, String)>,
-    pub json: Option<Value>,
+    pub body: ApiBody,
     pub token: &'a NormanToken,
 }
 
-/// What Norman answered with a 2xx status.
+/// What goes in the request body.
+pub enum ApiBody {
+    /// No body and no `Content-Type` (Norman's action endpoints such as `submit-report/`).
+    Empty,
+    /// `application/json`.
+    Json(Map<String, Value>),
+    /// `multipart/form-data` (uploads).
+    Multipart(reqwest::multipart::Form),
+}
+
+/// What Norman answered, whatever the status except 401.
 pub struct ApiResponse {
     pub status: u16,
     pub content_type: Option<String>,
     pub body: bytes::Bytes,
 }
 
+impl ApiResponse {
+    pub fn is_success(&self) -> bool {
+        (200..300).contains(&self.status)
+    }
+
+    /// Declared as JSON (`application/json`, `application/problem+json`, ...).
+    pub fn is_json(&self) -> bool {
+        self.content_type.as_deref().is_some_and(|t| {
+            let mime = t.split(';').next().unwrap_or_default().trim();
+            mime.eq_ignore_ascii_case("application/json") || mime.to_ascii_lowercase().ends_with("+json")
+        })
+    }
+
+    /// The body parsed as JSON; `None` when it is empty or not JSON.
+    pub fn json(&self) -> Option<Value> {
+        serde_json::from_slice(&self.body).ok()
+    }
+}
+
 impl NormanClient {
-    /// Sends `request` with the user's own Norman token. A 401 is `Unauthorized` (the token
-    /// expired or was revoked); any other status of 400 or more is `Status` with Norman's message.
+    /// Sends `request` with the user's own Norman token and returns Norman's answer, error
+    /// statuses included, so the caller can show Norman's own message. Only a 401 is an error
+    /// here (`Unauthorized`: the token expired or was revoked), besides transport failures.
     pub async fn call(&self, request: ApiRequest<'_>) -> Result<ApiResponse, NormanError> {
         let mut builder = self
             .http()
@@ -34,32 +65,19 @@ impl NormanClient {
         if !request.query.is_empty() {
             builder = builder.query(&request.query);
         }
-        if let Some(json) = &request.json {
-            builder = builder.json(json);
-        }
+        builder = match request.body {
+            ApiBody::Empty => builder,
+            ApiBody::Json(map) => builder.json(&map),
+            ApiBody::Multipart(form) => builder.multipart(form),
+        };
         let response = builder.send().await.map_err(NormanError::from_reqwest)?;
         let status = response.status().as_u16();
-        let content_type = response
-            .headers()
-            .get(reqwest::header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned);
+        if status == 401 {
+            return Err(NormanError::Unauthorized);
+        }
+        let content_type =
+            response.headers().get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_owned);
         let body = response.bytes().await.map_err(NormanError::from_reqwest)?;
-        match status {
-            200..=299 => Ok(ApiResponse { status, content_type, body }),
-            401 => Err(NormanError::Unauthorized),
-            status => Err(NormanError::Status { status, message: error_message(&body) }),
-        }
+        Ok(ApiResponse { status, content_type, body })
     }
-}
-
-/// Norman's own words from an error body (`detail`, `message`, `error`, or the whole JSON).
-fn error_message(body: &[u8]) -> Option<String> {
-    let value: Value = serde_json::from_slice(body).ok()?;
-    for key in ["detail", "message", "error"] {
-        if let Some(text) = value.get(key).and_then(Value::as_str) {
-            return Some(text.to_owned());
-        }
-    }
-    Some(value.to_string())
 }

@@ -352,7 +352,7 @@ fn request_error(error: reqwest::Error) -> CimdError {
 }
 
 /// Finds an error of type `T` in the source chain (bounded, in case of a cycle).
-fn find_source<'a, T: std::error::Error + 'static>(
+pub(crate) fn find_source<'a, T: std::error::Error + 'static>(
     error: &'a (dyn std::error::Error + 'static),
 ) -> Option<&'a T> {
     let mut current = Some(error);
@@ -523,7 +523,7 @@ fn is_public_v6(ip: Ipv6Addr) -> bool {
 /// Raised inside the resolver; found again in the request error's source chain.
 #[derive(Debug, thiserror::Error)]
 #[error("{host} resolves to {address}, which is not a public address")]
-struct AddressRefused {
+pub(crate) struct AddressRefused {
     host: String,
     address: IpAddr,
 }
@@ -531,8 +531,8 @@ struct AddressRefused {
 /// The HTTP client's resolver: resolves with the system resolver and refuses the name if any
 /// address is not public. Refusing on any (not filtering) keeps a name that mixes public and
 /// internal addresses from being used to probe the internal ones.
-struct GuardedResolver {
-    allow_private_addresses: bool,
+pub(crate) struct GuardedResolver {
+    pub(crate) allow_private_addresses: bool,
 }
 
 impl Resolve for GuardedResolver {

@@ -319,6 +319,14 @@ impl Sandbox {
     }
 }
 
+/// The `publicId` of the `n`-th seeded object of a kind (`cli` clients, `inv`/`quo` invoices
+/// and quotes, numbered together in seed order, `trx` transactions, `att` attachments, `txr`
+/// tax reports, `tset` tax settings) in a demo company. The seed is deterministic, so tests
+/// and examples can name demo objects without listing them first.
+pub fn seeded_id(prefix: &str, company_id: &str, n: usize) -> String {
+    store::seeded_id(prefix, company_id, n)
+}
+
 fn user_index(email: &str) -> Option<usize> {
     DEMO_USERS.iter().position(|u| u.email.eq_ignore_ascii_case(email.trim()))
 }

@@ -1,0 +1,112 @@
+//! Tool results: Norman's answer passed on as JSON text, and every failure on the way as an
+//! `isError` result the model can read, except the two the MCP layer must handle itself.
+
+use reqwest::StatusCode;
+use rmcp::model::{CallToolResult, ContentBlock};
+use serde_json::{Value, json};
+
+use super::ToolError;
+use crate::norman::NormanError;
+use crate::norman::api::ApiResponse;
+
+/// Longest piece of a non-JSON error body quoted back (HTML error pages can be large).
+const MAX_QUOTED_CHARS: usize = 2000;
+
+/// Why a call did not produce Norman's answer.
+#[derive(Debug)]
+pub(super) enum Fail {
+    /// The arguments cannot work: the model should correct its call.
+    Arguments(String),
+    /// A file for an upload could not be had (too large, refused URL, bad base64, ...).
+    File(String),
+    /// Norman answered with an error status.
+    Norman { status: u16, detail: Value },
+    /// Norman answered 2xx but not in the shape this tool needs.
+    Unexpected(&'static str),
+    /// Norman could not be asked (timeout, unreachable, unreadable answer).
+    Unavailable(NormanError),
+    /// Norman refused the user's token: the MCP client must refresh.
+    Unauthorized,
+}
+
+impl From<NormanError> for Fail {
+    fn from(error: NormanError) -> Fail {
+        match error {
+            NormanError::Unauthorized => Fail::Unauthorized,
+            other => Fail::Unavailable(other),
+        }
+    }
+}
+
+/// The result the MCP layer gets: only an expired upstream token is not a tool result.
+pub(super) fn finish(outcome: Result<CallToolResult, Fail>) -> Result<CallToolResult, ToolError> {
+    let fail = match outcome {
+        Ok(result) => return Ok(result),
+        Err(Fail::Unauthorized) => return Err(ToolError::UpstreamUnauthorized),
+        Err(fail) => fail,
+    };
+    let body = match fail {
+        Fail::Arguments(message) | Fail::File(message) => json!({ "error": message }),
+        Fail::Norman { status, detail } => {
+            let reason =
+                StatusCode::from_u16(status).ok().and_then(|s| s.canonical_reason()).unwrap_or("error");
+            let mut body = json!({
+                "error": format!("Norman refused the request: HTTP {status} {reason}"),
+                "status": status,
+            });
+            if !detail.is_null() {
+                body["detail"] = detail;
+            }
+            body
+        }
+        Fail::Unexpected(what) => json!({ "error": format!("Norman's answer was not as expected: {what}") }),
+        Fail::Unavailable(error) => json!({ "error": error.to_string() }),
+        Fail::Unauthorized => json!({ "error": "the Norman session has expired" }),
+    };
+    Ok(CallToolResult::error(vec![ContentBlock::text(body.to_string())]))
+}
+
+/// A non-2xx answer: its status and Norman's own words (parsed JSON, else the text, shortened).
+pub(super) fn norman_error(response: &ApiResponse) -> Fail {
+    let detail = match response.json() {
+        Some(value) => value,
+        None if response.body.is_empty() => Value::Null,
+        None => {
+            Value::String(String::from_utf8_lossy(&response.body).chars().take(MAX_QUOTED_CHARS).collect())
+        }
+    };
+    Fail::Norman { status: response.status, detail }
+}
+
+/// Norman's 2xx answer as the tool's text, without parsing it when it is JSON already (the hot
+/// path: most tools pass Norman's JSON through unchanged).
+pub(super) fn passthrough(response: ApiResponse) -> CallToolResult {
+    let status = response.status;
+    if response.body.is_empty() {
+        return json_result(&json!({ "success": true, "status": status }));
+    }
+    let looks_json = response.is_json() || matches!(first_byte(&response.body), Some(b'{' | b'['));
+    let is_text = response.content_type.as_deref().is_some_and(|t| t.trim_start().starts_with("text/"));
+    if !looks_json && !is_text {
+        let kind = response.content_type.as_deref().unwrap_or("unknown type");
+        let message = format!("Norman answered with {} bytes of {kind}", response.body.len());
+        return json_result(&json!({ "success": true, "status": status, "message": message }));
+    }
+    let text = match String::from_utf8(Vec::from(response.body)) {
+        Ok(text) => text,
+        Err(error) => String::from_utf8_lossy(error.as_bytes()).into_owned(),
+    };
+    if looks_json {
+        CallToolResult::success(vec![ContentBlock::text(text)])
+    } else {
+        json_result(&json!({ "content": text }))
+    }
+}
+
+pub(super) fn json_result(value: &Value) -> CallToolResult {
+    CallToolResult::success(vec![ContentBlock::text(value.to_string())])
+}
+
+fn first_byte(body: &[u8]) -> Option<u8> {
+    body.iter().copied().find(|b| !b.is_ascii_whitespace())
+}

@@ -1,0 +1,289 @@
+//! The vocabulary of the tool table: what a tool is (name, hints, Norman endpoint, parameters,
+//! hook) and how a parameter is typed and where it goes. The JSON Schema of a tool is derived
+//! from the same description, so schema, validation and request building cannot disagree.
+
+use reqwest::Method;
+use serde_json::{Map, Value, json};
+
+/// The HTTP method of a tool's main Norman call.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Verb {
+    Get,
+    Post,
+    Patch,
+    Delete,
+}
+
+impl Verb {
+    pub(super) fn method(self) -> Method {
+        match self {
+            Verb::Get => Method::GET,
+            Verb::Post => Method::POST,
+            Verb::Patch => Method::PATCH,
+            Verb::Delete => Method::DELETE,
+        }
+    }
+}
+
+/// The four MCP annotation hints. The scope follows from `read_only`.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Hints {
+    pub read_only: bool,
+    pub destructive: bool,
+    pub idempotent: bool,
+    pub open_world: bool,
+}
+
+const fn hints(read_only: bool, destructive: bool, idempotent: bool, open_world: bool) -> Hints {
+    Hints { read_only, destructive, idempotent, open_world }
+}
+
+/// Reads the user's own books (also through POST endpoints that compute without storing).
+pub(super) const READ: Hints = hints(true, false, true, false);
+/// Adds a new record; calling twice adds two.
+pub(super) const CREATE: Hints = hints(false, false, false, false);
+/// Adds records and may reach outside Norman (fetches a URL, or e-mails the customer).
+pub(super) const CREATE_OUTSIDE: Hints = hints(false, false, false, true);
+/// Overwrites fields of an existing record: the old values are gone, repeating is harmless.
+pub(super) const UPDATE: Hints = hints(false, true, true, false);
+/// Adds a link between two records; linking again changes nothing.
+pub(super) const LINK: Hints = hints(false, false, true, false);
+/// Removes a record.
+pub(super) const DELETE: Hints = hints(false, true, true, false);
+/// Sends an e-mail to people outside the company; every call sends another.
+pub(super) const SEND: Hints = hints(false, false, false, true);
+/// Files a return with the tax office: irreversible, external, never to be repeated blindly.
+pub(super) const FILE_WITH_AUTHORITY: Hints = hints(false, true, false, true);
+
+/// What a parameter accepts. Choices match case-insensitively and are normalised.
+#[derive(Clone, Copy, Debug)]
+pub(super) enum Ty {
+    /// Free text.
+    Str,
+    /// A Norman id; goes into a URL path, so only URL-safe characters.
+    Id,
+    /// `YYYY-MM-DD`.
+    Date,
+    Int,
+    Num,
+    Bool,
+    Choice(&'static [&'static str]),
+    IntChoice(&'static [i64]),
+    StrList,
+    /// A JSON object passed on as it is.
+    Object,
+    /// Invoice line items: `[{name, quantity, rate, vatRate}]`, amounts in cents.
+    Items,
+    /// Files as base64: `[{file_name, content}]`.
+    Files,
+}
+
+/// Where a parameter's value goes in the Norman request.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum To {
+    /// Replaces `{name}` in the path template.
+    Path,
+    Query(&'static str),
+    /// A key of the JSON body.
+    Body(&'static str),
+    /// A multipart form field (uploads).
+    Form(&'static str),
+    /// Read by the tool's hook only.
+    Hook,
+}
+
+/// When a value is sent.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum When {
+    /// Whenever given (or defaulted) and not null.
+    Given,
+    /// Only when truthy: `""`, `0`, `false`, `[]` and `{}` are dropped, as the Python server did.
+    Truthy,
+}
+
+/// A default applied when the caller gives nothing (or null).
+#[derive(Clone, Copy, Debug)]
+pub(super) enum Fill {
+    Nothing,
+    Str(&'static str),
+    Bool(bool),
+    Int(i64),
+}
+
+impl Fill {
+    pub(super) fn value(self) -> Option<Value> {
+        match self {
+            Fill::Nothing => None,
+            Fill::Str(s) => Some(Value::String(s.to_owned())),
+            Fill::Bool(b) => Some(Value::Bool(b)),
+            Fill::Int(n) => Some(Value::from(n)),
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Param {
+    pub name: &'static str,
+    pub ty: Ty,
+    pub required: bool,
+    pub to: To,
+    pub when: When,
+    pub fill: Fill,
+    pub doc: &'static str,
+}
+
+/// A required parameter, sent as the JSON body key of the same name unless redirected.
+pub(super) const fn req(name: &'static str, ty: Ty, doc: &'static str) -> Param {
+    Param { name, ty, required: true, to: To::Body(name), when: When::Given, fill: Fill::Nothing, doc }
+}
+
+/// An optional parameter, sent as the JSON body key of the same name unless redirected.
+pub(super) const fn opt(name: &'static str, ty: Ty, doc: &'static str) -> Param {
+    Param { name, ty, required: false, to: To::Body(name), when: When::Given, fill: Fill::Nothing, doc }
+}
+
+impl Param {
+    pub(super) const fn path(self) -> Param {
+        Param { to: To::Path, ..self }
+    }
+    pub(super) const fn query(self, key: &'static str) -> Param {
+        Param { to: To::Query(key), ..self }
+    }
+    pub(super) const fn body(self, key: &'static str) -> Param {
+        Param { to: To::Body(key), ..self }
+    }
+    pub(super) const fn form(self) -> Param {
+        Param { to: To::Form(self.name), ..self }
+    }
+    pub(super) const fn hook(self) -> Param {
+        Param { to: To::Hook, ..self }
+    }
+    pub(super) const fn truthy(self) -> Param {
+        Param { when: When::Truthy, ..self }
+    }
+    pub(super) const fn fill(self, fill: Fill) -> Param {
+        Param { fill, ..self }
+    }
+}
+
+/// Behaviour beyond "one call, Norman's JSON back". Each is small and lives in `hooks`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Hook {
+    None,
+    /// PATCH only what was given; with nothing given, show the current record (GET) instead.
+    UpdateOrShow,
+    /// Number, dates and settings defaults before the POST; the PDF link after it.
+    Invoice {
+        recurring: bool,
+    },
+    /// Adds `downloadUrl` from `…/invoices/{publicId}/pdf/` when the invoice has a PDF.
+    InvoicePdf,
+    /// Adds `downloadUrl` from `taxes/reports/{id}/download/` when the report has a file.
+    ReportFile,
+    /// Adds `downloadUrl` to each listed attachment.
+    AttachmentLinks,
+    /// Returns Norman's XML text as `{"xml_content": ...}`.
+    XmlText,
+    /// Returns the preview image plus the other fields as JSON text.
+    PreviewImage,
+    /// Signs the amount by cash-flow direction: income positive, expense negative.
+    SignedAmount,
+    /// The same for an update; the direction is asked from Norman when not given.
+    SignedAmountUpdate,
+    /// One file with metadata, then its `downloadUrl`.
+    UploadOne,
+    /// Several receipts for automatic matching.
+    UploadMany,
+}
+
+/// One tool.
+#[derive(Debug)]
+pub(super) struct Spec {
+    pub name: &'static str,
+    pub doc: &'static str,
+    pub hints: Hints,
+    pub verb: Verb,
+    /// Relative to the Norman base URL; `{cid}` is the caller's company, `{x}` the id param `x`.
+    pub path: &'static str,
+    pub params: &'static [Param],
+    pub hook: Hook,
+}
+
+impl Spec {
+    pub(super) fn param(&self, name: &str) -> Option<usize> {
+        self.params.iter().position(|p| p.name == name)
+    }
+
+    /// The tool's input schema: an object with one property per parameter, no others.
+    pub(super) fn schema(&self) -> Map<String, Value> {
+        let mut properties = Map::new();
+        for p in self.params {
+            let mut property = match type_schema(p.ty) {
+                Value::Object(map) => map,
+                _ => Map::new(),
+            };
+            property.insert("description".into(), Value::String(p.doc.to_owned()));
+            if let Some(default) = p.fill.value() {
+                property.insert("default".into(), default);
+            }
+            properties.insert(p.name.to_owned(), Value::Object(property));
+        }
+        let required: Vec<Value> =
+            self.params.iter().filter(|p| p.required).map(|p| Value::String(p.name.to_owned())).collect();
+        let mut schema = Map::new();
+        schema.insert("type".into(), Value::String("object".into()));
+        schema.insert("properties".into(), Value::Object(properties));
+        if !required.is_empty() {
+            schema.insert("required".into(), Value::Array(required));
+        }
+        schema.insert("additionalProperties".into(), Value::Bool(false));
+        schema
+    }
+}
+
+/// Characters allowed in an id: RFC 3986 unreserved, so an id can never change the path.
+pub(super) const ID_PATTERN: &str = "^[A-Za-z0-9._~-]+$";
+
+fn type_schema(ty: Ty) -> Value {
+    match ty {
+        Ty::Str => json!({"type": "string"}),
+        Ty::Id => json!({"type": "string", "minLength": 1, "maxLength": 128, "pattern": ID_PATTERN}),
+        Ty::Date => json!({"type": "string", "format": "date"}),
+        Ty::Int => json!({"type": "integer"}),
+        Ty::Num => json!({"type": "number"}),
+        Ty::Bool => json!({"type": "boolean"}),
+        Ty::Choice(values) => json!({"type": "string", "enum": values}),
+        Ty::IntChoice(values) => json!({"type": "integer", "enum": values}),
+        Ty::StrList => json!({"type": "array", "items": {"type": "string"}}),
+        Ty::Object => json!({"type": "object"}),
+        Ty::Items => json!({
+            "type": "array",
+            "minItems": 1,
+            "items": {
+                "type": "object",
+                "properties": {
+                    "name": {"type": "string", "description": "What was sold."},
+                    "quantity": {"type": "number", "exclusiveMinimum": 0},
+                    "rate": {"type": "integer", "description": "Unit price in cents (12.50 EUR = 1250)."},
+                    "vatRate": {"type": "integer", "enum": [0, 7, 19], "description": "VAT percent; 19 if omitted."},
+                    "total": {"type": "integer", "description": "Line total in cents; Norman computes it when omitted."},
+                    "unit": {"type": "string", "description": "e.g. hours, pieces."},
+                    "description": {"type": "string"}
+                },
+                "required": ["name", "quantity", "rate"]
+            }
+        }),
+        Ty::Files => json!({
+            "type": "array",
+            "minItems": 1,
+            "items": {
+                "type": "object",
+                "properties": {
+                    "file_name": {"type": "string", "description": "Name with extension, e.g. receipt.pdf."},
+                    "content": {"type": "string", "description": "The file as base64 (a data: URI prefix is fine)."}
+                },
+                "required": ["content"]
+            }
+        }),
+    }
+}
