@@ -346,8 +346,8 @@ impl Verifier {
             return Ok(Arc::clone(principal));
         }
 
-        let (biscuit, key_id, root) = decode_verified(keyring, token)?;
-        let verified = verify_decoded(keyring, &biscuit, key_id, expected_audience, now)?;
+        let (biscuit, raw, key_id, root) = decode_verified(keyring, token)?;
+        let verified = verify_decoded(keyring, &biscuit, &raw, key_id, expected_audience, now)?;
         let principal = Arc::new(verified.principal);
         if verified.cacheable {
             self.cache.insert(digest, Arc::new(CacheEntry { principal: Arc::clone(&principal), root }));
@@ -441,13 +441,13 @@ impl std::fmt::Display for TokenReport {
 /// its own audience. Expired or denied tokens are still described; a token that does not
 /// parse or verify is an error.
 pub fn inspect(keyring: &Keyring, token: &str, now: OffsetDateTime) -> Result<TokenReport, VerifyError> {
-    let (biscuit, key_id, _) = decode_verified(keyring, token)?;
+    let (biscuit, raw, key_id, _) = decode_verified(keyring, token)?;
     // The audience is not known before the claims are read; `resource` only matters to the
     // authority's own check, which this run does not evaluate.
     let mut first = authorizer_for(&biscuit, Scope::Read, "", now)?;
     let claims = read_claims(&mut first)?;
     let limit = attenuation_limit(&biscuit);
-    let verified = verify_decoded(keyring, &biscuit, key_id, &claims.audience, now);
+    let verified = verify_decoded(keyring, &biscuit, &raw, key_id, &claims.audience, now);
     let attenuation = (1..biscuit.block_count())
         .map(|i| biscuit.print_block_source(i).unwrap_or_else(|_| "(unreadable)".to_owned()))
         .collect();
@@ -503,7 +503,10 @@ fn decode(token: &str) -> Option<Vec<u8>> {
 
 /// Parses the token and checks every block's signature, starting from the root key named by
 /// `root_key_id` (a hint outside the signed bytes; the signature still has to verify).
-fn decode_verified(keyring: &Keyring, token: &str) -> Result<(Biscuit, KeyId, PublicKey), VerifyError> {
+fn decode_verified(
+    keyring: &Keyring,
+    token: &str,
+) -> Result<(Biscuit, Vec<u8>, KeyId, PublicKey), VerifyError> {
     if token.len() > MAX_ACCESS_TOKEN_LEN {
         return Err(VerifyError::Malformed);
     }
@@ -528,10 +531,54 @@ fn decode_verified(keyring: &Keyring, token: &str) -> Result<(Biscuit, KeyId, Pu
     }
     let key_id = biscuit.root_key_id().ok_or(VerifyError::UnknownKey)?;
     let root = keyring.key(key_id).ok_or(VerifyError::UnknownKey)?.biscuit_root().public();
-    Ok((biscuit, key_id, root))
+    Ok((biscuit, raw, key_id, root))
 }
 
+/// `raw` must be the bytes `biscuit` was parsed and verified from.
 fn verify_decoded(
+    keyring: &Keyring,
+    biscuit: &Biscuit,
+    raw: &[u8],
+    key_id: KeyId,
+    expected_audience: &str,
+    now: OffsetDateTime,
+) -> Result<Verified, VerifyError> {
+    // A token that is only the authority block `mint` writes needs no Datalog run: its facts
+    // and checks are known, and evaluated here exactly as the authorizer would.
+    if biscuit.block_count() == 1
+        && let Some(claims) = minted_authority(raw)
+    {
+        return verify_minted(keyring, claims, key_id, expected_audience, now);
+    }
+    verify_with_authorizer(keyring, biscuit, key_id, expected_audience, now)
+}
+
+/// `verify_decoded` for a token `minted_authority` recognised: the authority's two checks
+/// (expiry, audience) and the policy (`allow if right(scope)`) evaluated in Rust.
+fn verify_minted(
+    keyring: &Keyring,
+    claims: Claims,
+    key_id: KeyId,
+    expected_audience: &str,
+    now: OffsetDateTime,
+) -> Result<Verified, VerifyError> {
+    {
+        if claims.audience != expected_audience {
+            return Err(VerifyError::WrongAudience);
+        }
+        if now >= claims.expires_at {
+            return Err(VerifyError::Expired);
+        }
+        if claims.granted.is_empty() {
+            return Err(VerifyError::Denied);
+        }
+        let (effective, expires_at) = (claims.granted, claims.expires_at);
+        principal(keyring, claims, effective, expires_at, key_id, now, true)
+    }
+}
+
+/// `verify_decoded` through the Datalog authorizer: any token, appended blocks included.
+fn verify_with_authorizer(
     keyring: &Keyring,
     biscuit: &Biscuit,
     key_id: KeyId,
@@ -577,6 +624,19 @@ fn verify_decoded(
         return Err(VerifyError::Denied);
     }
 
+    principal(keyring, claims, effective, expires_at, key_id, now, limit.known)
+}
+
+/// Opens the upstream envelope of a token whose claims passed every check.
+fn principal(
+    keyring: &Keyring,
+    claims: Claims,
+    effective: Scopes,
+    expires_at: OffsetDateTime,
+    key_id: KeyId,
+    now: OffsetDateTime,
+    cacheable: bool,
+) -> Result<Verified, VerifyError> {
     let upstream =
         seal::open::<UpstreamCredentials>(keyring, &claims.envelope, now).map_err(VerifyError::Upstream)?;
     Ok(Verified {
@@ -590,8 +650,94 @@ fn verify_decoded(
             norman_access: upstream.norman_access.clone(),
             company_id: upstream.company_id.clone(),
         },
-        cacheable: limit.known,
+        cacheable,
     })
+}
+
+/// The claims of a token that is exactly what `mint` writes: one `access` fact, `right` facts
+/// naming known scopes, and the two checks `time($t), $t < {expiry}` and
+/// `resource({audience})`, nothing else (no rules, scopes, keys or further blocks). Any other
+/// shape gives `None` and the token goes through the authorizer. Only call this on bytes whose
+/// signatures `Biscuit::from` has verified: it reads, it does not verify.
+fn minted_authority(raw: &[u8]) -> Option<Claims> {
+    use biscuit_auth::datalog::SymbolTable;
+    use biscuit_auth::format::schema::{self, op, term::Content};
+    use prost::Message as _;
+
+    let token = schema::Biscuit::decode(raw).ok()?;
+    if !token.blocks.is_empty() {
+        return None;
+    }
+    let block = schema::Block::decode(token.authority.block.as_slice()).ok()?;
+    if !block.rules.is_empty() || !block.scope.is_empty() || !block.public_keys.is_empty() {
+        return None;
+    }
+    // Biscuit's numbering: below 1024 the default symbols, from 1024 on the block's own.
+    let defaults = SymbolTable::new();
+    let symbol = |id: u64| match id.checked_sub(1024) {
+        Some(own) => block.symbols.get(usize::try_from(own).ok()?).map(String::as_str),
+        None => defaults.get_symbol(id),
+    };
+    let string = |term: &schema::Term| match term.content {
+        Some(Content::String(id)) => symbol(id),
+        _ => None,
+    };
+    let date = |term: &schema::Term| match term.content {
+        Some(Content::Date(d)) => Some(d),
+        _ => None,
+    };
+
+    let mut access: Option<(Claims, u64, &schema::Term)> = None;
+    let mut granted = Scopes::EMPTY;
+    for fact in &block.facts {
+        match (symbol(fact.predicate.name)?, fact.predicate.terms.as_slice()) {
+            ("access", [id, client, audience, expires, envelope]) if access.is_none() => {
+                let expires_date = date(expires)?;
+                let claims = Claims {
+                    token_id: string(id)?.to_owned(),
+                    client_fingerprint: string(client)?.to_owned(),
+                    audience: string(audience)?.to_owned(),
+                    expires_at: from_date(expires_date)?,
+                    envelope: string(envelope)?.to_owned(),
+                    granted: Scopes::EMPTY,
+                };
+                access = Some((claims, expires_date, audience));
+            }
+            ("right", [right]) => granted = granted.with(Scope::parse(string(right)?)?),
+            _ => return None,
+        }
+    }
+    let (mut claims, expires, audience) = access?;
+    claims.granted = granted;
+
+    // `check if time($t), $t < {expires}` then `check if resource({audience})`, kind "if".
+    let [time_check, resource_check] = block.checks.as_slice() else {
+        return None;
+    };
+    fn single(check: &schema::Check) -> Option<&schema::Rule> {
+        match (check.kind, check.queries.as_slice()) {
+            (None, [query]) if query.scope.is_empty() && query.head.terms.is_empty() => Some(query),
+            _ => None,
+        }
+    }
+    let query = single(time_check)?;
+    let [body] = query.body.as_slice() else { return None };
+    let [schema::Term { content: Some(Content::Variable(var)) }] = body.terms.as_slice() else {
+        return None;
+    };
+    let [expression] = query.expressions.as_slice() else { return None };
+    let [lhs, rhs, compare] = expression.ops.as_slice() else { return None };
+    let less_than = schema::op_binary::Kind::LessThan as i32;
+    let time_ok = symbol(body.name) == Some("time")
+        && matches!(&lhs.content, Some(op::Content::Value(schema::Term { content: Some(Content::Variable(v)) })) if v == var)
+        && matches!(&rhs.content, Some(op::Content::Value(t)) if date(t) == Some(expires))
+        && matches!(&compare.content, Some(op::Content::Binary(b)) if b.kind == less_than && b.ffi_name.is_none());
+    let query = single(resource_check)?;
+    let [body] = query.body.as_slice() else { return None };
+    let resource_ok = symbol(body.name) == Some("resource")
+        && query.expressions.is_empty()
+        && matches!(body.terms.as_slice(), [term] if term == audience);
+    (time_ok && resource_ok).then_some(claims)
 }
 
 fn authorizer_for(
@@ -802,4 +948,187 @@ fn from_date(secs: u64) -> Option<OffsetDateTime> {
 
 fn whole_seconds(at: OffsetDateTime) -> OffsetDateTime {
     at.replace_nanosecond(0).unwrap_or(at)
+}
+
+#[cfg(test)]
+mod tests {
+    use biscuit_auth::macros::biscuit;
+    use time::macros::datetime;
+
+    use super::*;
+    use crate::keyring::KeyFile;
+
+    const T0: OffsetDateTime = datetime!(2026-11-27 12:00:00 UTC);
+    const AUDIENCE: &str = "https://mcp.norman.example/mcp";
+
+    fn ring() -> Keyring {
+        Keyring::from_file(&KeyFile::generate(T0).unwrap())
+    }
+
+    fn grant(scopes: Scopes) -> AccessGrant {
+        AccessGrant {
+            client_id: "nmi_some-registered-client".into(),
+            scopes,
+            audience: AUDIENCE.into(),
+            norman_access: NormanToken::new("not-a-jwt".to_owned()),
+            company_id: Some("cmp_7QxKp2Lm9RzT".into()),
+        }
+    }
+
+    fn raw(token: &str) -> Vec<u8> {
+        decode(token).unwrap()
+    }
+
+    /// Both verification paths on the same token, audience and time.
+    fn both(
+        ring: &Keyring,
+        token: &str,
+        audience: &str,
+        now: OffsetDateTime,
+    ) -> [Result<Verified, VerifyError>; 2] {
+        let (biscuit, raw, key_id, _) = decode_verified(ring, token).unwrap();
+        let direct = match minted_authority(&raw) {
+            Some(claims) => verify_minted(ring, claims, key_id, audience, now),
+            None => panic!("not recognised as minted"),
+        };
+        [direct, verify_with_authorizer(ring, &biscuit, key_id, audience, now)]
+    }
+
+    fn summary(
+        r: &Result<Verified, VerifyError>,
+    ) -> Result<(Scopes, OffsetDateTime, String, String, bool), VerifyError> {
+        r.as_ref()
+            .map(|v| {
+                let p = &v.principal;
+                (p.scopes, p.expires_at, p.audience.clone(), p.token_id.clone(), v.cacheable)
+            })
+            .map_err(|e| *e)
+    }
+
+    #[test]
+    fn minted_tokens_are_read_directly_with_the_authorizers_verdict() {
+        let ring = ring();
+        for scopes in [Scopes::ALL, Scopes::EMPTY.with(Scope::Read), Scopes::EMPTY.with(Scope::Write)] {
+            let minted = mint(&ring, &grant(scopes), T0).unwrap();
+            let claims = minted_authority(&raw(&minted.token)).expect("recognised");
+            assert_eq!(claims.granted, scopes);
+            assert_eq!(claims.audience, AUDIENCE);
+            assert_eq!(claims.expires_at, minted.expires_at);
+            assert_eq!(claims.token_id, minted.token_id);
+            let at_expiry = minted.expires_at;
+            for (audience, now) in [
+                (AUDIENCE, T0),
+                (AUDIENCE, at_expiry - time::Duration::seconds(1)),
+                (AUDIENCE, at_expiry - time::Duration::milliseconds(1)),
+                (AUDIENCE, at_expiry),
+                (AUDIENCE, at_expiry + time::Duration::hours(1)),
+                ("https://mcp.norman.example/mcp/", T0),
+                ("https://other.example/mcp", T0),
+            ] {
+                let [direct, authorizer] = both(&ring, &minted.token, audience, now);
+                assert_eq!(summary(&direct), summary(&authorizer), "{scopes} {audience} {now}");
+            }
+        }
+    }
+
+    #[test]
+    fn attenuated_tokens_always_go_through_the_authorizer() {
+        let ring = ring();
+        let token = mint(&ring, &grant(Scopes::ALL), T0).unwrap().token;
+        let attenuated = attenuate(&token, true, None, T0).unwrap();
+        assert!(minted_authority(&raw(&attenuated)).is_none());
+        let p = Verifier::new(4).verify(&ring, &attenuated, AUDIENCE, T0).unwrap();
+        assert_eq!(p.scopes, Scopes::EMPTY.with(Scope::Read));
+    }
+
+    /// Authority blocks our key signed but `mint` would not write: recognised by nothing but
+    /// the authorizer, whose verdict stands.
+    #[test]
+    fn any_other_authority_block_goes_through_the_authorizer() {
+        let ring = ring();
+        let key = ring.sealing_key(T0).unwrap();
+        let upstream = UpstreamCredentials {
+            norman_access: NormanToken::new("not-a-jwt".to_owned()),
+            company_id: None,
+            expires_at: T0 + time::Duration::hours(1),
+        };
+        let envelope = seal::seal(&ring, &upstream, T0).unwrap();
+        let expires = date(T0 + time::Duration::hours(1));
+        let later = date(T0 + time::Duration::hours(2));
+        let sign = |builder: biscuit_auth::builder::BiscuitBuilder| {
+            encode(&builder.root_key_id(key.id()).build(key.biscuit_root()).unwrap().to_vec().unwrap())
+        };
+        let (a, u) = (AUDIENCE, envelope.as_str());
+        let all = Ok(Scopes::ALL);
+        let cases = [
+            // The shape `mint` writes, built by hand: recognised (the control).
+            (
+                biscuit!(
+                    r#"access("id", "client", {a}, {e}, {u}); right("norman.read"); right("norman.write");
+                    check if time($t), $t < {e}; check if resource({a});"#,
+                    e = expires.clone(),
+                ),
+                true,
+                all.clone(),
+            ),
+            // One more check, which no operation passes.
+            (
+                biscuit!(
+                    r#"access("id", "client", {a}, {e}, {u}); right("norman.read"); right("norman.write");
+                    check if time($t), $t < {e}; check if resource({a}); check if operation("admin");"#,
+                    e = expires.clone(),
+                ),
+                false,
+                Err(VerifyError::Denied),
+            ),
+            // A time check whose date is not the claimed expiry.
+            (
+                biscuit!(
+                    r#"access("id", "client", {a}, {e}, {u}); right("norman.read"); right("norman.write");
+                    check if time($t), $t < {later}; check if resource({a});"#,
+                    e = expires.clone(),
+                    later = later.clone(),
+                ),
+                false,
+                all.clone(),
+            ),
+            // `<=` instead of `<`, and a resource check for another audience.
+            (
+                biscuit!(
+                    r#"access("id", "client", {a}, {e}, {u}); right("norman.read"); right("norman.write");
+                    check if time($t), $t <= {e}; check if resource("https://other.example/mcp");"#,
+                    e = expires.clone(),
+                ),
+                false,
+                Err(VerifyError::Denied),
+            ),
+            // A rule in the authority block (the authorizer derives the read right from it).
+            (
+                biscuit!(
+                    r#"access("id", "client", {a}, {e}, {u}); right("norman.write");
+                    right("norman.read") <- right("norman.write");
+                    check if time($t), $t < {e}; check if resource({a});"#,
+                    e = expires.clone(),
+                ),
+                false,
+                all.clone(),
+            ),
+            // A right that names no scope of ours.
+            (
+                biscuit!(
+                    r#"access("id", "client", {a}, {e}, {u}); right("norman.read"); right("norman.admin");
+                    check if time($t), $t < {e}; check if resource({a});"#,
+                    e = expires.clone(),
+                ),
+                false,
+                Ok(Scopes::EMPTY.with(Scope::Read)),
+            ),
+        ];
+        for (i, (builder, recognised, expected)) in cases.into_iter().enumerate() {
+            let token = sign(builder);
+            assert_eq!(minted_authority(&raw(&token)).is_some(), recognised, "case {i}");
+            let verdict = Verifier::new(4).verify(&ring, &token, AUDIENCE, T0).map(|p| p.scopes);
+            assert_eq!(verdict, expected, "case {i}");
+        }
+    }
 }
