@@ -2,6 +2,8 @@
 //! bearer challenges, scopes, the origin check, the upstream-expiry path and user isolation.
 
 mod support;
+#[path = "support/tool_examples.rs"]
+mod tool_examples;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -394,4 +396,80 @@ async fn concurrent_users_never_see_each_others_data() {
     let stats = server.sandbox.as_ref().unwrap().sandbox.stats();
     assert!(stats.api_calls >= (WORKERS_PER_USER * 2 * CALLS_PER_WORKER) as u64, "{stats:?}");
     Arc::into_inner(server).expect("workers are done").stop().await;
+}
+
+#[tokio::test]
+async fn every_tool_answers_over_mcp_with_a_token_from_the_real_flow() {
+    let server = TestServer::start().await;
+    let (_, tokens) = full_flow(&server, "norman.read norman.write", 0).await;
+    let token = token_of(&tokens);
+    let sandbox_before = server.sandbox.as_ref().unwrap().sandbox.stats().api_calls;
+    let examples = tool_examples::examples();
+    for (name, arguments) in &examples {
+        let response = mcp_call(&server, &token, name, arguments.clone()).await;
+        assert_eq!(response["result"]["isError"], false, "{name}: {response}");
+        let content = response["result"]["content"].as_array().expect("content");
+        assert!(!content.is_empty(), "{name}");
+        assert!(!response.to_string().contains(&token), "{name} echoes the access token");
+    }
+    let calls = server.sandbox.as_ref().unwrap().sandbox.stats().api_calls - sandbox_before;
+    assert!(calls >= examples.len() as u64, "every tool reached Norman: {calls} calls");
+    // An unknown tool is a protocol error, not a tool result.
+    let unknown = mcp_call(&server, &token, "no_such_tool", json!({})).await;
+    assert_eq!(unknown["error"]["code"], -32602, "{unknown}");
+    // Bad arguments are a tool result the model can read and correct.
+    let bad = mcp_call(&server, &token, "get_client", json!({})).await;
+    assert_eq!(bad["result"]["isError"], true, "{bad}");
+    assert!(bad["result"]["content"][0]["text"].as_str().unwrap().contains("client_id"), "{bad}");
+    assert_not_logged(&[&token, tokens["refresh_token"].as_str().unwrap()]);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn write_tools_need_the_write_scope() {
+    let server = TestServer::start().await;
+    let (_, read_only) = full_flow(&server, "norman.read", 0).await;
+    assert_eq!(read_only["scope"], "norman.read");
+    let (_, full) = full_flow(&server, "norman.read norman.write", 0).await;
+    let attenuated =
+        access::attenuate(&token_of(&full), true, None, time::OffsetDateTime::now_utc()).expect("attenuates");
+    let create = json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call",
+        "params": {"name": "create_client", "arguments": {"name": "Nicht erlaubt GmbH"}}});
+    let read = json!({"jsonrpc": "2.0", "id": 2, "method": "tools/call",
+        "params": {"name": "get_company_details", "arguments": {}}});
+    let clients_before = {
+        let response = mcp_call(&server, &token_of(&full), "list_clients", json!({})).await;
+        tool_json(&response)["results"].as_array().map(Vec::len)
+    };
+    for (case, token) in
+        [("granted read only", token_of(&read_only)), ("attenuated to read only", attenuated)]
+    {
+        let refused = mcp_post(&server, Some(&token), &create).await;
+        assert_eq!(refused.status(), 403, "{case}");
+        assert_eq!(
+            challenge(&refused),
+            format!(
+                r#"Bearer error="insufficient_scope", error_description="the access token lacks the scope this tool needs", scope="norman.read norman.write", resource_metadata="{}""#,
+                resource_metadata(&server)
+            ),
+            "{case}"
+        );
+        let allowed = mcp_post(&server, Some(&token), &read).await;
+        assert_eq!(allowed.status(), 200, "{case}");
+        let allowed: Value = allowed.json().await.unwrap();
+        assert_eq!(company_name_of(&allowed), DEMO_USERS[0].company_name, "{case}");
+        let list =
+            mcp_post(&server, Some(&token), &json!({"jsonrpc": "2.0", "id": 3, "method": "tools/list"}))
+                .await;
+        assert_eq!(list.status(), 200, "{case}");
+    }
+    // Nothing was created by the refused calls; the full token may write.
+    let clients_after = {
+        let response = mcp_call(&server, &token_of(&full), "list_clients", json!({})).await;
+        tool_json(&response)["results"].as_array().map(Vec::len)
+    };
+    assert_eq!(clients_before, clients_after);
+    let created = mcp_post(&server, Some(&token_of(&full)), &create).await;
+    assert_eq!(created.status(), 200);
+    server.stop().await;
 }

@@ -1028,68 +1028,6 @@ async fn state_is_per_sandbox_and_seeded_deterministically() {
     two.shutdown().await;
 }
 
-/// Throughput smoke check, not run by default: `cargo test --release --test sandbox -- --ignored`.
-/// Client and server share the machine, so the figure understates the sandbox alone.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore]
-async fn throughput_smoke() {
-    let handle = start().await;
-    let api = std::sync::Arc::new(login(&handle, USER1).await);
-    let deadline = std::time::Instant::now() + Duration::from_secs(3);
-    let mut tasks = Vec::new();
-    for _ in 0..32 {
-        let api = std::sync::Arc::clone(&api);
-        tasks.push(tokio::spawn(async move {
-            let mut done = 0u64;
-            while std::time::Instant::now() < deadline {
-                let response =
-                    api.request(Method::GET, "api/v1/companies/{cid}/clients/").send().await.expect("send");
-                assert_eq!(response.status(), StatusCode::OK);
-                response.bytes().await.expect("body");
-                done += 1;
-            }
-            done
-        }));
-    }
-    let mut total = 0;
-    for task in tasks {
-        total += task.await.expect("task");
-    }
-    println!("{} req/s", total / 3);
-    handle.shutdown().await;
-}
-
-/// Handler cost without HTTP, not run by default.
-#[tokio::test]
-#[ignore]
-async fn handler_cost_smoke() {
-    use tower::ServiceExt as _;
-    let handle = start().await;
-    let api = login(&handle, USER1).await;
-    let app = handle.sandbox.router();
-    let bearer = format!("Bearer {}", api.access);
-    for (path, auth) in [
-        (format!("/api/v1/companies/{}/clients/", USER1.company_id), true),
-        (format!("/api/v1/companies/{}/vat-next-report-amount/", USER1.company_id), true),
-        (format!("/api/v1/companies/{}/accounting/transactions/", USER1.company_id), true),
-        ("/api/v1/companies/".to_owned(), false),
-    ] {
-        let n = 50_000;
-        let started = std::time::Instant::now();
-        for _ in 0..n {
-            let mut request = axum::http::Request::get(&path);
-            if auth {
-                request = request.header("authorization", &bearer);
-            }
-            let request = request.body(axum::body::Body::empty()).expect("request");
-            let response = app.clone().oneshot(request).await.expect("infallible");
-            axum::body::to_bytes(response.into_body(), usize::MAX).await.expect("body");
-        }
-        println!("{path} auth={auth}: {:?} per request", started.elapsed() / n);
-    }
-    handle.shutdown().await;
-}
-
 mod fuzz {
     //! Whatever arrives, the sandbox answers with a 4xx or 2xx, never a 5xx or a panic.
 
