@@ -5,7 +5,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
+use axum::body::Body;
+use axum::extract::{MatchedPath, State};
+use axum::http::header;
 use axum::http::{Request, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
@@ -21,6 +26,7 @@ use crate::mcp::McpState;
 use crate::mcp::catalogue::Catalogue;
 use crate::mcp::origin::OriginPolicy;
 use crate::mcp::upload::UploadPolicy;
+use crate::metrics::Metrics;
 use crate::norman::NormanClient;
 use crate::oauth::AuthServer;
 use crate::oauth::cimd::{CimdConfig, CimdFetcher};
@@ -66,7 +72,9 @@ pub fn auth_server(
     keyring: Arc<SharedKeyring>,
     guard: Arc<dyn ReplayGuard>,
 ) -> Result<AuthServer, StartError> {
-    let norman = NormanClient::new(config.norman_api_url.clone(), config.norman_api_timeout)?;
+    let metrics = Arc::new(Metrics::new());
+    let norman = NormanClient::new(config.norman_api_url.clone(), config.norman_api_timeout)?
+        .observed_by(Arc::clone(&metrics));
     let cimd = CimdFetcher::new(CimdConfig {
         allow_private_addresses: config.allow_private_metadata_fetch,
         timeout: Duration::from_secs(5),
@@ -85,6 +93,7 @@ pub fn auth_server(
         verifier: Verifier::new(100_000),
         login_limits: LoginLimits::new(LOGIN_ATTEMPTS_PER_MINUTE),
         refresh_flights: RefreshFlights::new(config.replay.refresh_grace),
+        metrics,
     })
 }
 
@@ -100,11 +109,18 @@ pub fn mcp_state(config: &Config, auth: Arc<AuthServer>) -> McpState {
 
 /// The whole application: every route with its limits.
 pub fn app(auth: Arc<AuthServer>, mcp: Arc<McpState>, request_timeout: Duration) -> Router {
+    let metrics = Arc::clone(&auth.metrics);
+    let scrape = {
+        let auth = Arc::clone(&auth);
+        move || async move { scrape_metrics(&auth) }
+    };
     crate::oauth::http::routes(auth)
         .route("/healthz", get(|| async { "ok" }))
+        .route("/metrics", get(scrape))
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         .merge(crate::mcp::routes(mcp))
         .layer(TimeoutLayer::with_status_code(StatusCode::GATEWAY_TIMEOUT, request_timeout))
+        .layer(middleware::from_fn_with_state(metrics, count_request))
         .layer(
             // Method and path only: query strings carry client ids and states, and Location
             // headers carry codes, so neither is ever logged.
@@ -115,6 +131,21 @@ pub fn app(auth: Arc<AuthServer>, mcp: Arc<McpState>, request_timeout: Duration)
                 .on_request(())
                 .on_response(DefaultOnResponse::new().level(Level::INFO)),
         )
+}
+
+/// Counts every request by route template (never the raw path: ids would explode the label
+/// set) and final status, timeouts included.
+async fn count_request(State(metrics): State<Arc<Metrics>>, request: Request<Body>, next: Next) -> Response {
+    let route = request.extensions().get::<MatchedPath>().map(|path| path.as_str().to_owned());
+    let response = next.run(request).await;
+    metrics.request(route.as_deref().unwrap_or("unmatched"), response.status().as_u16());
+    response
+}
+
+fn scrape_metrics(auth: &AuthServer) -> Response {
+    let text = auth.metrics.render(&auth.keyring.current(), time::OffsetDateTime::now_utc());
+    let content_type = "application/openmetrics-text; version=1.0.0; charset=utf-8";
+    ([(header::CONTENT_TYPE, content_type), (header::CACHE_CONTROL, "no-store")], text).into_response()
 }
 
 /// A server running in a task, stopped by `stop` (tests and `serve` alike).

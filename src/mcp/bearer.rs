@@ -14,6 +14,7 @@ use serde::Deserialize;
 use time::OffsetDateTime;
 
 use crate::mcp::McpState;
+use crate::metrics::GuardHit;
 use crate::oauth::guard::GuardSpace;
 use crate::scope::{Scope, Scopes};
 use crate::tokens::access::{Principal, VerifyError};
@@ -108,8 +109,14 @@ fn verify_reason(error: VerifyError) -> &'static str {
 /// Runs in front of rmcp for every `/mcp` request except CORS preflights.
 pub async fn require_bearer(State(state): State<Arc<McpState>>, request: Request, next: Next) -> Response {
     let principal = match authenticate(&state, request.headers(), request.uri()).await {
-        Ok(principal) => principal,
-        Err(error) => return refuse(&state, error),
+        Ok(principal) => {
+            state.auth.metrics.verification("ok");
+            principal
+        }
+        Err((outcome, error)) => {
+            state.auth.metrics.verification(outcome);
+            return refuse(&state, error);
+        }
     };
     let mut request = if principal.scopes == Scopes::ALL {
         request
@@ -140,25 +147,27 @@ fn refuse(state: &McpState, error: BearerError) -> Response {
     error.into_response(&state.resource_metadata)
 }
 
+/// On refusal: the outcome label for the metrics, and the error.
 async fn authenticate(
     state: &McpState,
     headers: &HeaderMap,
     uri: &Uri,
-) -> Result<Arc<Principal>, BearerError> {
+) -> Result<Arc<Principal>, (&'static str, BearerError)> {
     // RFC 6750 section 2.3 is optional and leaks tokens into logs and histories: never accept it.
     if let Some(query) = uri.query()
         && url::form_urlencoded::parse(query.as_bytes()).any(|(name, _)| name == "access_token")
     {
-        return Err(BearerError::InvalidRequest(
-            "access tokens are accepted only in the Authorization header",
+        return Err((
+            "token_in_query",
+            BearerError::InvalidRequest("access tokens are accepted only in the Authorization header"),
         ));
     }
     let mut values = headers.get_all(header::AUTHORIZATION).iter();
     let Some(value) = values.next() else {
-        return Err(BearerError::Missing);
+        return Err(("missing", BearerError::Missing));
     };
     if values.next().is_some() {
-        return Err(BearerError::InvalidRequest("more than one Authorization header"));
+        return Err(("malformed", BearerError::InvalidRequest("more than one Authorization header")));
     }
     let token = value
         .to_str()
@@ -167,16 +176,22 @@ async fn authenticate(
         .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
         .map(|(_, token)| token.trim())
         .filter(|token| !token.is_empty())
-        .ok_or(BearerError::InvalidToken("the Authorization header must be `Bearer <token>`"))?;
+        .ok_or((
+            "malformed",
+            BearerError::InvalidToken("the Authorization header must be `Bearer <token>`"),
+        ))?;
     let keyring = state.auth.keyring.current();
     let principal = state
         .auth
         .verifier
         .verify(&keyring, token, &state.auth.resource, OffsetDateTime::now_utc())
-        .map_err(|error| BearerError::InvalidToken(verify_reason(error)))?;
+        .map_err(|error| (error.reason(), BearerError::InvalidToken(verify_reason(error))))?;
     match state.auth.guard.contains(GuardSpace::DeniedAccess, &principal.token_id).await {
         Ok(false) => Ok(principal),
-        Ok(true) => Err(BearerError::InvalidToken("the access token has been revoked")),
+        Ok(true) => {
+            state.auth.metrics.guard_hit(GuardHit::AccessRevoked);
+            Err(("revoked", BearerError::InvalidToken("the access token has been revoked")))
+        }
         Err(error) => {
             // Fail open here only: revocation is a best effort across replicas, while a
             // replay-store outage must not take every user's tools down with it.

@@ -57,6 +57,7 @@ impl NormanClient {
     /// statuses included, so the caller can show Norman's own message. Only a 401 is an error
     /// here (`Unauthorized`: the token expired or was revoked), besides transport failures.
     pub async fn call(&self, request: ApiRequest<'_>) -> Result<ApiResponse, NormanError> {
+        let _timer = self.timer("api");
         let mut builder = self
             .http()
             .request(request.method, self.url(&request.path))

@@ -3,11 +3,13 @@
 
 pub mod api;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use serde::Deserialize;
 use url::Url;
 
+use crate::metrics::{Metrics, UpstreamTimer};
 use crate::tokens::NormanToken;
 
 /// Production and sandbox bases, chosen by `NORMAN_ENVIRONMENT` like the earlier Python server.
@@ -82,6 +84,7 @@ struct CompanyRef {
 pub struct NormanClient {
     http: reqwest::Client,
     base: Url,
+    metrics: Option<Arc<Metrics>>,
 }
 
 impl NormanClient {
@@ -93,7 +96,17 @@ impl NormanClient {
             .redirect(reqwest::redirect::Policy::none())
             .pool_max_idle_per_host(256)
             .build()?;
-        Ok(NormanClient { http, base })
+        Ok(NormanClient { http, base, metrics: None })
+    }
+
+    /// Records the latency of every call in `metrics`.
+    pub fn observed_by(mut self, metrics: Arc<Metrics>) -> NormanClient {
+        self.metrics = Some(metrics);
+        self
+    }
+
+    fn timer(&self, operation: &'static str) -> Option<UpstreamTimer<'_>> {
+        self.metrics.as_deref().map(|metrics| metrics.upstream_timer(operation))
     }
 
     pub fn base(&self) -> &Url {
@@ -111,6 +124,7 @@ impl NormanClient {
     /// `POST api/v1/auth/token/` with `{username, email, password}`; the username is the part
     /// of the email before `@`, as Norman expects.
     pub async fn login(&self, email: &str, password: &str) -> Result<NormanTokens, NormanError> {
+        let _timer = self.timer("login");
         let username = email.split('@').next().unwrap_or(email);
         let body = serde_json::json!({ "username": username, "email": email, "password": password });
         let response = self
@@ -133,6 +147,7 @@ impl NormanClient {
 
     /// `POST api/v1/auth/token/refresh/` with `{refresh}`.
     pub async fn refresh(&self, refresh: &NormanToken) -> Result<NormanTokens, NormanError> {
+        let _timer = self.timer("refresh");
         let body = serde_json::json!({ "refresh": refresh.expose() });
         let response = self
             .http
@@ -154,6 +169,7 @@ impl NormanClient {
     /// The first company of the user (`results[0].publicId` of `GET api/v1/companies/`), or
     /// `None` when the user has none.
     pub async fn first_company(&self, access: &NormanToken) -> Result<Option<String>, NormanError> {
+        let _timer = self.timer("companies");
         let response = self
             .http
             .get(self.url("api/v1/companies/"))

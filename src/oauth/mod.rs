@@ -20,6 +20,7 @@ pub mod token;
 use std::sync::Arc;
 
 use crate::keyring::SharedKeyring;
+use crate::metrics::Metrics;
 use crate::norman::NormanClient;
 use crate::oauth::client::Clients;
 use crate::oauth::guard::ReplayGuard;
@@ -41,4 +42,5 @@ pub struct AuthServer {
     pub verifier: Verifier,
     pub login_limits: LoginLimits,
     pub refresh_flights: RefreshFlights,
+    pub metrics: Arc<Metrics>,
 }

@@ -10,6 +10,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 
+use crate::metrics::GuardHit;
 use crate::norman::NormanError;
 use crate::oauth::AuthServer;
 use crate::oauth::client::Client;
@@ -201,8 +202,16 @@ impl AuthServer {
     ) -> Result<TokenResponse, OAuthError> {
         let presented = PresentedClient::from_request(authorization, params)?;
         match params.get("grant_type") {
-            Some("authorization_code") => self.exchange_code(params, presented, now).await,
-            Some("refresh_token") => self.refresh(params, presented, now).await,
+            Some("authorization_code") => {
+                let response = self.exchange_code(params, presented, now).await?;
+                self.metrics.token_issued("authorization_code");
+                Ok(response)
+            }
+            Some("refresh_token") => {
+                let response = self.refresh(params, presented, now).await?;
+                self.metrics.token_issued("refresh_token");
+                Ok(response)
+            }
             Some(_) => Err(OAuthError::new(
                 ErrorCode::UnsupportedGrantType,
                 "grant_type must be authorization_code or refresh_token",
@@ -285,6 +294,7 @@ impl AuthServer {
                 OAuthError::unavailable("the server cannot check codes right now; try again shortly", 5)
             })?;
         if !first {
+            self.metrics.guard_hit(GuardHit::CodeReplayed);
             // A code used twice may be stolen: cut off everything issued from it (OAuth 2.1 §4.1.3).
             tracing::warn!(client = %access::client_fingerprint(&client.id), "authorization code replayed; grant revoked");
             let _ = self
@@ -321,6 +331,7 @@ impl AuthServer {
             OAuthError::unavailable("the server cannot check tokens right now; try again shortly", 5)
         })?;
         if denied {
+            self.metrics.guard_hit(GuardHit::FamilyRevoked);
             return Err(OAuthError::invalid_grant("the grant was revoked"));
         }
         let scope = match params.get("scope").map(Scopes::parse_lenient) {
@@ -339,6 +350,7 @@ impl AuthServer {
             }
             RefreshFailure::Upstream(error) => upstream_error(error),
             RefreshFailure::InGrace => {
+                self.metrics.guard_hit(GuardHit::RefreshInGrace);
                 tracing::info!(client = %access::client_fingerprint(&client.id), "concurrent refresh answered elsewhere; refused without revoking");
                 OAuthError::invalid_grant(
                     "this refresh token was rotated moments ago by a concurrent request; use the tokens \
@@ -346,6 +358,7 @@ impl AuthServer {
                 )
             }
             RefreshFailure::Reused => {
+                self.metrics.guard_hit(GuardHit::RefreshReused);
                 tracing::warn!(client = %access::client_fingerprint(&client.id), "rotated refresh token presented again; grant revoked");
                 OAuthError::invalid_grant("the refresh token was already used; the grant is revoked")
             }

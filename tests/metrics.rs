@@ -1,0 +1,75 @@
+//! `GET /metrics` over real HTTP after real traffic: every family the operators need, with the
+//! counts the traffic must have produced, and nothing secret in it.
+
+mod support;
+
+use serde_json::{Value, json};
+use support::*;
+
+fn value_of(text: &str, series: &str) -> f64 {
+    text.lines()
+        .find_map(|line| line.strip_prefix(series).and_then(|rest| rest.strip_prefix(' ')))
+        .and_then(|value| value.trim().parse().ok())
+        .unwrap_or_else(|| panic!("{series} is missing from:\n{text}"))
+}
+
+#[tokio::test]
+async fn metrics_count_what_happened_and_hold_no_secret() {
+    let server = TestServer::start().await;
+    let client_id = server.register_public(REDIRECT).await;
+    let pkce = pkce();
+    let code = login_for_code(&server, &client_id, &pkce, "norman.read norman.write", 0).await;
+    let exchange = [
+        ("grant_type", "authorization_code"),
+        ("code", code.as_str()),
+        ("redirect_uri", REDIRECT),
+        ("client_id", client_id.as_str()),
+        ("code_verifier", pkce.verifier.as_str()),
+    ];
+    let tokens: Value = server.token(&exchange).await.json().await.unwrap();
+    let access = tokens["access_token"].as_str().unwrap().to_owned();
+    let refresh = tokens["refresh_token"].as_str().unwrap().to_owned();
+
+    let list = json!({"jsonrpc": "2.0", "id": 1, "method": "tools/list"});
+    assert_eq!(mcp_post(&server, None, &list).await.status(), 401);
+    assert_eq!(mcp_post(&server, Some("not-a-token"), &list).await.status(), 401);
+    for _ in 0..3 {
+        mcp_call(&server, &access, "get_company_details", json!({})).await;
+    }
+    let refreshed = server
+        .token(&[("grant_type", "refresh_token"), ("refresh_token", &refresh), ("client_id", &client_id)])
+        .await;
+    assert_eq!(refreshed.status(), 200);
+    // Replayed last: a replay revokes the grant, so the refresh above would be refused after it.
+    let replay = server.token(&exchange).await;
+    assert_eq!(replay.status(), 400);
+
+    let response = server.http.get(server.url("/metrics")).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    assert!(response.headers()["content-type"].to_str().unwrap().starts_with("application/openmetrics-text"));
+    let text = response.text().await.unwrap();
+    assert!(text.ends_with("# EOF\n"), "{text}");
+
+    assert_eq!(value_of(&text, r#"norman_mcp_tokens_issued_total{grant_type="authorization_code"}"#), 1.0);
+    assert_eq!(value_of(&text, r#"norman_mcp_tokens_issued_total{grant_type="refresh_token"}"#), 1.0);
+    assert_eq!(value_of(&text, r#"norman_mcp_replay_guard_hits_total{event="code_replayed"}"#), 1.0);
+    assert_eq!(value_of(&text, r#"norman_mcp_access_token_verifications_total{outcome="ok"}"#), 3.0);
+    assert_eq!(value_of(&text, r#"norman_mcp_access_token_verifications_total{outcome="missing"}"#), 1.0);
+    assert_eq!(value_of(&text, r#"norman_mcp_access_token_verifications_total{outcome="malformed"}"#), 1.0);
+    assert_eq!(value_of(&text, r#"norman_mcp_http_requests_total{route="/token",status="200"}"#), 2.0);
+    assert_eq!(value_of(&text, r#"norman_mcp_http_requests_total{route="/token",status="400"}"#), 1.0);
+    assert_eq!(value_of(&text, r#"norman_mcp_http_requests_total{route="/mcp",status="200"}"#), 3.0);
+    assert_eq!(value_of(&text, r#"norman_mcp_http_requests_total{route="/mcp",status="401"}"#), 2.0);
+    assert_eq!(value_of(&text, r#"norman_mcp_upstream_request_duration_seconds_count{operation="login"}"#), 1.0);
+    assert_eq!(value_of(&text, r#"norman_mcp_upstream_request_duration_seconds_count{operation="companies"}"#), 1.0);
+    assert_eq!(value_of(&text, r#"norman_mcp_upstream_request_duration_seconds_count{operation="refresh"}"#), 1.0);
+    assert_eq!(value_of(&text, r#"norman_mcp_upstream_request_duration_seconds_count{operation="api"}"#), 3.0);
+    assert!(value_of(&text, r#"norman_mcp_upstream_request_duration_seconds_sum{operation="api"}"#) > 0.0);
+    assert_eq!(value_of(&text, "norman_mcp_keys_in_force"), 1.0);
+    assert!(value_of(&text, "norman_mcp_sealing_key_id") >= 1.0);
+
+    for secret in [access.as_str(), refresh.as_str(), code.as_str(), client_id.as_str(), "demo-password-1"] {
+        assert!(!text.contains(secret), "a secret in /metrics");
+    }
+    server.stop().await;
+}
