@@ -1,3 +1,6 @@
+import { createHash, randomBytes } from 'node:crypto';
+import http from 'node:http';
+
 // A headless login on norman-mcp's real login page, as a person's browser would do it:
 // GET the authorization URL, read the hidden `login_request` field and the CSRF cookie,
 // POST the form with email and password, and return the 303's Location (the client's
@@ -52,7 +55,6 @@ export function fail(err) {
   process.exit(1);
 }
 
-import http from 'node:http';
 
 /** A loopback redirect URI with a listener, as a native client runs one: it records each callback's query. */
 export async function callbackServer(path = '/callback') {
@@ -83,8 +85,51 @@ export async function callbackServer(path = '/callback') {
 /** headlessLogin, then follow the 303 to the redirect URI (a GET, as the browser would). */
 export async function loginAndFollow(authorizationUrl, user = DEMO) {
   const out = await headlessLogin(authorizationUrl, user);
-  const res = await fetch(out.location);
+  // A client may print its URL a moment before its listener is up: retry a refused connection briefly.
+  let res;
+  for (let i = 0; ; i++) {
+    try { res = await fetch(out.location); break; } catch (e) {
+      if (i >= 20) throw e;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
   await res.text();
   if (res.status !== 200) throw new Error(`GET redirect URI ${out.location.origin}${out.location.pathname}: ${res.status}`);
   return out;
+}
+
+
+/** A plain OAuth 2.1 client (no SDK): register, PKCE, log in on the form, exchange the code.
+ *  Returns the token response. Used where a suite needs a token it cannot get itself. */
+export async function obtainTokens(issuer, resource, user = DEMO) {
+  const meta = await (await fetch(new URL('/.well-known/oauth-authorization-server', issuer))).json();
+  const cb = await callbackServer();
+  try {
+    const reg = await fetch(meta.registration_endpoint, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ client_name: 'norman-mcp token helper', redirect_uris: [cb.redirectUrl], token_endpoint_auth_method: 'none' }),
+    });
+    if (reg.status !== 201) throw new Error(`register: ${reg.status}`);
+    const { client_id } = await reg.json();
+    const verifier = randomBytes(32).toString('base64url');
+    const state = randomBytes(16).toString('base64url');
+    const u = new URL(meta.authorization_endpoint);
+    for (const [k, v] of Object.entries({
+      response_type: 'code', client_id, redirect_uri: cb.redirectUrl, state, resource,
+      code_challenge: createHash('sha256').update(verifier).digest('base64url'), code_challenge_method: 'S256',
+    })) u.searchParams.set(k, v);
+    await loginAndFollow(u, user);
+    const p = await cb.next();
+    if (p.state !== state || !p.code) throw new Error(`callback: ${JSON.stringify(p)}`);
+    const tok = await fetch(meta.token_endpoint, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ grant_type: 'authorization_code', code: p.code, redirect_uri: cb.redirectUrl, code_verifier: verifier, client_id, resource }),
+    });
+    if (tok.status !== 200) throw new Error(`token: ${tok.status} ${await tok.text()}`);
+    return await tok.json();
+  } finally {
+    await cb.close();
+  }
 }
