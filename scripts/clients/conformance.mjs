@@ -11,7 +11,7 @@ import { spawn } from 'node:child_process';
 import { appendFileSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { join } from 'node:path';
-import { DEMO, fail, loginAndFollow, obtainTokens } from './lib/login.mjs';
+import { DEMO, fail, freshToken, loginAndFollow, obtainTokens } from './lib/login.mjs';
 
 const { ISSUER, MCP_URL, CONF01, CONF02, CALLBACK_PORT, OUT, RESULTS_FILE } = process.env;
 const SERVER_SCENARIOS = (process.env.SERVER_SCENARIOS ?? 'server-initialize tools-list ping dns-rebinding-protection').split(/\s+/).filter(Boolean);
@@ -88,11 +88,14 @@ async function authorizationSuite() {
   if (loginErr instanceof Error) console.log(`  conformance: the headless login failed: ${loginErr.message}`);
 }
 
-/** Forwards every request to the server unchanged (Host and Origin too), adding a bearer token. */
+/** Forwards every request to the server unchanged (Host and Origin too), adding a bearer token.
+ *  The request body is only piped once the token is at hand (a refresh may come first). */
 async function bearerProxy(target, token) {
   const t = new URL(target);
-  const server = http.createServer((req, res) => {
-    const headers = { ...req.headers, authorization: `Bearer ${token}` };
+  const server = http.createServer(async (req, res) => {
+    let bearer;
+    try { bearer = await token(); } catch (e) { res.writeHead(502).end(String(e)); return; }
+    const headers = { ...req.headers, authorization: `Bearer ${bearer}` };
     const up = http.request({ host: t.hostname, port: t.port, method: req.method, path: req.url, headers }, (ur) => {
       res.writeHead(ur.statusCode, ur.headers);
       ur.pipe(res);
@@ -106,7 +109,7 @@ async function bearerProxy(target, token) {
 
 async function serverSuite() {
   const tokens = await obtainTokens(ISSUER, MCP_URL, DEMO);
-  const proxy = await bearerProxy(MCP_URL, tokens.access_token);
+  const proxy = await bearerProxy(MCP_URL, freshToken(tokens)); // refreshed when short-lived
   try {
     for (const scenario of SERVER_SCENARIOS) {
       const out = join(OUT, 'server-' + scenario);

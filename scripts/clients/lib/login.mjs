@@ -128,8 +128,31 @@ export async function obtainTokens(issuer, resource, user = DEMO) {
       body: new URLSearchParams({ grant_type: 'authorization_code', code: p.code, redirect_uri: cb.redirectUrl, code_verifier: verifier, client_id, resource }),
     });
     if (tok.status !== 200) throw new Error(`token: ${tok.status} ${await tok.text()}`);
-    return await tok.json();
+    return { ...(await tok.json()), client_id, token_endpoint: meta.token_endpoint, resource };
   } finally {
     await cb.close();
   }
+}
+
+/** Keeps an access token fresh: refreshes (rotating) shortly before it expires. */
+export function freshToken(tokens) {
+  let cur = tokens;
+  let expiresAt = Date.now() + (tokens.expires_in ?? 3600) * 1000;
+  let pending = null;
+  return async () => {
+    if (Date.now() < expiresAt - 5000) return cur.access_token;
+    pending ??= (async () => {
+      const r = await fetch(tokens.token_endpoint, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: cur.refresh_token, client_id: tokens.client_id, resource: tokens.resource }),
+      });
+      if (r.status !== 200) throw new Error(`refresh: ${r.status} ${await r.text()}`);
+      const t = await r.json();
+      cur = { ...cur, ...t };
+      expiresAt = Date.now() + (t.expires_in ?? 3600) * 1000;
+    })().finally(() => { pending = null; });
+    await pending;
+    return cur.access_token;
+  };
 }
