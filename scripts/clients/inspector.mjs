@@ -1,7 +1,8 @@
 // MCP Inspector (CLI, 2.12) against norman-mcp. The Inspector runs its own OAuth (discovery,
 // registration, PKCE, its own loopback callback listener); we play the person: read the
 // authorization URL it prints, log in on the real form, follow the 303 to its listener.
-// Then tools/list, and a tools/call in a second run that uses the stored tokens only.
+// Then tools/list, and a tools/call in a second run that uses the stored tokens only and
+// negotiates the modern protocol era.
 //   MCP_URL=http://127.0.0.1:P/mcp CALLBACK_PORT=Q node inspector.mjs
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -59,8 +60,9 @@ async function main() {
     const tools = JSON.parse(r1.out).result?.tools ?? [];
     s.check(tools.some((t) => t.name === 'get_company_details'), `tools/list: ${tools.length} tools, get_company_details among them`);
 
-    const r2 = await inspector(['--stored-auth-only', '--method', 'tools/call', '--tool-name', 'get_company_details']);
-    s.check(r2.code === 0, `tools/call with the stored tokens exited 0 (exit ${r2.code}${r2.code ? ': ' + r2.err.slice(-800) : ''})`);
+    // The second run negotiates the newest protocol revision (2026-07-28, stateless) instead.
+    const r2 = await inspector(['--stored-auth-only', '--protocol-era', 'modern', '--method', 'tools/call', '--tool-name', 'get_company_details']);
+    s.check(r2.code === 0, `tools/call (protocol era modern) with the stored tokens exited 0 (exit ${r2.code}${r2.code ? ': ' + r2.err.slice(-800) : ''})`);
     s.check(r2.out.includes(DEMO.company) && !JSON.parse(r2.out).result?.isError, `tools/call get_company_details answers ${DEMO.company}`);
     s.done();
   } finally {
