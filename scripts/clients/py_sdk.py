@@ -127,7 +127,8 @@ async def main() -> None:
             redirect_uris=[redirect_uri],
             grant_types=["authorization_code", "refresh_token"],
             response_types=["code"],
-            token_endpoint_auth_method="none",
+            # No token_endpoint_auth_method, as many clients register: the server then picks
+            # client_secret_basic (RFC 7591's default) and issues a secret. (ts-sdk covers "none".)
         ),
         storage=storage,
         redirect_handler=redirect_handler,
@@ -147,6 +148,8 @@ async def main() -> None:
                 check(any(p.startswith("/.well-known/oauth-protected-resource") for _, p, *_ in seen), "discovered the protected resource metadata")
                 check(any(p == "/.well-known/oauth-authorization-server" for _, p, *_ in seen), "discovered the authorization server metadata")
                 check(storage.client is not None and storage.client.client_id.startswith("nmi_"), "registered dynamically")
+                method = storage.client.token_endpoint_auth_method
+                check(method == "client_secret_basic" and bool(storage.client.client_secret), f"registered as a confidential client ({method}, with a secret)")
                 check(str(provider.context.oauth_metadata.issuer) == ISSUER, f"the metadata's issuer is exactly {ISSUER}")
                 first = storage.tokens[-1]
                 check(first.access_token.startswith("nma_") and (first.refresh_token or "").startswith("nmr_"), f"code exchanged for tokens (expires_in {first.expires_in})")
@@ -167,7 +170,7 @@ async def main() -> None:
                 before = len(seen)
                 r = await session.call_tool("get_company_details", {})
                 refreshed = storage.tokens[-1]
-                check(any(p == "/token" and s == 200 and "grant_type=refresh_token" in b for _, p, s, b, _ in seen[before:]), "POST /token grant_type=refresh_token answered 200")
+                check(any(p == "/token" and s == 200 and "grant_type=refresh_token" in b and a.startswith("Basic ") for _, p, s, b, a in seen[before:]), "POST /token grant_type=refresh_token (client_secret_basic) answered 200")
                 check(refreshed.access_token != first.access_token and refreshed.refresh_token != first.refresh_token, "the refresh rotated both tokens")
                 check(not r.is_error and COMPANY in str(r.content), "the refreshed token calls get_company_details")
                 check(all(a == f"Bearer {refreshed.access_token}" for _, p, _, _, a in seen[before:] if p == "/mcp"), "that call carried the refreshed access token")
