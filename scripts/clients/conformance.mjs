@@ -1,10 +1,11 @@
 // The MCP conformance suite against norman-mcp.
 //  - 0.2.0-alpha `authorization`: every authorization-server scenario. The suite prints an
 //    authorization URL and waits on its own callback listener; we log in on the real form.
-//  - 0.1.16 `server`: server-initialize, tools-list, ping, dns-rebinding-protection. That
-//    version sends no Authorization header, so it talks to a small local proxy that adds a
-//    valid bearer token (obtained through a full OAuth flow) and forwards everything else
-//    unchanged, Host and Origin included.
+//  - 0.1.16 `server`: server-initialize, tools-list, ping, dns-rebinding-protection; and the
+//    0.2.0-alpha `server` versions of three of them plus http-header-validation. The suite
+//    sends no Authorization header, so it talks to a small local proxy that adds a valid
+//    bearer token (obtained through a full OAuth flow, refreshed when short-lived) and
+//    forwards everything else unchanged, Host and Origin included.
 // Each scenario is one line in $RESULTS_FILE: "PASS name" or "FAIL name: why".
 //   ISSUER=http://127.0.0.1:P MCP_URL=$ISSUER/mcp CONF01=dir CONF02=dir CALLBACK_PORT=Q OUT=dir node conformance.mjs
 import { spawn } from 'node:child_process';
@@ -14,7 +15,13 @@ import { join } from 'node:path';
 import { DEMO, fail, freshToken, loginAndFollow, obtainTokens } from './lib/login.mjs';
 
 const { ISSUER, MCP_URL, CONF01, CONF02, CALLBACK_PORT, OUT, RESULTS_FILE } = process.env;
-const SERVER_SCENARIOS = (process.env.SERVER_SCENARIOS ?? 'server-initialize tools-list ping dns-rebinding-protection').split(/\s+/).filter(Boolean);
+const list = (v, dflt) => (v ?? dflt).split(/\s+/).filter(Boolean);
+// 0.1.16: the four server scenarios CI requires.
+const SERVER01 = list(process.env.SERVER01_SCENARIOS, 'server-initialize tools-list ping dns-rebinding-protection');
+// 0.2.0-alpha: the same kind again (its checks are stricter: tool name format, wire schema) and
+// the 2026-07-28 header rules (SEP-2243). Its other server scenarios need the suite's own
+// reference tools (test_error_handling, json_schema_2020_12_tool, ...), which a real server lacks.
+const SERVER02 = list(process.env.SERVER02_SCENARIOS, 'server-initialize tools-list dns-rebinding-protection http-header-validation');
 const suite = (dir) => join(dir, 'node_modules/@modelcontextprotocol/conformance/dist/index.js');
 let failed = 0;
 
@@ -111,12 +118,14 @@ async function serverSuite() {
   const tokens = await obtainTokens(ISSUER, MCP_URL, DEMO);
   const proxy = await bearerProxy(MCP_URL, freshToken(tokens)); // refreshed when short-lived
   try {
-    for (const scenario of SERVER_SCENARIOS) {
-      const out = join(OUT, 'server-' + scenario);
-      mkdirSync(out, { recursive: true });
-      const logFile = join(OUT, `server-${scenario}.log`);
-      await run([suite(CONF01), 'server', '--url', proxy.url, '--scenario', scenario, '-o', out], logFile);
-      judge(`server/${scenario}`, readChecks(out).flatMap((r) => r.checks), logFile);
+    for (const [version, dir, scenarios] of [['0.1', CONF01, SERVER01], ['0.2', CONF02, SERVER02]]) {
+      for (const scenario of scenarios) {
+        const out = join(OUT, `server-${version}-${scenario}`);
+        mkdirSync(out, { recursive: true });
+        const logFile = `${out}.log`;
+        await run([suite(dir), 'server', '--url', proxy.url, '--scenario', scenario, '-o', out], logFile);
+        judge(`server-${version}/${scenario}`, readChecks(out).flatMap((r) => r.checks), logFile);
+      }
     }
   } finally {
     await proxy.close();
