@@ -80,6 +80,7 @@ async fn run() {
         norman_api_timeout: Duration::from_secs(10),
         allow_private_metadata_fetch: false,
         allowed_origins: Vec::new(),
+        trusted_proxies: Vec::new(),
         replay: Default::default(),
         keys_poll_interval: None,
     };

@@ -17,6 +17,8 @@ pub struct Config {
     pub allow_private_metadata_fetch: bool,
     /// Browser origins allowed to call `/mcp` besides the public URL's own and loopback ones.
     pub allowed_origins: Vec<Url>,
+    /// Load balancers whose `X-Forwarded-For` is believed (for the login rate limit).
+    pub trusted_proxies: Vec<ipnet::IpNet>,
     pub replay: ReplayConfig,
     /// How often to look at the key file's modification time; `None`: only on SIGHUP.
     pub keys_poll_interval: Option<Duration>,

@@ -67,6 +67,10 @@ struct ListenArgs {
     /// (repeat, or comma-separated in the environment).
     #[arg(long = "allowed-origin", env = "NORMAN_MCP_ALLOWED_ORIGINS", value_delimiter = ',')]
     allowed_origins: Vec<Url>,
+    /// A load balancer (address or CIDR) whose X-Forwarded-For names the client, for the
+    /// login rate limit (repeat, or comma-separated in the environment).
+    #[arg(long = "trusted-proxy", env = "NORMAN_MCP_TRUSTED_PROXIES", value_delimiter = ',', value_parser = parse_net)]
+    trusted_proxies: Vec<ipnet::IpNet>,
 }
 
 impl ListenArgs {
@@ -202,6 +206,14 @@ enum KeysCommand {
     },
 }
 
+/// An address is a network of one.
+fn parse_net(text: &str) -> Result<ipnet::IpNet, String> {
+    let text = text.trim();
+    text.parse::<ipnet::IpNet>()
+        .or_else(|_| text.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+        .map_err(|_| format!("{text} is not an IP address or CIDR network (e.g. 10.0.0.0/8)"))
+}
+
 fn parse_duration(text: &str) -> Result<time::Duration, String> {
     let duration = humantime::parse_duration(text).map_err(|e| format!("{e} (examples: 10m, 1h30m, 0s)"))?;
     time::Duration::try_from(duration).map_err(|_| "duration is too long".to_owned())
@@ -267,6 +279,7 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
         norman_api_timeout: Duration::from_secs(args.norman_api_timeout.max(1)),
         allow_private_metadata_fetch: args.allow_private_metadata_fetch,
         allowed_origins: args.listen.allowed_origins.clone(),
+        trusted_proxies: args.listen.trusted_proxies.clone(),
         replay: ReplayConfig {
             store: args.replay_store,
             timeout: args.replay_store_timeout.max(Duration::from_millis(1)),
@@ -292,6 +305,7 @@ async fn demo(args: DemoArgs) -> Result<(), String> {
         norman_api_timeout: Duration::from_secs(10),
         allow_private_metadata_fetch: true,
         allowed_origins: args.listen.allowed_origins.clone(),
+        trusted_proxies: args.listen.trusted_proxies.clone(),
         replay: ReplayConfig::default(),
         keys_poll_interval: None,
     };

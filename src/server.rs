@@ -33,6 +33,7 @@ use crate::oauth::cimd::{CimdConfig, CimdFetcher};
 use crate::oauth::client::Clients;
 use crate::oauth::guard::{MemoryGuard, RedisGuard, ReplayGuard};
 use crate::oauth::login::LoginLimits;
+use crate::oauth::proxy::TrustedProxies;
 use crate::oauth::token::RefreshFlights;
 use crate::tokens::access::Verifier;
 
@@ -94,6 +95,7 @@ pub fn auth_server(
         login_limits: LoginLimits::new(LOGIN_ATTEMPTS_PER_MINUTE),
         refresh_flights: RefreshFlights::new(config.replay.refresh_grace),
         metrics,
+        trusted_proxies: TrustedProxies::new(config.trusted_proxies.clone()),
     })
 }
 

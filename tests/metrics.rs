@@ -60,10 +60,22 @@ async fn metrics_count_what_happened_and_hold_no_secret() {
     assert_eq!(value_of(&text, r#"norman_mcp_http_requests_total{route="/token",status="400"}"#), 1.0);
     assert_eq!(value_of(&text, r#"norman_mcp_http_requests_total{route="/mcp",status="200"}"#), 3.0);
     assert_eq!(value_of(&text, r#"norman_mcp_http_requests_total{route="/mcp",status="401"}"#), 2.0);
-    assert_eq!(value_of(&text, r#"norman_mcp_upstream_request_duration_seconds_count{operation="login"}"#), 1.0);
-    assert_eq!(value_of(&text, r#"norman_mcp_upstream_request_duration_seconds_count{operation="companies"}"#), 1.0);
-    assert_eq!(value_of(&text, r#"norman_mcp_upstream_request_duration_seconds_count{operation="refresh"}"#), 1.0);
-    assert_eq!(value_of(&text, r#"norman_mcp_upstream_request_duration_seconds_count{operation="api"}"#), 3.0);
+    assert_eq!(
+        value_of(&text, r#"norman_mcp_upstream_request_duration_seconds_count{operation="login"}"#),
+        1.0
+    );
+    assert_eq!(
+        value_of(&text, r#"norman_mcp_upstream_request_duration_seconds_count{operation="companies"}"#),
+        1.0
+    );
+    assert_eq!(
+        value_of(&text, r#"norman_mcp_upstream_request_duration_seconds_count{operation="refresh"}"#),
+        1.0
+    );
+    assert_eq!(
+        value_of(&text, r#"norman_mcp_upstream_request_duration_seconds_count{operation="api"}"#),
+        3.0
+    );
     assert!(value_of(&text, r#"norman_mcp_upstream_request_duration_seconds_sum{operation="api"}"#) > 0.0);
     assert_eq!(value_of(&text, "norman_mcp_keys_in_force"), 1.0);
     assert!(value_of(&text, "norman_mcp_sealing_key_id") >= 1.0);

@@ -275,7 +275,8 @@ async fn submit_login(
         }
     };
     let cookie_header = headers.get(header::COOKIE).and_then(|v| v.to_str().ok());
-    match server.login(form, cookie_header, peer.ip(), OffsetDateTime::now_utc()).await {
+    let client_address = server.trusted_proxies.client_address(peer.ip(), &headers);
+    match server.login(form, cookie_header, client_address, OffsetDateTime::now_utc()).await {
         LoginOutcome::Redirect { location, spent_cookie } => {
             let secure = if server.secure_cookies { "; Secure" } else { "" };
             let clear = format!("{spent_cookie}=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax{secure}");

@@ -11,6 +11,7 @@ pub mod login;
 pub mod metadata;
 pub mod pages;
 pub mod pkce;
+pub mod proxy;
 pub mod redirect;
 pub mod register;
 pub mod resource;
@@ -25,6 +26,7 @@ use crate::norman::NormanClient;
 use crate::oauth::client::Clients;
 use crate::oauth::guard::ReplayGuard;
 use crate::oauth::login::LoginLimits;
+use crate::oauth::proxy::TrustedProxies;
 use crate::oauth::token::RefreshFlights;
 use crate::tokens::access::Verifier;
 
@@ -43,4 +45,6 @@ pub struct AuthServer {
     pub login_limits: LoginLimits,
     pub refresh_flights: RefreshFlights,
     pub metrics: Arc<Metrics>,
+    /// Load balancers whose `X-Forwarded-For` names the client (for the login rate limit).
+    pub trusted_proxies: TrustedProxies,
 }

@@ -84,6 +84,8 @@ pub struct Options {
     pub replay: ReplayConfig,
     /// The public URL (issuer) instead of the listener's: a replica of another server.
     pub public_url: Option<Url>,
+    /// Load balancers whose X-Forwarded-For is believed.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
 }
 
 impl Default for Options {
@@ -95,6 +97,7 @@ impl Default for Options {
             keys: None,
             keys_path: None,
             keys_poll_interval: None,
+            trusted_proxies: Vec::new(),
             replay: ReplayConfig::default(),
             public_url: None,
         }
@@ -136,6 +139,7 @@ impl TestServer {
             norman_api_timeout: options.norman_api_timeout,
             allow_private_metadata_fetch: false,
             allowed_origins: Vec::new(),
+            trusted_proxies: options.trusted_proxies,
             replay: options.replay,
             keys_poll_interval: options.keys_poll_interval,
         };
