@@ -6,7 +6,8 @@
 //! token for a demo user, then runs `wrk` (Debian package `wrk`) at 8 and 32 connections and
 //! prints wrk's figures. `DURATION` (seconds, default 15) and `CONNECTIONS` (comma-separated)
 //! change the run. Every answer is checked: the Lua script counts non-200 responses and bodies
-//! that are not the caller's company, and the run fails if there is any.
+//! that are not the caller's company, and the run fails if there is any. `PROBE=ping` sends
+//! `ping` instead: the same stack without the tool and its upstream call, for comparison.
 
 use std::io::Write;
 use std::process::Command;
@@ -20,14 +21,18 @@ use norman_mcp::sandbox::{DEMO_USERS, Sandbox, SandboxConfig};
 use norman_mcp::scope::Scopes;
 use norman_mcp::tokens::access::{self, AccessGrant};
 
+/// The same allocator as the `norman-mcp` binary, so the run measures what ships.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const SCRIPT: &str = r#"
 wrk.method = "POST"
-wrk.body = '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"get_company_details","arguments":{}}}'
+wrk.body = os.getenv("MCP_BODY")
 wrk.headers["Content-Type"] = "application/json"
 wrk.headers["Accept"] = "application/json, text/event-stream"
 wrk.headers["MCP-Protocol-Version"] = "2025-11-25"
 wrk.headers["Authorization"] = "Bearer " .. os.getenv("MCP_TOKEN")
-local company = os.getenv("COMPANY_ID")
+local expected = os.getenv("EXPECTED")
 local threads = {}
 function setup(thread)
   table.insert(threads, thread)
@@ -36,7 +41,7 @@ function init(args)
   bad = 0
 end
 function response(status, headers, body)
-  if status ~= 200 or not string.find(body, company, 1, true) then
+  if status ~= 200 or not string.find(body, expected, 1, true) then
     bad = bad + 1
   end
 end
@@ -98,22 +103,33 @@ async fn run() {
     };
     let token = access::mint(&keyring.current(), &grant, now).unwrap().token;
 
+    let ping = std::env::var("PROBE").is_ok_and(|p| p == "ping");
+    let (body, expected, what) = if ping {
+        (r#"{"jsonrpc":"2.0","id":1,"method":"ping"}"#, r#""result""#.to_owned(), "ping")
+    } else {
+        (
+            r#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"get_company_details","arguments":{}}}"#,
+            user.company_id.to_owned(),
+            "tools/call get_company_details",
+        )
+    };
     let mut script = tempfile::NamedTempFile::new().unwrap();
     script.write_all(SCRIPT.as_bytes()).unwrap();
     let url = config.mcp_url();
-    println!("tools/call get_company_details, {duration} s per run, wrk 2 threads");
+    println!("{what}, {duration} s per run, wrk 2 threads");
     println!("connections  calls/s  p50  p99  (wrk --latency)  checked answers");
     for c in connections {
         // wrk blocks; run it off the runtime so the server keeps serving.
-        let (script_path, url, token, company) =
-            (script.path().to_owned(), url.clone(), token.clone(), user.company_id.to_owned());
+        let (script_path, url, token, expected) =
+            (script.path().to_owned(), url.clone(), token.clone(), expected.clone());
         let output = tokio::task::spawn_blocking(move || {
             Command::new("wrk")
                 .args(["-t2", &format!("-c{c}"), &format!("-d{duration}s"), "--latency", "-s"])
                 .arg(&script_path)
                 .arg(&url)
                 .env("MCP_TOKEN", token)
-                .env("COMPANY_ID", company)
+                .env("EXPECTED", expected)
+                .env("MCP_BODY", body)
                 .output()
                 .expect("wrk runs")
         })
