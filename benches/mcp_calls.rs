@@ -100,6 +100,7 @@ async fn run() {
         audience: config.mcp_url(),
         norman_access: upstream.access,
         company_id: Some(user.company_id.to_owned()),
+        family_id: None,
     };
     let token = access::mint(&keyring.current(), &grant, now).unwrap().token;
 

@@ -48,6 +48,7 @@ fn envelope(c: &mut Criterion) {
     let value = UpstreamCredentials {
         norman_access: NormanToken::new("eyJhbGciOiJIUzI1NiJ9.".to_owned() + &"x".repeat(360)),
         company_id: Some("cmp_7QxKp2Lm9RzT".into()),
+        family_id: None,
         expires_at: now + time::Duration::hours(1),
     };
     let sealed = seal::seal(&ring, &value, now).unwrap();

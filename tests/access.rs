@@ -41,6 +41,7 @@ fn grant(scopes: Scopes, norman_exp: Option<OffsetDateTime>) -> AccessGrant {
         audience: AUDIENCE.into(),
         norman_access: norman_jwt(norman_exp),
         company_id: Some("cmp_7QxKp2Lm9RzT".into()),
+        family_id: None,
     }
 }
 

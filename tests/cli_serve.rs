@@ -238,6 +238,7 @@ fn tokens_attenuate_offline_and_inspect_without_showing_the_norman_token() {
             audience: "http://localhost:3001/mcp".into(),
             norman_access: NormanToken::new(norman_secret.into()),
             company_id: Some("cmp_1".into()),
+            family_id: None,
         },
         now,
     )

@@ -12,6 +12,7 @@ fn upstream(expires_at: OffsetDateTime) -> UpstreamCredentials {
     UpstreamCredentials {
         norman_access: NormanToken::new("norman-access".into()),
         company_id: Some("cmp_1".into()),
+        family_id: None,
         expires_at,
     }
 }

@@ -162,6 +162,7 @@ async fn bad_tokens_get_invalid_token() {
         audience: audience.to_owned(),
         norman_access: upstream.clone(),
         company_id: Some(user.company_id.to_owned()),
+        family_id: None,
     };
     let now = time::OffsetDateTime::now_utc();
     // Expired through an attenuation block's own deadline, one second from now.
@@ -471,5 +472,49 @@ async fn write_tools_need_the_write_scope() {
     assert_eq!(clients_before, clients_after);
     let created = mcp_post(&server, Some(&token_of(&full)), &create).await;
     assert_eq!(created.status(), 200);
+    server.stop().await;
+}
+
+/// RFC 7009 section 2.1: revoking a refresh token should also stop the access tokens of the
+/// same grant; so must a replayed code (OAuth 2.1 section 4.1.3).
+#[tokio::test]
+async fn revoking_the_grant_stops_its_access_tokens() {
+    let server = TestServer::start().await;
+    let list = json!({"jsonrpc": "2.0", "id": 1, "method": "tools/list"});
+
+    let (client_id, tokens) = full_flow(&server, "norman.read norman.write", 0).await;
+    let access = token_of(&tokens);
+    let (_, other) = full_flow(&server, "norman.read norman.write", 0).await;
+    assert_eq!(mcp_post(&server, Some(&access), &list).await.status(), 200);
+    let revoked = server
+        .http
+        .post(server.url("/revoke"))
+        .form(&[("token", tokens["refresh_token"].as_str().unwrap()), ("client_id", client_id.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(revoked.status(), 200);
+    let refused = mcp_post(&server, Some(&access), &list).await;
+    assert_eq!(refused.status(), 401);
+    assert!(challenge(&refused).contains("grant of this access token has been revoked"), "{}", challenge(&refused));
+    // Another grant of the same user and client kind is untouched.
+    assert_eq!(mcp_post(&server, Some(&token_of(&other)), &list).await.status(), 200);
+
+    // A replayed code revokes the grant its first exchange created, access token included.
+    let client_id = server.register_public(REDIRECT).await;
+    let pkce = pkce();
+    let code = login_for_code(&server, &client_id, &pkce, "norman.read", 0).await;
+    let exchange = [
+        ("grant_type", "authorization_code"),
+        ("code", code.as_str()),
+        ("redirect_uri", REDIRECT),
+        ("client_id", client_id.as_str()),
+        ("code_verifier", pkce.verifier.as_str()),
+    ];
+    let first: Value = server.token(&exchange).await.json().await.unwrap();
+    let access = token_of(&first);
+    assert_eq!(mcp_post(&server, Some(&access), &list).await.status(), 200);
+    assert_eq!(server.token(&exchange).await.status(), 400);
+    assert_eq!(mcp_post(&server, Some(&access), &list).await.status(), 401);
     server.stop().await;
 }

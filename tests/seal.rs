@@ -80,6 +80,7 @@ fn upstream() -> UpstreamCredentials {
     UpstreamCredentials {
         norman_access: NormanToken::new("norman-access".into()),
         company_id: Some("cmp_1".into()),
+        family_id: None,
         expires_at: T0 + Duration::hours(1),
     }
 }

@@ -186,13 +186,28 @@ async fn authenticate(
         .verifier
         .verify(&keyring, token, &state.auth.resource, OffsetDateTime::now_utc())
         .map_err(|error| (error.reason(), BearerError::InvalidToken(verify_reason(error))))?;
-    match state.auth.guard.contains(GuardSpace::DeniedAccess, &principal.token_id).await {
-        Ok(false) => Ok(principal),
-        Ok(true) => {
+    // The token itself, and the grant it came from (a revoked refresh token, a replayed code
+    // or a reused refresh token stops the grant's access tokens too: RFC 7009 section 2.1).
+    let guard = &state.auth.guard;
+    let family = principal.family_id.as_deref();
+    let (token_denied, family_denied) =
+        futures_util::join!(guard.contains(GuardSpace::DeniedAccess, &principal.token_id), async {
+            match family {
+                Some(family) => guard.contains(GuardSpace::DeniedFamily, family).await,
+                None => Ok(false),
+            }
+        });
+    match (token_denied, family_denied) {
+        (Ok(false), Ok(false)) => Ok(principal),
+        (Ok(true), _) => {
             state.auth.metrics.guard_hit(GuardHit::AccessRevoked);
             Err(("revoked", BearerError::InvalidToken("the access token has been revoked")))
         }
-        Err(error) => {
+        (_, Ok(true)) => {
+            state.auth.metrics.guard_hit(GuardHit::FamilyRevoked);
+            Err(("revoked", BearerError::InvalidToken("the grant of this access token has been revoked")))
+        }
+        (Err(error), _) | (_, Err(error)) => {
             // Fail open here only: revocation is a best effort across replicas, while a
             // replay-store outage must not take every user's tools down with it.
             tracing::warn!(%error, "revocation list unavailable; serving without it");

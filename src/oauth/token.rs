@@ -431,6 +431,7 @@ impl AuthServer {
             audience: self.resource.clone(),
             norman_access,
             company_id: refresh.company_id.clone(),
+            family_id: Some(refresh.family_id.clone()),
         };
         let minted = access::mint(&keyring, &grant, now).map_err(|error| {
             tracing::warn!(%error, "could not mint an access token");

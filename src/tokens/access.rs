@@ -72,6 +72,8 @@ pub struct AccessGrant {
     pub audience: String,
     pub norman_access: NormanToken,
     pub company_id: Option<String>,
+    /// The grant this token belongs to (see `UpstreamCredentials::family_id`).
+    pub family_id: Option<String>,
 }
 
 #[derive(Clone)]
@@ -123,6 +125,7 @@ pub struct Principal {
     /// `NormanToken`'s `Debug` hides the value, so the derived `Debug` is safe to log.
     pub norman_access: NormanToken,
     pub company_id: Option<String>,
+    pub family_id: Option<String>,
 }
 
 /// Why a token was refused. No variant carries the token, so errors are safe to log.
@@ -210,6 +213,7 @@ pub fn mint(keyring: &Keyring, grant: &AccessGrant, now: OffsetDateTime) -> Resu
     let upstream = UpstreamCredentials {
         norman_access: grant.norman_access.clone(),
         company_id: grant.company_id.clone(),
+        family_id: grant.family_id.clone(),
         expires_at,
     };
     let envelope = seal::seal(keyring, &upstream, now)?;
@@ -649,6 +653,7 @@ fn principal(
             key_id,
             norman_access: upstream.norman_access.clone(),
             company_id: upstream.company_id.clone(),
+            family_id: upstream.family_id.clone(),
         },
         cacheable,
     })
@@ -972,6 +977,7 @@ mod tests {
             audience: AUDIENCE.into(),
             norman_access: NormanToken::new("not-a-jwt".to_owned()),
             company_id: Some("cmp_7QxKp2Lm9RzT".into()),
+            family_id: None,
         }
     }
 
@@ -1050,6 +1056,7 @@ mod tests {
         let upstream = UpstreamCredentials {
             norman_access: NormanToken::new("not-a-jwt".to_owned()),
             company_id: None,
+            family_id: None,
             expires_at: T0 + time::Duration::hours(1),
         };
         let envelope = seal::seal(&ring, &upstream, T0).unwrap();

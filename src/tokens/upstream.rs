@@ -11,6 +11,10 @@ use crate::seal::{Expiry, Purpose, Sealed};
 pub struct UpstreamCredentials {
     pub norman_access: NormanToken,
     pub company_id: Option<String>,
+    /// The grant (refresh-token family) the access token was issued under: revoking the grant
+    /// (RFC 7009 section 2.1, a replayed code, a reused refresh token) stops its access tokens.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub family_id: Option<String>,
     #[serde(with = "time::serde::timestamp")]
     pub expires_at: OffsetDateTime,
 }
