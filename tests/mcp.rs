@@ -496,7 +496,11 @@ async fn revoking_the_grant_stops_its_access_tokens() {
     assert_eq!(revoked.status(), 200);
     let refused = mcp_post(&server, Some(&access), &list).await;
     assert_eq!(refused.status(), 401);
-    assert!(challenge(&refused).contains("grant of this access token has been revoked"), "{}", challenge(&refused));
+    assert!(
+        challenge(&refused).contains("grant of this access token has been revoked"),
+        "{}",
+        challenge(&refused)
+    );
     // Another grant of the same user and client kind is untouched.
     assert_eq!(mcp_post(&server, Some(&token_of(&other)), &list).await.status(), 200);
 
