@@ -1076,7 +1076,7 @@ mod tests {
                     e = expires.clone(),
                 ),
                 true,
-                all.clone(),
+                all,
             ),
             // One more check, which no operation passes.
             (
@@ -1097,7 +1097,7 @@ mod tests {
                     later = later.clone(),
                 ),
                 false,
-                all.clone(),
+                all,
             ),
             // `<=` instead of `<`, and a resource check for another audience.
             (
@@ -1118,7 +1118,7 @@ mod tests {
                     e = expires.clone(),
                 ),
                 false,
-                all.clone(),
+                all,
             ),
             // A right that names no scope of ours.
             (
