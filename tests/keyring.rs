@@ -34,9 +34,15 @@ fn derived_keys_differ_per_purpose_and_per_key() {
     assert_ne!(k1.client_secret_key(), k2.client_secret_key());
     assert_ne!(k1.biscuit_root().public().to_bytes(), k2.biscuit_root().public().to_bytes());
     assert_ne!(&k1.biscuit_root().private().to_bytes()[..], &k1.client_secret_key()[..]);
+    assert_ne!(k1.access_proof_key(), k1.client_secret_key());
+    assert_ne!(k1.access_proof_key(), k2.access_proof_key());
+    assert_ne!(&k1.biscuit_root().private().to_bytes()[..], &k1.access_proof_key()[..]);
+    // The decompressed verifying key is the Biscuit root's public key.
+    assert_eq!(&k1.biscuit_verifying_key().to_bytes()[..], &k1.biscuit_root().public().to_bytes()[..]);
     // Derivation is deterministic: every replica derives the same keys from the same file.
     let again = Keyring::from_file(&file);
     assert_eq!(again.key(1).unwrap().biscuit_root().public(), k1.biscuit_root().public());
+    assert_eq!(again.key(1).unwrap().access_proof_key(), k1.access_proof_key());
     let envelope = seal::seal(&ring, &upstream(T0 + Duration::hours(1)), T0).unwrap();
     assert!(seal::open::<UpstreamCredentials>(&again, &envelope, T0).is_ok());
 }

@@ -1,8 +1,9 @@
 //! The keyring: the one file every replica holds identically, and the keys derived from it.
 //!
 //! Each key line has one 32-byte secret. HKDF-SHA256 derives from it, under distinct labels,
-//! the XChaCha20-Poly1305 key for envelopes, the Ed25519 seed of the Biscuit root key and the
-//! HMAC key for client secrets, so rotating one line rotates all of them.
+//! the XChaCha20-Poly1305 key for envelopes, the Ed25519 seed of the Biscuit root key, the
+//! HMAC key for client secrets and the HMAC key that derives each access token's proof key, so
+//! rotating one line rotates all of them.
 
 mod file;
 pub mod watch;
@@ -26,6 +27,7 @@ pub type KeyId = u32;
 const SEAL_KEY_LABEL: &[u8] = b"norman-mcp/v1/envelope-xchacha20poly1305";
 const BISCUIT_SEED_LABEL: &[u8] = b"norman-mcp/v1/biscuit-root-ed25519";
 const CLIENT_SECRET_LABEL: &[u8] = b"norman-mcp/v1/client-secret-hmac";
+const ACCESS_PROOF_LABEL: &[u8] = b"norman-mcp/v1/access-proof-hmac";
 
 #[derive(Debug, thiserror::Error)]
 pub enum KeyringError {
@@ -46,7 +48,10 @@ pub struct Key {
     active_from: OffsetDateTime,
     cipher: XChaCha20Poly1305,
     biscuit_root: biscuit_auth::KeyPair,
+    /// The root key's public half, decompressed once (a signature check needs the point).
+    biscuit_verifying_key: ed25519_dalek::VerifyingKey,
     client_secret_key: Zeroizing<[u8; 32]>,
+    access_proof_key: Zeroizing<[u8; 32]>,
 }
 
 impl Key {
@@ -56,17 +61,22 @@ impl Key {
         let seal_key = expand(&hkdf, SEAL_KEY_LABEL);
         let biscuit_seed = expand(&hkdf, BISCUIT_SEED_LABEL);
         let client_secret_key = expand(&hkdf, CLIENT_SECRET_LABEL);
+        let access_proof_key = expand(&hkdf, ACCESS_PROOF_LABEL);
         let cipher = XChaCha20Poly1305::new(&(*seal_key).into());
         let biscuit_private =
             biscuit_auth::PrivateKey::from_bytes(&biscuit_seed[..], biscuit_auth::Algorithm::Ed25519)
                 .expect("any 32 bytes are a valid Ed25519 seed");
+        let biscuit_root = biscuit_auth::KeyPair::from(&biscuit_private);
+        let biscuit_verifying_key = ed25519_dalek::SigningKey::from_bytes(&biscuit_seed).verifying_key();
         Key {
             id: entry.id,
             created_at: entry.created_at,
             active_from: entry.active_from,
             cipher,
-            biscuit_root: biscuit_auth::KeyPair::from(&biscuit_private),
+            biscuit_root,
+            biscuit_verifying_key,
             client_secret_key,
+            access_proof_key,
         }
     }
 
@@ -85,8 +95,14 @@ impl Key {
     pub fn biscuit_root(&self) -> &biscuit_auth::KeyPair {
         &self.biscuit_root
     }
+    pub fn biscuit_verifying_key(&self) -> &ed25519_dalek::VerifyingKey {
+        &self.biscuit_verifying_key
+    }
     pub fn client_secret_key(&self) -> &[u8; 32] {
         &self.client_secret_key
+    }
+    pub fn access_proof_key(&self) -> &[u8; 32] {
+        &self.access_proof_key
     }
 }
 

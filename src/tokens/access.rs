@@ -21,6 +21,14 @@
 //! allow if right("norman.read" | "norman.write");
 //! ```
 //!
+//! The token's proof (the secret key that signs a next block, which Biscuit draws at random) is
+//! instead HMAC-SHA256 of the token id under the key's access-proof key. Holders see no
+//! difference; a cold verification of a token exactly as `mint` writes it then recomputes that
+//! secret and compares it, where Biscuit would derive its public key (a curve multiplication)
+//! and compare that with the signed `next_key`. The signature covers the token id and the next
+//! key, and `mint` always signs the public key of the derived secret, so the two tests agree.
+//! Anything else (attenuated tokens, other shapes) is verified by Biscuit in full.
+//!
 //! Any holder may append blocks. Their facts never reach the policy or the claims query (both
 //! trust only the authority block and the authorizer), so an appended block can only restrict,
 //! through its checks: `attenuate` writes `check if operation("read")` and
@@ -33,13 +41,18 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use biscuit_auth::builder::{self as bb, Binary, BlockBuilder, Check, CheckKind, Op, Term};
 use biscuit_auth::macros::{authorizer, biscuit, check, rule};
-use biscuit_auth::{Authorizer, AuthorizerLimits, Biscuit, PublicKey, UnverifiedBiscuit, error};
+use biscuit_auth::datalog::SymbolTable;
+use biscuit_auth::format::schema;
+use biscuit_auth::{Authorizer, AuthorizerLimits, Biscuit, KeyPair, PrivateKey, PublicKey, UnverifiedBiscuit, error};
+use hmac::{Hmac, KeyInit, Mac};
 use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
 use time::OffsetDateTime;
+use zeroize::Zeroizing;
 
 use super::upstream::UpstreamCredentials;
 use super::{NormanToken, random_id};
-use crate::keyring::{KeyId, Keyring};
+use crate::keyring::{Key, KeyId, Keyring};
 use crate::scope::{Scope, Scopes};
 use crate::seal::{self, OpenError, SealError};
 
@@ -234,12 +247,31 @@ pub fn mint(keyring: &Keyring, grant: &AccessGrant, now: OffsetDateTime) -> Resu
         builder =
             builder.fact(bb::fact("right", &[bb::string(scope.as_str())])).map_err(|_| MintError::Build)?;
     }
-    let biscuit = builder.root_key_id(key.id()).build(key.biscuit_root()).map_err(|_| MintError::Build)?;
+    let next = proof_key_pair(key, &token_id).ok_or(MintError::Build)?;
+    let biscuit = builder
+        .root_key_id(key.id())
+        .build_with_key_pair(key.biscuit_root(), SymbolTable::new(), &next)
+        .map_err(|_| MintError::Build)?;
     let token = encode(&biscuit.to_vec().map_err(|_| MintError::Build)?);
     if token.len() > MAX_ACCESS_TOKEN_LEN {
         return Err(MintError::Oversized);
     }
     Ok(MintedAccess { token, expires_at, token_id })
+}
+
+/// The secret key a token's first appended block would be signed with (module docs).
+fn proof_secret(key: &Key, token_id: &str) -> Zeroizing<[u8; 32]> {
+    let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(key.access_proof_key())
+        .expect("HMAC takes a key of any length");
+    mac.update(b"norman-mcp access proof\0");
+    mac.update(token_id.as_bytes());
+    Zeroizing::new(mac.finalize().into_bytes().into())
+}
+
+fn proof_key_pair(key: &Key, token_id: &str) -> Option<KeyPair> {
+    let secret = proof_secret(key, token_id);
+    let private = PrivateKey::from_bytes(&secret[..], biscuit_auth::Algorithm::Ed25519).ok()?;
+    Some(KeyPair::from(&private))
 }
 
 /// `min(now + 1 h, Norman exp - 30 s)`, in whole seconds (Biscuit dates have no fraction;
@@ -350,8 +382,17 @@ impl Verifier {
             return Ok(Arc::clone(principal));
         }
 
-        let (biscuit, raw, key_id, root) = decode_verified(keyring, token)?;
-        let verified = verify_decoded(keyring, &biscuit, &raw, key_id, expected_audience, now)?;
+        let raw = decode(token).ok_or(VerifyError::Malformed)?;
+        let (verified, root) = match read_minted(keyring, &raw)? {
+            Some((claims, key)) => {
+                let verified = verify_minted(keyring, claims, key.id(), expected_audience, now)?;
+                (verified, key.biscuit_root().public())
+            }
+            None => {
+                let (biscuit, key_id, root) = decode_verified(keyring, &raw)?;
+                (verify_decoded(keyring, &biscuit, &raw, key_id, expected_audience, now)?, root)
+            }
+        };
         let principal = Arc::new(verified.principal);
         if verified.cacheable {
             self.cache.insert(digest, Arc::new(CacheEntry { principal: Arc::clone(&principal), root }));
@@ -445,7 +486,11 @@ impl std::fmt::Display for TokenReport {
 /// its own audience. Expired or denied tokens are still described; a token that does not
 /// parse or verify is an error.
 pub fn inspect(keyring: &Keyring, token: &str, now: OffsetDateTime) -> Result<TokenReport, VerifyError> {
-    let (biscuit, raw, key_id, _) = decode_verified(keyring, token)?;
+    if token.len() > MAX_ACCESS_TOKEN_LEN {
+        return Err(VerifyError::Malformed);
+    }
+    let raw = decode(token).ok_or(VerifyError::Malformed)?;
+    let (biscuit, key_id, _) = decode_verified(keyring, &raw)?;
     // The audience is not known before the claims are read; `resource` only matters to the
     // authority's own check, which this run does not evaluate.
     let mut first = authorizer_for(&biscuit, Scope::Read, "", now)?;
@@ -507,14 +552,7 @@ fn decode(token: &str) -> Option<Vec<u8>> {
 
 /// Parses the token and checks every block's signature, starting from the root key named by
 /// `root_key_id` (a hint outside the signed bytes; the signature still has to verify).
-fn decode_verified(
-    keyring: &Keyring,
-    token: &str,
-) -> Result<(Biscuit, Vec<u8>, KeyId, PublicKey), VerifyError> {
-    if token.len() > MAX_ACCESS_TOKEN_LEN {
-        return Err(VerifyError::Malformed);
-    }
-    let raw = decode(token).ok_or(VerifyError::Malformed)?;
+fn decode_verified(keyring: &Keyring, raw: &[u8]) -> Result<(Biscuit, KeyId, PublicKey), VerifyError> {
     let choose = |id: Option<u32>| {
         id.and_then(|id| keyring.key(id))
             .map(|key| key.biscuit_root().public())
@@ -530,12 +568,53 @@ fn decode_verified(
     // The signatures cover block contents, not the protobuf around them: an unknown field or
     // a renumbered default (`algorithm`) decodes to the same token. Accepting only the
     // canonical encoding makes one token one string, so any changed character is refused.
-    if biscuit.to_vec().ok().as_deref() != Some(raw.as_slice()) {
+    if biscuit.to_vec().ok().as_deref() != Some(raw) {
         return Err(VerifyError::Malformed);
     }
     let key_id = biscuit.root_key_id().ok_or(VerifyError::UnknownKey)?;
     let root = keyring.key(key_id).ok_or(VerifyError::UnknownKey)?.biscuit_root().public();
-    Ok((biscuit, raw, key_id, root))
+    Ok((biscuit, key_id, root))
+}
+
+/// `decode_verified` for a token as `mint` writes it: one authority block of the minted shape,
+/// an Ed25519 next key, and as proof the secret `proof_secret` derives from the signed token
+/// id. Its signature is checked here (the same `verify_strict` over the same bytes as Biscuit);
+/// the proof by comparing secrets (module docs). `None`: not that shape, so Biscuit decides.
+fn read_minted<'k>(keyring: &'k Keyring, raw: &[u8]) -> Result<Option<(Claims, &'k Key)>, VerifyError> {
+    use prost::Message as _;
+    use schema::proof::Content as Proof;
+
+    let Ok(token) = schema::Biscuit::decode(raw) else { return Ok(None) };
+    let Some(key) = token.root_key_id.and_then(|id| keyring.key(id)) else { return Ok(None) };
+    let authority = &token.authority;
+    let ed25519 = schema::public_key::Algorithm::Ed25519 as i32;
+    let (Some(Proof::NextSecret(proof)), true, None, None, true, 32) = (
+        &token.proof.content,
+        token.blocks.is_empty(),
+        authority.version,
+        &authority.external_signature,
+        authority.next_key.algorithm == ed25519,
+        authority.next_key.key.len(),
+    ) else {
+        return Ok(None);
+    };
+    let Some(claims) = minted_claims(&authority.block) else { return Ok(None) };
+    if !bool::from(proof.as_slice().ct_eq(&proof_secret(key, &claims.token_id)[..])) {
+        return Ok(None);
+    }
+    // One token, one string (as in `decode_verified`): for this shape Biscuit writes exactly
+    // what prost re-encodes.
+    if token.encode_to_vec() != raw {
+        return Err(VerifyError::Malformed);
+    }
+    let signature = ed25519_dalek::Signature::from_slice(&authority.signature).map_err(|_| VerifyError::Forged)?;
+    // Biscuit's block signature, format version 0: block bytes, next key algorithm, next key.
+    let mut signed = Vec::with_capacity(authority.block.len() + 4 + 32);
+    signed.extend_from_slice(&authority.block);
+    signed.extend_from_slice(&authority.next_key.algorithm.to_le_bytes());
+    signed.extend_from_slice(&authority.next_key.key);
+    key.biscuit_verifying_key().verify_strict(&signed, &signature).map_err(|_| VerifyError::Forged)?;
+    Ok(Some((claims, key)))
 }
 
 /// `raw` must be the bytes `biscuit` was parsed and verified from.
@@ -663,17 +742,23 @@ fn principal(
 /// naming known scopes, and the two checks `time($t), $t < {expiry}` and
 /// `resource({audience})`, nothing else (no rules, scopes, keys or further blocks). Any other
 /// shape gives `None` and the token goes through the authorizer. Only call this on bytes whose
-/// signatures `Biscuit::from` has verified: it reads, it does not verify.
+/// signatures have been verified: it reads, it does not verify.
 fn minted_authority(raw: &[u8]) -> Option<Claims> {
-    use biscuit_auth::datalog::SymbolTable;
-    use biscuit_auth::format::schema::{self, op, term::Content};
     use prost::Message as _;
 
     let token = schema::Biscuit::decode(raw).ok()?;
     if !token.blocks.is_empty() {
         return None;
     }
-    let block = schema::Block::decode(token.authority.block.as_slice()).ok()?;
+    minted_claims(&token.authority.block)
+}
+
+/// `minted_authority` for the authority block's own bytes.
+fn minted_claims(authority_block: &[u8]) -> Option<Claims> {
+    use prost::Message as _;
+    use schema::{op, term::Content};
+
+    let block = schema::Block::decode(authority_block).ok()?;
     if !block.rules.is_empty() || !block.scope.is_empty() || !block.public_keys.is_empty() {
         return None;
     }
@@ -992,7 +1077,8 @@ mod tests {
         audience: &str,
         now: OffsetDateTime,
     ) -> [Result<Verified, VerifyError>; 2] {
-        let (biscuit, raw, key_id, _) = decode_verified(ring, token).unwrap();
+        let raw = raw(token);
+        let (biscuit, key_id, _) = decode_verified(ring, &raw).unwrap();
         let direct = match minted_authority(&raw) {
             Some(claims) => verify_minted(ring, claims, key_id, audience, now),
             None => panic!("not recognised as minted"),
@@ -1038,11 +1124,115 @@ mod tests {
     }
 
     #[test]
+    fn minted_tokens_are_verified_without_biscuit_and_agree_with_it() {
+        let ring = ring();
+        for scopes in [Scopes::ALL, Scopes::EMPTY.with(Scope::Read)] {
+            let minted = mint(&ring, &grant(scopes), T0).unwrap();
+            let raw = raw(&minted.token);
+            let (claims, key) = read_minted(&ring, &raw).unwrap().expect("the minted shape");
+            assert_eq!(key.id(), ring.sealing_key(T0).unwrap().id());
+            let (biscuit, key_id, _) = decode_verified(&ring, &raw).expect("Biscuit agrees");
+            assert_eq!(key_id, key.id());
+            let fast = verify_minted(&ring, claims, key.id(), AUDIENCE, T0);
+            let full = verify_with_authorizer(&ring, &biscuit, key_id, AUDIENCE, T0);
+            assert_eq!(summary(&fast), summary(&full));
+        }
+    }
+
+    /// Every single-bit change anywhere in a minted token is refused, whichever path sees it.
+    #[test]
+    fn any_changed_bit_of_a_minted_token_is_refused() {
+        let ring = ring();
+        let raw = raw(&mint(&ring, &grant(Scopes::ALL), T0).unwrap().token);
+        let verifier = Verifier::new(4);
+        for i in 0..raw.len() {
+            for bit in [0x01u8, 0x80] {
+                let mut changed = raw.clone();
+                changed[i] ^= bit;
+                let token = encode(&changed);
+                assert!(verifier.verify(&ring, &token, AUDIENCE, T0).is_err(), "byte {i} bit {bit:#x} accepted");
+            }
+        }
+        assert_eq!(verifier.cache_len(), 0);
+    }
+
+    /// The fast path's own refusals: a changed block with the right proof is a forgery, not a
+    /// reason to fall back; a wrong proof falls back to Biscuit, which refuses it.
+    #[test]
+    fn the_fast_path_checks_the_signature_and_the_proof() {
+        use prost::Message as _;
+
+        let ring = ring();
+        let minted = mint(&ring, &grant(Scopes::EMPTY.with(Scope::Read)), T0).unwrap();
+        let token = schema::Biscuit::decode(raw(&minted.token).as_slice()).unwrap();
+
+        // Re-signed content: the write right added, proof and signature kept.
+        let mut block = schema::Block::decode(token.authority.block.as_slice()).unwrap();
+        let write = block.facts.iter().find(|f| f.predicate.terms.len() == 1).unwrap().clone();
+        block.symbols.push("norman.write".into());
+        let mut extra = write;
+        let symbol = 1024 + block.symbols.len() as u64 - 1;
+        extra.predicate.terms[0].content = Some(schema::term::Content::String(symbol));
+        block.facts.push(extra);
+        let mut widened = token.clone();
+        widened.authority.block = block.encode_to_vec();
+        let widened = widened.encode_to_vec();
+        assert!(minted_claims(&schema::Biscuit::decode(widened.as_slice()).unwrap().authority.block)
+            .is_some_and(|c| c.granted == Scopes::ALL));
+        assert_eq!(read_minted(&ring, &widened).err(), Some(VerifyError::Forged));
+        assert_eq!(
+            Verifier::new(4).verify(&ring, &encode(&widened), AUDIENCE, T0).err(),
+            Some(VerifyError::Forged)
+        );
+
+        // Another proof: not ours, so Biscuit decides, and the next key does not match it.
+        let mut other_proof = token.clone();
+        other_proof.proof.content = Some(schema::proof::Content::NextSecret(vec![7; 32]));
+        let other_proof = other_proof.encode_to_vec();
+        assert!(read_minted(&ring, &other_proof).unwrap().is_none());
+        assert_eq!(
+            Verifier::new(4).verify(&ring, &encode(&other_proof), AUDIENCE, T0).err(),
+            Some(VerifyError::Forged)
+        );
+
+        // The same token under another keyring that reuses the key id: unknown proof, then
+        // Biscuit's signature check fails.
+        let other_ring = Keyring::from_file(&KeyFile::generate(T0).unwrap());
+        assert!(read_minted(&other_ring, &raw(&minted.token)).unwrap().is_none());
+        assert_eq!(
+            Verifier::new(4).verify(&other_ring, &minted.token, AUDIENCE, T0).err(),
+            Some(VerifyError::Forged)
+        );
+    }
+
+    /// Tokens minted with a random next key (before the derived proof) still verify, in full.
+    #[test]
+    fn tokens_with_a_random_proof_are_verified_by_biscuit() {
+        let ring = ring();
+        let key = ring.sealing_key(T0).unwrap();
+        let minted = mint(&ring, &grant(Scopes::ALL), T0).unwrap();
+        let claims = minted_authority(&raw(&minted.token)).unwrap();
+        let (a, u, e) = (AUDIENCE, claims.envelope.as_str(), date(claims.expires_at));
+        let old = biscuit!(
+            r#"access({id}, {c}, {a}, {e}, {u}); right("norman.read"); right("norman.write");
+            check if time($t), $t < {e}; check if resource({a});"#,
+            id = claims.token_id.as_str(),
+            c = claims.client_fingerprint.as_str(),
+            e = e.clone(),
+        );
+        let old = encode(&old.root_key_id(key.id()).build(key.biscuit_root()).unwrap().to_vec().unwrap());
+        assert!(read_minted(&ring, &raw(&old)).unwrap().is_none());
+        let p = Verifier::new(4).verify(&ring, &old, AUDIENCE, T0).unwrap();
+        assert_eq!((p.scopes, p.token_id.as_str()), (Scopes::ALL, minted.token_id.as_str()));
+    }
+
+    #[test]
     fn attenuated_tokens_always_go_through_the_authorizer() {
         let ring = ring();
         let token = mint(&ring, &grant(Scopes::ALL), T0).unwrap().token;
         let attenuated = attenuate(&token, true, None, T0).unwrap();
         assert!(minted_authority(&raw(&attenuated)).is_none());
+        assert!(read_minted(&ring, &raw(&attenuated)).unwrap().is_none());
         let p = Verifier::new(4).verify(&ring, &attenuated, AUDIENCE, T0).unwrap();
         assert_eq!(p.scopes, Scopes::EMPTY.with(Scope::Read));
     }
