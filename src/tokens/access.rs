@@ -40,10 +40,12 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use biscuit_auth::builder::{self as bb, Binary, BlockBuilder, Check, CheckKind, Op, Term};
-use biscuit_auth::macros::{authorizer, biscuit, check, rule};
 use biscuit_auth::datalog::SymbolTable;
 use biscuit_auth::format::schema;
-use biscuit_auth::{Authorizer, AuthorizerLimits, Biscuit, KeyPair, PrivateKey, PublicKey, UnverifiedBiscuit, error};
+use biscuit_auth::macros::{authorizer, biscuit, check, rule};
+use biscuit_auth::{
+    Authorizer, AuthorizerLimits, Biscuit, KeyPair, PrivateKey, PublicKey, UnverifiedBiscuit, error,
+};
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
@@ -607,7 +609,8 @@ fn read_minted<'k>(keyring: &'k Keyring, raw: &[u8]) -> Result<Option<(Claims, &
     if token.encode_to_vec() != raw {
         return Err(VerifyError::Malformed);
     }
-    let signature = ed25519_dalek::Signature::from_slice(&authority.signature).map_err(|_| VerifyError::Forged)?;
+    let signature =
+        ed25519_dalek::Signature::from_slice(&authority.signature).map_err(|_| VerifyError::Forged)?;
     // Biscuit's block signature, format version 0: block bytes, next key algorithm, next key.
     let mut signed = Vec::with_capacity(authority.block.len() + 4 + 32);
     signed.extend_from_slice(&authority.block);
@@ -1150,7 +1153,10 @@ mod tests {
                 let mut changed = raw.clone();
                 changed[i] ^= bit;
                 let token = encode(&changed);
-                assert!(verifier.verify(&ring, &token, AUDIENCE, T0).is_err(), "byte {i} bit {bit:#x} accepted");
+                assert!(
+                    verifier.verify(&ring, &token, AUDIENCE, T0).is_err(),
+                    "byte {i} bit {bit:#x} accepted"
+                );
             }
         }
         assert_eq!(verifier.cache_len(), 0);
@@ -1177,8 +1183,10 @@ mod tests {
         let mut widened = token.clone();
         widened.authority.block = block.encode_to_vec();
         let widened = widened.encode_to_vec();
-        assert!(minted_claims(&schema::Biscuit::decode(widened.as_slice()).unwrap().authority.block)
-            .is_some_and(|c| c.granted == Scopes::ALL));
+        assert!(
+            minted_claims(&schema::Biscuit::decode(widened.as_slice()).unwrap().authority.block)
+                .is_some_and(|c| c.granted == Scopes::ALL)
+        );
         assert_eq!(read_minted(&ring, &widened).err(), Some(VerifyError::Forged));
         assert_eq!(
             Verifier::new(4).verify(&ring, &encode(&widened), AUDIENCE, T0).err(),
