@@ -560,7 +560,7 @@ fn decode_verified(keyring: &Keyring, raw: &[u8]) -> Result<(Biscuit, KeyId, Pub
             .map(|key| key.biscuit_root().public())
             .ok_or(error::Format::UnknownPublicKey)
     };
-    let biscuit = Biscuit::from(&raw, choose).map_err(|e| match e {
+    let biscuit = Biscuit::from(raw, choose).map_err(|e| match e {
         error::Token::Format(error::Format::UnknownPublicKey) => VerifyError::UnknownKey,
         error::Token::Format(error::Format::Signature(_) | error::Format::SealedSignature) => {
             VerifyError::Forged
