@@ -46,8 +46,8 @@ pub const LOGIN_ATTEMPTS_PER_MINUTE: u32 = 10;
 /// Why the server could not be assembled from its configuration.
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
-    #[error("cannot build the Norman API client: {0}")]
-    Norman(#[from] reqwest::Error),
+    #[error(transparent)]
+    Norman(#[from] crate::norman::SetupError),
     #[error(transparent)]
     ReplayStore(#[from] crate::oauth::guard::RedisGuardError),
 }

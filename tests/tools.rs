@@ -585,6 +585,60 @@ async fn unreachable_norman_is_a_tool_error() {
     assert!(!text(&result).contains("not-a-real-token"));
 }
 
+/// The Norman API over HTTPS (production is https): the answer arrives through TLS when the
+/// server's certificate chains to a trusted root, and only then.
+#[tokio::test]
+async fn norman_over_https_needs_a_trusted_certificate() {
+    let server = FileServer::start(Arc::new(|path: &str| {
+        assert!(path.starts_with("/api/v1/companies/cmp_x/"), "{path}");
+        let body = json!({ "publicId": "cmp_x", "name": "Über Zweirad GmbH" }).to_string().into_bytes();
+        (200, vec![("Content-Type", "application/json".to_owned())], body)
+    }))
+    .await;
+    let base = url::Url::parse(&server.url("/")).unwrap();
+    let token = NormanToken::new("a-token-for-https".to_owned());
+    let caller = Caller { norman_access: &token, company_id: "cmp_x" };
+
+    let trusting = NormanClient::with_root_certificates(
+        base.clone(),
+        Duration::from_secs(5),
+        vec![CertificateDer::from(server.certificate.clone())],
+    )
+    .unwrap();
+    let result = Catalogue::default().call(&trusting, &caller, "get_company_details", None).await.unwrap();
+    assert_eq!(result.is_error, Some(false), "{}", text(&result));
+    assert_eq!(serde_json::from_str::<Value>(text(&result)).unwrap()["name"], "Über Zweirad GmbH");
+
+    let platform_roots_only = NormanClient::new(base, Duration::from_secs(5)).unwrap();
+    let result =
+        Catalogue::default().call(&platform_roots_only, &caller, "get_company_details", None).await.unwrap();
+    assert_eq!(result.is_error, Some(true));
+    assert!(text(&result).contains("could not be reached"), "{}", text(&result));
+}
+
+/// An answer beyond the 32 MiB cap is not read to the end, and the call says so.
+#[tokio::test]
+async fn an_oversized_norman_answer_is_refused() {
+    let server = FileServer::start(Arc::new(|_: &str| {
+        let mut body = b"[\"".to_vec();
+        body.resize(33 * 1024 * 1024, b'x');
+        body.extend_from_slice(b"\"]");
+        (200, vec![("Content-Type", "application/json".to_owned())], body)
+    }))
+    .await;
+    let norman = NormanClient::with_root_certificates(
+        url::Url::parse(&server.url("/")).unwrap(),
+        Duration::from_secs(10),
+        vec![CertificateDer::from(server.certificate.clone())],
+    )
+    .unwrap();
+    let token = NormanToken::new("a-token".to_owned());
+    let caller = Caller { norman_access: &token, company_id: "cmp_x" };
+    let result = Catalogue::default().call(&norman, &caller, "list_clients", None).await.unwrap();
+    assert_eq!(result.is_error, Some(true));
+    assert!(text(&result).contains("not understood"), "{}", text(&result));
+}
+
 // ---- uploads ----
 
 /// What the file server answers for a path.

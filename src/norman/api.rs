@@ -1,10 +1,10 @@
 //! Calls of the Norman REST API on behalf of one user: the tools' upstream.
 
-use reqwest::Method;
-use reqwest::header::CONTENT_TYPE;
+use http::Method;
 use serde_json::{Map, Value};
 
-use super::{NormanClient, NormanError};
+use super::multipart::Form;
+use super::{Body, NormanClient, NormanError};
 use crate::tokens::NormanToken;
 
 /// One call: a path under the base URL, query pairs and a body.
@@ -23,7 +23,7 @@ pub enum ApiBody {
     /// `application/json`.
     Json(Map<String, Value>),
     /// `multipart/form-data` (uploads).
-    Multipart(reqwest::multipart::Form),
+    Multipart(Form),
 }
 
 /// What Norman answered, whatever the status except 401.
@@ -58,27 +58,19 @@ impl NormanClient {
     /// here (`Unauthorized`: the token expired or was revoked), besides transport failures.
     pub async fn call(&self, request: ApiRequest<'_>) -> Result<ApiResponse, NormanError> {
         let _timer = self.timer("api");
-        let mut builder = self
-            .http()
-            .request(request.method, self.url(&request.path))
-            .bearer_auth(request.token.expose())
-            .header("X-Requested-With", "XMLHttpRequest");
+        let mut url = self.url(&request.path);
         if !request.query.is_empty() {
-            builder = builder.query(&request.query);
+            url.query_pairs_mut().extend_pairs(&request.query);
         }
-        builder = match request.body {
-            ApiBody::Empty => builder,
-            ApiBody::Json(map) => builder.json(&map),
-            ApiBody::Multipart(form) => builder.multipart(form),
+        let body = match request.body {
+            ApiBody::Empty => Body::empty(),
+            ApiBody::Json(map) => Body::json(&map),
+            ApiBody::Multipart(form) => Body::multipart(form),
         };
-        let response = builder.send().await.map_err(NormanError::from_reqwest)?;
-        let status = response.status().as_u16();
-        if status == 401 {
+        let answer = self.send(request.method, &url, Some(request.token), body).await?;
+        if answer.status == 401 {
             return Err(NormanError::Unauthorized);
         }
-        let content_type =
-            response.headers().get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_owned);
-        let body = response.bytes().await.map_err(NormanError::from_reqwest)?;
-        Ok(ApiResponse { status, content_type, body })
+        Ok(ApiResponse { status: answer.status, content_type: answer.content_type, body: answer.body })
     }
 }

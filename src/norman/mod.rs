@@ -1,13 +1,22 @@
-//! The Norman API client: one pooled reqwest client for every upstream call. This module knows
-//! Norman's paths and shapes; nothing else does.
+//! The Norman API client: one pooled HTTP client (`transport`) for every upstream call. This
+//! module knows Norman's paths and shapes; nothing else does.
 
 pub mod api;
+pub mod multipart;
+mod transport;
 
 use std::sync::Arc;
 use std::time::Duration;
 
+use bytes::Bytes;
+use http::header::{ACCEPT, CONTENT_TYPE, HeaderValue, USER_AGENT as USER_AGENT_HEADER};
+use http_body_util::Full;
+use rustls::pki_types::CertificateDer;
 use serde::Deserialize;
 use url::Url;
+
+pub use transport::SetupError;
+use transport::{Answer, Transport};
 
 use crate::metrics::{Metrics, UpstreamTimer};
 use crate::tokens::NormanToken;
@@ -35,16 +44,6 @@ pub enum NormanError {
 }
 
 impl NormanError {
-    fn from_reqwest(error: reqwest::Error) -> NormanError {
-        if error.is_timeout() {
-            NormanError::Timeout
-        } else if error.is_decode() {
-            NormanError::BadResponse
-        } else {
-            NormanError::Unreachable
-        }
-    }
-
     /// Norman itself is down or slow, as opposed to refusing this user.
     pub fn is_unavailable(&self) -> bool {
         match self {
@@ -82,21 +81,43 @@ struct CompanyRef {
 
 #[derive(Clone)]
 pub struct NormanClient {
-    http: reqwest::Client,
+    transport: Transport,
     base: Url,
     metrics: Option<Arc<Metrics>>,
 }
 
+/// A request body and its `Content-Type`.
+pub(crate) struct Body {
+    content_type: Option<HeaderValue>,
+    bytes: Bytes,
+}
+
+impl Body {
+    pub(crate) fn empty() -> Body {
+        Body { content_type: None, bytes: Bytes::new() }
+    }
+    pub(crate) fn json(value: &impl serde::Serialize) -> Body {
+        let bytes = serde_json::to_vec(value).map(Bytes::from).unwrap_or_default();
+        Body { content_type: Some(HeaderValue::from_static("application/json")), bytes }
+    }
+    pub(crate) fn multipart(form: multipart::Form) -> Body {
+        let (content_type, bytes) = form.encode();
+        Body { content_type: HeaderValue::try_from(content_type).ok(), bytes }
+    }
+}
+
 impl NormanClient {
-    pub fn new(base: Url, timeout: Duration) -> Result<NormanClient, reqwest::Error> {
-        let http = reqwest::Client::builder()
-            .user_agent(USER_AGENT)
-            .timeout(timeout)
-            .connect_timeout(timeout.min(Duration::from_secs(10)))
-            .redirect(reqwest::redirect::Policy::none())
-            .pool_max_idle_per_host(256)
-            .build()?;
-        Ok(NormanClient { http, base, metrics: None })
+    pub fn new(base: Url, timeout: Duration) -> Result<NormanClient, SetupError> {
+        NormanClient::with_root_certificates(base, timeout, Vec::new())
+    }
+
+    /// `new`, trusting `roots` besides the platform's (a Norman API behind a private CA).
+    pub fn with_root_certificates(
+        base: Url,
+        timeout: Duration,
+        roots: Vec<CertificateDer<'static>>,
+    ) -> Result<NormanClient, SetupError> {
+        Ok(NormanClient { transport: Transport::new(timeout, roots)?, base, metrics: None })
     }
 
     /// Records the latency of every call in `metrics`.
@@ -113,12 +134,34 @@ impl NormanClient {
         &self.base
     }
 
-    pub fn http(&self) -> &reqwest::Client {
-        &self.http
-    }
-
     pub fn url(&self, path: &str) -> Url {
         self.base.join(path).unwrap_or_else(|_| self.base.clone())
+    }
+
+    /// One request to Norman, with the user's token when there is one.
+    async fn send(
+        &self,
+        method: http::Method,
+        url: &Url,
+        token: Option<&NormanToken>,
+        body: Body,
+    ) -> Result<Answer, NormanError> {
+        let mut request = http::Request::builder()
+            .method(method)
+            .uri(url.as_str())
+            .header(USER_AGENT_HEADER, HeaderValue::from_static(USER_AGENT))
+            .header(ACCEPT, HeaderValue::from_static("*/*"));
+        if let Some(token) = token {
+            let value = transport::bearer(token.expose()).ok_or(NormanError::Unauthorized)?;
+            request = request
+                .header(http::header::AUTHORIZATION, value)
+                .header("X-Requested-With", "XMLHttpRequest");
+        }
+        if let Some(content_type) = body.content_type {
+            request = request.header(CONTENT_TYPE, content_type);
+        }
+        let request = request.body(Full::new(body.bytes)).map_err(|_| NormanError::Unreachable)?;
+        self.transport.send(request).await
     }
 
     /// `POST api/v1/auth/token/` with `{username, email, password}`; the username is the part
@@ -127,18 +170,10 @@ impl NormanClient {
         let _timer = self.timer("login");
         let username = email.split('@').next().unwrap_or(email);
         let body = serde_json::json!({ "username": username, "email": email, "password": password });
-        let response = self
-            .http
-            .post(self.url("api/v1/auth/token/"))
-            .json(&body)
-            .send()
-            .await
-            .map_err(NormanError::from_reqwest)?;
-        match response.status().as_u16() {
-            200..=299 => {
-                let pair: TokenPair = response.json().await.map_err(|_| NormanError::BadResponse)?;
-                Ok(NormanTokens { access: pair.access, refresh: pair.refresh })
-            }
+        let answer =
+            self.send(http::Method::POST, &self.url("api/v1/auth/token/"), None, Body::json(&body)).await?;
+        match answer.status {
+            200..=299 => token_pair(&answer),
             // Norman answers bad credentials with 400 or 401 depending on the field at fault.
             400 | 401 | 403 => Err(NormanError::Unauthorized),
             status => Err(NormanError::Status { status, message: None }),
@@ -149,18 +184,11 @@ impl NormanClient {
     pub async fn refresh(&self, refresh: &NormanToken) -> Result<NormanTokens, NormanError> {
         let _timer = self.timer("refresh");
         let body = serde_json::json!({ "refresh": refresh.expose() });
-        let response = self
-            .http
-            .post(self.url("api/v1/auth/token/refresh/"))
-            .json(&body)
-            .send()
-            .await
-            .map_err(NormanError::from_reqwest)?;
-        match response.status().as_u16() {
-            200..=299 => {
-                let pair: TokenPair = response.json().await.map_err(|_| NormanError::BadResponse)?;
-                Ok(NormanTokens { access: pair.access, refresh: pair.refresh })
-            }
+        let answer = self
+            .send(http::Method::POST, &self.url("api/v1/auth/token/refresh/"), None, Body::json(&body))
+            .await?;
+        match answer.status {
+            200..=299 => token_pair(&answer),
             400 | 401 | 403 => Err(NormanError::Unauthorized),
             status => Err(NormanError::Status { status, message: None }),
         }
@@ -170,21 +198,21 @@ impl NormanClient {
     /// `None` when the user has none.
     pub async fn first_company(&self, access: &NormanToken) -> Result<Option<String>, NormanError> {
         let _timer = self.timer("companies");
-        let response = self
-            .http
-            .get(self.url("api/v1/companies/"))
-            .bearer_auth(access.expose())
-            .header("X-Requested-With", "XMLHttpRequest")
-            .send()
-            .await
-            .map_err(NormanError::from_reqwest)?;
-        match response.status().as_u16() {
+        let answer =
+            self.send(http::Method::GET, &self.url("api/v1/companies/"), Some(access), Body::empty()).await?;
+        match answer.status {
             200..=299 => {
-                let list: CompanyList = response.json().await.map_err(|_| NormanError::BadResponse)?;
+                let list: CompanyList =
+                    serde_json::from_slice(&answer.body).map_err(|_| NormanError::BadResponse)?;
                 Ok(list.results.into_iter().next().and_then(|c| c.public_id))
             }
             401 | 403 => Err(NormanError::Unauthorized),
             status => Err(NormanError::Status { status, message: None }),
         }
     }
+}
+
+fn token_pair(answer: &Answer) -> Result<NormanTokens, NormanError> {
+    let pair: TokenPair = serde_json::from_slice(&answer.body).map_err(|_| NormanError::BadResponse)?;
+    Ok(NormanTokens { access: pair.access, refresh: pair.refresh })
 }

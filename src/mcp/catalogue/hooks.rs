@@ -4,8 +4,7 @@
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;
 use futures_util::StreamExt as _;
-use reqwest::Method;
-use reqwest::multipart::{Form, Part};
+use http::Method;
 use rmcp::model::{CallToolResult, ContentBlock};
 use serde_json::{Value, json};
 use time::{Date, Duration, OffsetDateTime};
@@ -17,6 +16,7 @@ use super::spec::{Hook, Spec};
 use crate::mcp::upload::{FileData, UploadError, Uploads};
 use crate::norman::NormanClient;
 use crate::norman::api::{ApiBody, ApiRequest, ApiResponse};
+use crate::norman::multipart::Form;
 
 /// How many follow-up requests (download links, URL fetches) run at once for one call.
 const CONCURRENCY: usize = 4;
@@ -323,10 +323,6 @@ async fn update_transaction(call: &Call<'_>, args: &mut Args, path: String) -> R
     Ok(passthrough(call.main(args, path, ApiBody::Json(body)).await?))
 }
 
-fn file_part(file: FileData) -> Part {
-    Part::bytes(file.data).file_name(file.name)
-}
-
 fn upload_fail(what: &str, error: UploadError) -> Fail {
     Fail::File(format!("{what}: {error}"))
 }
@@ -351,7 +347,7 @@ async fn upload_one(call: &Call<'_>, args: &mut Args, path: String) -> Result<Ca
         }
     };
     let form = args.form_fields().into_iter().fold(Form::new(), |form, (key, value)| form.text(key, value));
-    let form = form.part("file", file_part(file));
+    let form = form.file("file", file.name, file.data);
     let mut attachment = parsed(call.main(args, path, ApiBody::Multipart(form)).await?)?;
     if let Some(id) = attachment_id(&attachment) {
         let link = call.link(format!("api/v1/companies/{}/attachments/{id}/download/", call.company())).await;
@@ -406,7 +402,7 @@ async fn upload_many(call: &Call<'_>, args: &mut Args, path: String) -> Result<C
         files.push(file?);
     }
     let form = args.form_fields().into_iter().fold(Form::new(), |form, (key, value)| form.text(key, value));
-    let form = files.into_iter().fold(form, |form, file| form.part("files", file_part(file)));
+    let form = files.into_iter().fold(form, |form, file| form.file("files", file.name, file.data));
     Ok(passthrough(call.main(args, path, ApiBody::Multipart(form)).await?))
 }
 

@@ -1,7 +1,7 @@
 //! Tool results: Norman's answer passed on as JSON text, and every failure on the way as an
 //! `isError` result the model can read, except the two the MCP layer must handle itself.
 
-use reqwest::StatusCode;
+use http::StatusCode;
 use rmcp::model::{CallToolResult, ContentBlock};
 use serde_json::{Value, json};
 

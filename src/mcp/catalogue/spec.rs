@@ -2,7 +2,7 @@
 //! hook) and how a parameter is typed and where it goes. The JSON Schema of a tool is derived
 //! from the same description, so schema, validation and request building cannot disagree.
 
-use reqwest::Method;
+use http::Method;
 use serde_json::{Map, Value, json};
 
 /// The HTTP method of a tool's main Norman call.
