@@ -2,22 +2,25 @@
 //! token, through the whole stack (origin check, bearer middleware, rmcp, the catalogue, one
 //! pooled upstream call to the sandbox Norman API over loopback HTTP), driven by `wrk`.
 //!
-//! `cargo bench --bench mcp_calls` starts the sandbox and the server in this process, mints a
-//! token for a demo user, then runs `wrk` (Debian package `wrk`) at 8 and 32 connections and
-//! prints wrk's figures. `DURATION` (seconds, default 15) and `CONNECTIONS` (comma-separated)
-//! change the run. Every answer is checked: the Lua script counts non-200 responses and bodies
-//! that are not the caller's company, and the run fails if there is any. `PROBE=ping` sends
-//! `ping` instead: the same stack without the tool and its upstream call, for comparison.
+//! `cargo bench --bench mcp_calls` starts the sandbox Norman API as its own process
+//! (`norman-mcp sandbox`, as Norman is another service in production) and the server in this
+//! process, mints a token for a demo user, then runs `wrk` (Debian package `wrk`) at 8 and 32
+//! connections and prints wrk's figures and the CPU time per call of each of the three
+//! processes, which share the machine's cores. `DURATION` (seconds, default 15) and
+//! `CONNECTIONS` (comma-separated) change the run. Every answer is checked: the Lua script
+//! counts non-200 responses and bodies that are not the caller's company, and the run fails if
+//! there is any. `PROBE=ping` sends `ping` instead: the same stack without the tool and its
+//! upstream call, for comparison.
 
-use std::io::Write;
-use std::process::Command;
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Child, ChildStdout, Command, Stdio};
 use std::sync::Arc;
 use std::time::Duration;
 
 use norman_mcp::config::Config;
 use norman_mcp::keyring::{KeyFile, Keyring, SharedKeyring};
 use norman_mcp::norman::NormanClient;
-use norman_mcp::sandbox::{DEMO_USERS, Sandbox, SandboxConfig};
+use norman_mcp::sandbox::DEMO_USERS;
 use norman_mcp::scope::Scopes;
 use norman_mcp::tokens::access::{self, AccessGrant};
 
@@ -55,6 +58,47 @@ function done(summary, latency, requests)
 end
 "#;
 
+/// User plus system CPU time of a process (`/proc/<pid>/stat` fields 14 and 15), all threads.
+fn cpu_time(pid: &str) -> Duration {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).expect("Linux /proc");
+    // The command name (field 2) may hold spaces; the fields after it are plain.
+    let fields: Vec<&str> = stat.rsplit_once(')').expect("stat format").1.split_whitespace().collect();
+    let ticks: u64 = fields[11].parse::<u64>().unwrap() + fields[12].parse::<u64>().unwrap();
+    // The kernel's USER_HZ is 100 on every Linux this runs on.
+    Duration::from_millis(ticks * 10)
+}
+
+/// `norman-mcp sandbox` on a free port, stopped when dropped.
+struct SandboxProcess {
+    child: Child,
+    url: url::Url,
+    /// Kept open: the sandbox would fail writing to a closed pipe.
+    _stdout: BufReader<ChildStdout>,
+}
+
+impl SandboxProcess {
+    fn start() -> SandboxProcess {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_norman-mcp"))
+            .args(["sandbox", "--bind", "127.0.0.1:0"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("norman-mcp sandbox starts");
+        let mut stdout = BufReader::new(child.stdout.take().expect("piped stdout"));
+        let mut line = String::new();
+        stdout.read_line(&mut line).expect("the sandbox prints its address");
+        let url = line.trim().strip_prefix("sandbox Norman API on ").expect("the sandbox's address line");
+        SandboxProcess { url: url::Url::parse(url).expect("a URL"), child, _stdout: stdout }
+    }
+}
+
+impl Drop for SandboxProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 fn main() {
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
     runtime.block_on(run());
@@ -72,7 +116,8 @@ async fn run() {
         std::process::exit(1);
     }
 
-    let sandbox = Sandbox::spawn(SandboxConfig::default()).await.unwrap();
+    let sandbox = SandboxProcess::start();
+    let sandbox_pid = sandbox.child.id().to_string();
     let now = time::OffsetDateTime::now_utc();
     let keys = KeyFile::generate(now - time::Duration::minutes(1)).unwrap();
     let keyring = Arc::new(SharedKeyring::fixed(Keyring::from_file(&keys)));
@@ -118,21 +163,35 @@ async fn run() {
     script.write_all(SCRIPT.as_bytes()).unwrap();
     let url = config.mcp_url();
     println!("{what}, {duration} s per run, wrk 2 threads");
-    println!("connections  calls/s  p50  p99  (wrk --latency)  checked answers");
+    println!(
+        "connections  calls/s  p50  p99  (wrk --latency)  checked answers  \
+         CPU per call (middle half of the run): server, sandbox, wrk"
+    );
+    let mut failed = false;
     for c in connections {
         // wrk blocks; run it off the runtime so the server keeps serving.
-        let (script_path, url, token, expected) =
-            (script.path().to_owned(), url.clone(), token.clone(), expected.clone());
-        let output = tokio::task::spawn_blocking(move || {
-            Command::new("wrk")
+        let (script_path, url, token, expected, sandbox_pid) =
+            (script.path().to_owned(), url.clone(), token.clone(), expected.clone(), sandbox_pid.clone());
+        let (output, cpu) = tokio::task::spawn_blocking(move || {
+            let wrk = Command::new("wrk")
                 .args(["-t2", &format!("-c{c}"), &format!("-d{duration}s"), "--latency", "-s"])
                 .arg(&script_path)
                 .arg(&url)
                 .env("MCP_TOKEN", token)
                 .env("EXPECTED", expected)
                 .env("MCP_BODY", body)
-                .output()
-                .expect("wrk runs")
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .expect("wrk runs");
+            let pids = ["self".to_owned(), sandbox_pid, wrk.id().to_string()];
+            // The middle half of the run: no connection set-up or wind-down in the figures.
+            std::thread::sleep(Duration::from_millis(duration * 250));
+            let before = pids.each_ref().map(|pid| cpu_time(pid));
+            std::thread::sleep(Duration::from_millis(duration * 500));
+            let after = pids.each_ref().map(|pid| cpu_time(pid));
+            let cpu: [Duration; 3] = std::array::from_fn(|i| after[i].saturating_sub(before[i]));
+            (wrk.wait_with_output().expect("wrk finishes"), cpu)
         })
         .await
         .unwrap();
@@ -146,17 +205,26 @@ async fn run() {
         let bad: u64 = field("BAD").parse().unwrap_or(u64::MAX);
         let p50: f64 = field("P50_US").parse().unwrap_or(f64::NAN);
         let p99: f64 = field("P99_US").parse().unwrap_or(f64::NAN);
+        let rate: f64 = field("Requests/sec:").parse().unwrap_or(f64::NAN);
+        // CPU seconds in the window over the calls in it (the run's mean rate times the window).
+        let per_call = |cpu: Duration| cpu.as_secs_f64() * 1e6 / (rate * duration as f64 * 0.5);
         println!(
-            "{c:>11}  {:>7}  {:.2} ms  {:.2} ms  bad answers: {bad}",
-            field("Requests/sec:"),
+            "{c:>11}  {rate:>7.0}  {:.2} ms  {:.2} ms  bad answers: {bad}  {:.0} µs, {:.0} µs, {:.0} µs",
             p50 / 1000.0,
-            p99 / 1000.0
+            p99 / 1000.0,
+            per_call(cpu[0]),
+            per_call(cpu[1]),
+            per_call(cpu[2]),
         );
         if bad != 0 || !output.status.success() {
             eprintln!("{text}\n{}", String::from_utf8_lossy(&output.stderr));
-            std::process::exit(1);
+            failed = true;
+            break;
         }
     }
     server.stop().await;
-    sandbox.shutdown().await;
+    drop(sandbox);
+    if failed {
+        std::process::exit(1);
+    }
 }

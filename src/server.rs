@@ -138,9 +138,9 @@ pub fn app(auth: Arc<AuthServer>, mcp: Arc<McpState>, request_timeout: Duration)
 /// Counts every request by route template (never the raw path: ids would explode the label
 /// set) and final status, timeouts included.
 async fn count_request(State(metrics): State<Arc<Metrics>>, request: Request<Body>, next: Next) -> Response {
-    let route = request.extensions().get::<MatchedPath>().map(|path| path.as_str().to_owned());
+    let route = request.extensions().get::<MatchedPath>().cloned();
     let response = next.run(request).await;
-    metrics.request(route.as_deref().unwrap_or("unmatched"), response.status().as_u16());
+    metrics.request(route.as_ref().map_or("unmatched", MatchedPath::as_str), response.status().as_u16());
     response
 }
 

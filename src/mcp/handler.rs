@@ -78,7 +78,10 @@ impl ServerHandler for NormanTools {
             .into());
         };
         let caller = Caller { norman_access: &principal.norman_access, company_id };
-        match self.catalogue.call(&self.norman, &caller, &request.name, request.arguments).await {
+        // Boxed: the catalogue's future (about 2 KiB, uploads included) would otherwise be
+        // part of every future rmcp moves and spawns for a request.
+        let call = Box::pin(self.catalogue.call(&self.norman, &caller, &request.name, request.arguments));
+        match call.await {
             Ok(result) => Ok(result.into()),
             Err(ToolError::UnknownTool(name)) => {
                 Err(ErrorData::invalid_params(format!("unknown tool: {name}"), None))
