@@ -823,6 +823,35 @@ async fn uploads_by_base64_and_by_https_url_are_stored_for_the_caller() {
 }
 
 #[tokio::test]
+async fn a_bulk_upload_over_the_total_limit_is_refused_and_stores_nothing() {
+    let server = FileServer::start(file_handler()).await;
+    let max_total_bytes = SMALL_PDF.len() * 2;
+    let env = Env::with_policy(UploadPolicy { max_total_bytes, ..server.policy(1024) }).await;
+    let before = results(&env.ok(0, "list_attachments", json!({})).await).len();
+    let encoded = json!({ "file_name": "kassenbon.pdf", "content": STANDARD.encode(SMALL_PDF) });
+    let url = server.url("/receipts/tankbeleg.pdf");
+
+    let expected = format!("the files together are larger than the limit of {max_total_bytes} bytes");
+    for arguments in [
+        json!({ "files_base64": [encoded, encoded, encoded] }),
+        json!({ "files_base64": [encoded], "file_urls": [url, url] }),
+        json!({ "file_urls": [url, url, url, url] }),
+    ] {
+        let error = env.fails(0, "upload_bulk_attachments", arguments).await;
+        assert!(error["error"].as_str().unwrap().contains(&expected), "{error} should say {expected}");
+    }
+    assert_eq!(results(&env.ok(0, "list_attachments", json!({})).await).len(), before, "nothing was stored");
+
+    let within =
+        env.ok(0, "upload_bulk_attachments", json!({ "files_base64": [encoded], "file_urls": [url] })).await;
+    assert_eq!(within["count"], 2, "exactly the limit is accepted");
+    let bulk = env.catalogue.tool("upload_bulk_attachments").expect("listed");
+    let description = bulk.description.as_deref().unwrap_or_default();
+    assert!(description.contains("at most 0 MiB each and 0 MiB together"), "{description}");
+    env.sandbox.shutdown().await;
+}
+
+#[tokio::test]
 async fn private_addresses_are_refused_unless_allowed() {
     let server = FileServer::start(file_handler()).await;
     // Trusts the certificate but keeps the address check on.

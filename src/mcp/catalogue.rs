@@ -120,10 +120,11 @@ impl Catalogue {
 
 fn entry(spec: &'static Spec, uploads: &UploadPolicy) -> Entry {
     let description: Cow<'static, str> = if spec.doc.contains("{max_") {
-        let mib = uploads.max_file_bytes as f64 / (1024.0 * 1024.0);
+        let mib = |bytes: usize| format!("{}", (bytes as f64 / (1024.0 * 1024.0) * 10.0).round() / 10.0);
         Cow::Owned(
             spec.doc
-                .replace("{max_mib}", &format!("{}", (mib * 10.0).round() / 10.0))
+                .replace("{max_mib}", &mib(uploads.max_file_bytes))
+                .replace("{max_total_mib}", &mib(uploads.max_total_bytes))
                 .replace("{max_files}", &uploads.max_files.to_string()),
         )
     } else {

@@ -22,6 +22,9 @@ use crate::oauth::cimd::{AddressRefused, GuardedResolver, find_source, is_public
 pub const DEFAULT_MAX_FILE_BYTES: usize = 10 * 1024 * 1024;
 /// Files per bulk upload unless configured otherwise.
 pub const DEFAULT_MAX_FILES: usize = 10;
+/// All files of one bulk upload together unless configured otherwise: without it, one call
+/// could hold `max_files` times the per-file limit in memory (twice, once encoded for Norman).
+pub const DEFAULT_MAX_TOTAL_BYTES: usize = 25 * 1024 * 1024;
 const MAX_REDIRECTS: usize = 5;
 const MAX_URL_LEN: usize = 4096;
 const MAX_NAME_CHARS: usize = 200;
@@ -33,6 +36,8 @@ pub struct UploadPolicy {
     pub max_file_bytes: usize,
     /// Most files in one bulk upload.
     pub max_files: usize,
+    /// Most bytes in one bulk upload, all files together (decoded or downloaded).
+    pub max_total_bytes: usize,
     /// Fetch from loopback and private networks too. For development and tests only.
     pub allow_private_addresses: bool,
     /// For a whole download: resolution, connection, TLS, headers and body.
@@ -46,6 +51,7 @@ impl Default for UploadPolicy {
         UploadPolicy {
             max_file_bytes: DEFAULT_MAX_FILE_BYTES,
             max_files: DEFAULT_MAX_FILES,
+            max_total_bytes: DEFAULT_MAX_TOTAL_BYTES,
             allow_private_addresses: false,
             timeout: Duration::from_secs(30),
             extra_root_certificates: Vec::new(),
@@ -84,6 +90,10 @@ pub enum UploadError {
     BadBase64,
     #[error("at most {max} files can be uploaded at once")]
     TooManyFiles { max: usize },
+    #[error(
+        "the files together are larger than the limit of {max} bytes for one upload; upload them in several calls"
+    )]
+    TotalTooLarge { max: usize },
 }
 
 fn redirect_note(status: u16) -> &'static str {

@@ -385,25 +385,55 @@ async fn upload_many(call: &Call<'_>, args: &mut Args, path: String) -> Result<C
     if count > max {
         return Err(upload_fail("files", UploadError::TooManyFiles { max }));
     }
-    let mut files = Vec::with_capacity(count);
+    let mut files = Files::new(count, call.uploads.policy().max_total_bytes);
     for (n, file) in encoded.iter().enumerate() {
         let name = file.get("file_name").and_then(Value::as_str).unwrap_or("upload");
         let content = file.get("content").and_then(Value::as_str).unwrap_or_default();
         files.push(
             call.uploads.decode(name, content).map_err(|e| upload_fail(&format!("files_base64[{n}]"), e))?,
-        );
+        )?;
     }
-    let fetched: Vec<Result<FileData, Fail>> = futures_util::stream::iter(urls)
-        .map(|(what, url)| async move { call.uploads.fetch(&url).await.map_err(|e| upload_fail(&what, e)) })
-        .buffered(CONCURRENCY)
-        .collect()
-        .await;
-    for file in fetched {
-        files.push(file?);
+    // Taken as they arrive, so an upload over the total stops with the fetches still running.
+    let mut fetched = std::pin::pin!(
+        futures_util::stream::iter(urls)
+            .map(
+                |(what, url)| async move { call.uploads.fetch(&url).await.map_err(|e| upload_fail(&what, e)) }
+            )
+            .buffered(CONCURRENCY)
+    );
+    while let Some(file) = fetched.next().await {
+        files.push(file?)?;
     }
+    let files = files.into_inner();
     let form = args.form_fields().into_iter().fold(Form::new(), |form, (key, value)| form.text(key, value));
     let form = files.into_iter().fold(form, |form, file| form.file("files", file.name, file.data));
     Ok(passthrough(call.main(args, path, ApiBody::Multipart(form)).await?))
+}
+
+/// The files of one bulk upload, refused as soon as together they pass the total limit.
+struct Files {
+    files: Vec<FileData>,
+    total: usize,
+    max_total: usize,
+}
+
+impl Files {
+    fn new(count: usize, max_total: usize) -> Files {
+        Files { files: Vec::with_capacity(count), total: 0, max_total }
+    }
+
+    fn push(&mut self, file: FileData) -> Result<(), Fail> {
+        self.total += file.data.len();
+        if self.total > self.max_total {
+            return Err(upload_fail("files", UploadError::TotalTooLarge { max: self.max_total }));
+        }
+        self.files.push(file);
+        Ok(())
+    }
+
+    fn into_inner(self) -> Vec<FileData> {
+        self.files
+    }
 }
 
 #[cfg(test)]

@@ -1,5 +1,5 @@
 //! The table: every tool, with the names and parameter names of the earlier Python server's
-//! core set, so prompts written for it keep working. `{max_mib}` and `{max_files}` in a
+//! core set, so prompts written for it keep working. `{max_mib}`, `{max_total_mib}` and `{max_files}` in a
 //! description are filled in from the upload policy when the catalogue is built.
 
 use super::spec::{
@@ -287,7 +287,7 @@ pub(super) static TOOLS: &[Spec] = &[
     // ======== documents ========
     Spec {
         name: "upload_bulk_attachments",
-        doc: "Upload several receipts or invoices at once; Norman stores them and matches them to bank transactions automatically. Give the files as base64 (files_base64) and/or as https URLs that this server downloads (file_urls). Up to {max_files} files of at most {max_mib} MiB each; private or local network addresses are refused.",
+        doc: "Upload several receipts or invoices at once; Norman stores them and matches them to bank transactions automatically. Give the files as base64 (files_base64) and/or as https URLs that this server downloads (file_urls). Up to {max_files} files of at most {max_mib} MiB each and {max_total_mib} MiB together; private or local network addresses are refused.",
         hints: CREATE_OUTSIDE,
         verb: Verb::Post,
         path: "api/v1/accounting/transactions/upload-documents/",
