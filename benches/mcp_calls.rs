@@ -24,6 +24,9 @@ use norman_mcp::sandbox::DEMO_USERS;
 use norman_mcp::scope::Scopes;
 use norman_mcp::tokens::access::{self, AccessGrant};
 
+mod support;
+use support::cpu_time;
+
 /// The same allocator as the `norman-mcp` binary, so the run measures what ships.
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
@@ -57,16 +60,6 @@ function done(summary, latency, requests)
   io.write(string.format("P50_US %d\nP99_US %d\n", latency:percentile(50), latency:percentile(99)))
 end
 "#;
-
-/// User plus system CPU time of a process (`/proc/<pid>/stat` fields 14 and 15), all threads.
-fn cpu_time(pid: &str) -> Duration {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).expect("Linux /proc");
-    // The command name (field 2) may hold spaces; the fields after it are plain.
-    let fields: Vec<&str> = stat.rsplit_once(')').expect("stat format").1.split_whitespace().collect();
-    let ticks: u64 = fields[11].parse::<u64>().unwrap() + fields[12].parse::<u64>().unwrap();
-    // The kernel's USER_HZ is 100 on every Linux this runs on.
-    Duration::from_millis(ticks * 10)
-}
 
 /// `norman-mcp sandbox` on a free port, stopped when dropped.
 struct SandboxProcess {

@@ -14,19 +14,12 @@ use norman_mcp::norman::NormanClient;
 use norman_mcp::norman::api::{ApiBody, ApiRequest};
 use norman_mcp::sandbox::{DEMO_USERS, Sandbox, SandboxConfig};
 
+mod support;
+use support::cpu_time;
+
 /// The same allocator as the `norman-mcp` binary, so the run measures what ships.
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
-/// User plus system CPU time of this process (`/proc/self/stat` fields 14 and 15).
-fn cpu_time() -> Duration {
-    let stat = std::fs::read_to_string("/proc/self/stat").expect("Linux /proc");
-    // The command name (field 2) may hold spaces; the fields after it are plain.
-    let fields: Vec<&str> = stat.rsplit_once(')').expect("stat format").1.split_whitespace().collect();
-    let ticks: u64 = fields[11].parse::<u64>().unwrap() + fields[12].parse::<u64>().unwrap();
-    // The kernel's USER_HZ is 100 on every Linux this runs on.
-    Duration::from_millis(ticks * 10)
-}
 
 fn main() {
     let duration =
@@ -39,7 +32,7 @@ fn main() {
         let user = DEMO_USERS[0];
         let token = Arc::new(norman.login(user.email, user.password).await.unwrap().access);
         let calls = Arc::new(AtomicU64::new(0));
-        let (started, cpu_before) = (Instant::now(), cpu_time());
+        let (started, cpu_before) = (Instant::now(), cpu_time("self"));
         let workers: Vec<_> = (0..tasks)
             .map(|_| {
                 let (norman, token, calls) = (Arc::clone(&norman), Arc::clone(&token), Arc::clone(&calls));
@@ -63,7 +56,7 @@ fn main() {
         for worker in workers {
             worker.await.unwrap();
         }
-        let (elapsed, cpu) = (started.elapsed(), cpu_time() - cpu_before);
+        let (elapsed, cpu) = (started.elapsed(), cpu_time("self") - cpu_before);
         let calls = calls.load(Ordering::Relaxed);
         println!(
             "{tasks} tasks, {:.1} s: {:.0} calls/s, {:.1} µs CPU per call",

@@ -385,13 +385,14 @@ async fn upload_many(call: &Call<'_>, args: &mut Args, path: String) -> Result<C
     if count > max {
         return Err(upload_fail("files", UploadError::TooManyFiles { max }));
     }
-    let mut files = Files::new(count, call.uploads.policy().max_total_bytes);
+    let max_total = call.uploads.policy().max_total_bytes;
+    let mut files = Vec::with_capacity(count);
     for (n, file) in encoded.iter().enumerate() {
         let name = file.get("file_name").and_then(Value::as_str).unwrap_or("upload");
         let content = file.get("content").and_then(Value::as_str).unwrap_or_default();
-        files.push(
-            call.uploads.decode(name, content).map_err(|e| upload_fail(&format!("files_base64[{n}]"), e))?,
-        )?;
+        let file =
+            call.uploads.decode(name, content).map_err(|e| upload_fail(&format!("files_base64[{n}]"), e))?;
+        push_within(&mut files, file, max_total)?;
     }
     // Taken as they arrive, so an upload over the total stops with the fetches still running.
     let mut fetched = std::pin::pin!(
@@ -402,38 +403,21 @@ async fn upload_many(call: &Call<'_>, args: &mut Args, path: String) -> Result<C
             .buffered(CONCURRENCY)
     );
     while let Some(file) = fetched.next().await {
-        files.push(file?)?;
+        push_within(&mut files, file?, max_total)?;
     }
-    let files = files.into_inner();
     let form = args.form_fields().into_iter().fold(Form::new(), |form, (key, value)| form.text(key, value));
     let form = files.into_iter().fold(form, |form, file| form.file("files", file.name, file.data));
     Ok(passthrough(call.main(args, path, ApiBody::Multipart(form)).await?))
 }
 
-/// The files of one bulk upload, refused as soon as together they pass the total limit.
-struct Files {
-    files: Vec<FileData>,
-    total: usize,
-    max_total: usize,
-}
-
-impl Files {
-    fn new(count: usize, max_total: usize) -> Files {
-        Files { files: Vec::with_capacity(count), total: 0, max_total }
+/// Adds a file to a bulk upload, refused as soon as the files together pass `max_total` bytes.
+fn push_within(files: &mut Vec<FileData>, file: FileData, max_total: usize) -> Result<(), Fail> {
+    let total = files.iter().map(|f| f.data.len()).sum::<usize>() + file.data.len();
+    if total > max_total {
+        return Err(upload_fail("files", UploadError::TotalTooLarge { max: max_total }));
     }
-
-    fn push(&mut self, file: FileData) -> Result<(), Fail> {
-        self.total += file.data.len();
-        if self.total > self.max_total {
-            return Err(upload_fail("files", UploadError::TotalTooLarge { max: self.max_total }));
-        }
-        self.files.push(file);
-        Ok(())
-    }
-
-    fn into_inner(self) -> Vec<FileData> {
-        self.files
-    }
+    files.push(file);
+    Ok(())
 }
 
 #[cfg(test)]
