@@ -126,6 +126,7 @@ async fn run() {
         trusted_proxies: Vec::new(),
         replay: Default::default(),
         keys_poll_interval: None,
+        metrics_bind: None,
     };
     let server = norman_mcp::server::start(listener, &config, Arc::clone(&keyring)).await.unwrap();
 

@@ -22,6 +22,8 @@ pub struct Config {
     pub replay: ReplayConfig,
     /// How often to look at the key file's modification time; `None`: only on SIGHUP.
     pub keys_poll_interval: Option<Duration>,
+    /// Serve `/metrics` on this address instead of the public one; `None`: on the public one.
+    pub metrics_bind: Option<SocketAddr>,
 }
 
 /// The replay guard: where it lives and how long it may take.

@@ -76,6 +76,9 @@ struct ListenArgs {
     /// login rate limit (repeat, or comma-separated in the environment).
     #[arg(long = "trusted-proxy", env = "NORMAN_MCP_TRUSTED_PROXIES", value_delimiter = ',', value_parser = parse_net)]
     trusted_proxies: Vec<ipnet::IpNet>,
+    /// Serve /metrics on this address (e.g. a private interface) instead of the public one.
+    #[arg(long, env = "NORMAN_MCP_METRICS_BIND")]
+    metrics_bind: Option<SocketAddr>,
 }
 
 impl ListenArgs {
@@ -285,6 +288,7 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
         allow_private_metadata_fetch: args.allow_private_metadata_fetch,
         allowed_origins: args.listen.allowed_origins.clone(),
         trusted_proxies: args.listen.trusted_proxies.clone(),
+        metrics_bind: args.listen.metrics_bind,
         replay: ReplayConfig {
             store: args.replay_store,
             timeout: args.replay_store_timeout.max(Duration::from_millis(1)),
@@ -311,6 +315,7 @@ async fn demo(args: DemoArgs) -> Result<(), String> {
         allow_private_metadata_fetch: true,
         allowed_origins: args.listen.allowed_origins.clone(),
         trusted_proxies: args.listen.trusted_proxies.clone(),
+        metrics_bind: args.listen.metrics_bind,
         replay: ReplayConfig::default(),
         keys_poll_interval: None,
     };
@@ -360,6 +365,9 @@ async fn run_server(config: Config, keyring: Arc<SharedKeyring>) -> Result<(), S
         .map_err(|e| format!("cannot listen on {}: {e}", config.bind))?;
     let running = server::start(listener, &config, Arc::clone(&keyring)).await.map_err(|e| e.to_string())?;
     tracing::info!(address = %running.local_addr, issuer = %config.issuer(), keys = ?keyring.current().ids(), "listening");
+    if let Some(address) = running.metrics_addr {
+        tracing::info!(%address, "serving /metrics");
+    }
     let mut terminate = signal(SignalKind::terminate()).map_err(|e| e.to_string())?;
     let mut hangup = signal(SignalKind::hangup()).map_err(|e| e.to_string())?;
     loop {

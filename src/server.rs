@@ -13,7 +13,7 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use tokio::net::TcpListener;
-use tokio::sync::oneshot;
+use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
@@ -109,16 +109,18 @@ pub fn mcp_state(config: &Config, auth: Arc<AuthServer>) -> McpState {
     McpState::new(auth, Arc::new(Catalogue::new(uploads)), origins)
 }
 
-/// The whole application: every route with its limits.
-pub fn app(auth: Arc<AuthServer>, mcp: Arc<McpState>, request_timeout: Duration) -> Router {
+/// The whole public application: every route with its limits, and `/metrics` when
+/// `metrics_on_public` (otherwise it has its own listener, see `metrics_app`).
+pub fn app(
+    auth: Arc<AuthServer>,
+    mcp: Arc<McpState>,
+    request_timeout: Duration,
+    metrics_on_public: bool,
+) -> Router {
     let metrics = Arc::clone(&auth.metrics);
-    let scrape = {
-        let auth = Arc::clone(&auth);
-        move || async move { scrape_metrics(&auth) }
-    };
-    crate::oauth::http::routes(auth)
-        .route("/healthz", get(|| async { "ok" }))
-        .route("/metrics", get(scrape))
+    let routes = crate::oauth::http::routes(Arc::clone(&auth)).route("/healthz", get(|| async { "ok" }));
+    let routes = if metrics_on_public { routes.merge(metrics_app(auth)) } else { routes };
+    routes
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         .merge(crate::mcp::routes(mcp))
         .layer(TimeoutLayer::with_status_code(StatusCode::GATEWAY_TIMEOUT, request_timeout))
@@ -144,6 +146,11 @@ async fn count_request(State(metrics): State<Arc<Metrics>>, request: Request<Bod
     response
 }
 
+/// `GET /metrics` alone: the operators' listener, or part of the public one.
+pub fn metrics_app(auth: Arc<AuthServer>) -> Router {
+    Router::new().route("/metrics", get(move || async move { scrape_metrics(&auth) }))
+}
+
 fn scrape_metrics(auth: &AuthServer) -> Response {
     let text = auth.metrics.render(&auth.keyring.current(), time::OffsetDateTime::now_utc());
     let content_type = "application/openmetrics-text; version=1.0.0; charset=utf-8";
@@ -153,9 +160,12 @@ fn scrape_metrics(auth: &AuthServer) -> Response {
 /// A server running in a task, stopped by `stop` (tests and `serve` alike).
 pub struct RunningServer {
     pub local_addr: SocketAddr,
+    /// Where `/metrics` is served when it has a listener of its own.
+    pub metrics_addr: Option<SocketAddr>,
     pub auth: Arc<AuthServer>,
-    shutdown: Option<oneshot::Sender<()>>,
+    shutdown: Option<watch::Sender<()>>,
     task: JoinHandle<std::io::Result<()>>,
+    metrics_task: Option<JoinHandle<std::io::Result<()>>>,
     /// Polls the key file while the server runs; dropping it stops the polling.
     watcher: Option<KeyringWatcher>,
 }
@@ -168,6 +178,9 @@ impl RunningServer {
             let _ = shutdown.send(());
         }
         let _ = (&mut self.task).await;
+        if let Some(metrics_task) = &mut self.metrics_task {
+            let _ = metrics_task.await;
+        }
     }
 }
 
@@ -175,18 +188,28 @@ impl Drop for RunningServer {
     fn drop(&mut self) {
         if self.shutdown.is_some() {
             self.task.abort();
+            if let Some(metrics_task) = &self.metrics_task {
+                metrics_task.abort();
+            }
         }
     }
 }
 
-/// Serves `config` on an already bound listener, and watches the key file when it has one
-/// and `config.keys_poll_interval` is set.
+/// Serves `config` on an already bound listener (and `/metrics` on `config.metrics_bind`
+/// when set), and watches the key file when it has one and `config.keys_poll_interval` is set.
 pub async fn start(
     listener: TcpListener,
     config: &Config,
     keyring: Arc<SharedKeyring>,
 ) -> std::io::Result<RunningServer> {
     let local_addr = listener.local_addr()?;
+    let metrics_listener = match config.metrics_bind {
+        Some(addr) => Some(TcpListener::bind(addr).await.map_err(|e| {
+            std::io::Error::new(e.kind(), format!("cannot listen on {addr} for /metrics: {e}"))
+        })?),
+        None => None,
+    };
+    let metrics_addr = metrics_listener.as_ref().map(TcpListener::local_addr).transpose()?;
     let guard = replay_guard(config).await.map_err(std::io::Error::other)?;
     let watcher = match config.keys_poll_interval {
         Some(interval) if !keyring.path().as_os_str().is_empty() => {
@@ -197,14 +220,31 @@ pub async fn start(
     let auth = Arc::new(auth_server(config, keyring, guard).map_err(std::io::Error::other)?);
     let request_timeout = config.norman_api_timeout + Duration::from_secs(5);
     let mcp = Arc::new(mcp_state(config, Arc::clone(&auth)));
-    let router = app(Arc::clone(&auth), mcp, request_timeout);
-    let (shutdown_tx, shutdown_rx) = oneshot::channel::<()>();
+    let router = app(Arc::clone(&auth), mcp, request_timeout, metrics_listener.is_none());
+    let (shutdown_tx, shutdown_rx) = watch::channel(());
+    let metrics_task = metrics_listener.map(|listener| {
+        let stopped = stopped(shutdown_rx.clone());
+        let router = metrics_app(Arc::clone(&auth));
+        tokio::spawn(async move { axum::serve(listener, router).with_graceful_shutdown(stopped).await })
+    });
+    let stopped = stopped(shutdown_rx);
     let task = tokio::spawn(async move {
         axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
-            .with_graceful_shutdown(async move {
-                let _ = shutdown_rx.await;
-            })
+            .with_graceful_shutdown(stopped)
             .await
     });
-    Ok(RunningServer { local_addr, auth, shutdown: Some(shutdown_tx), task, watcher })
+    Ok(RunningServer {
+        local_addr,
+        metrics_addr,
+        auth,
+        shutdown: Some(shutdown_tx),
+        task,
+        metrics_task,
+        watcher,
+    })
+}
+
+/// Resolves when `RunningServer::stop` sends, or drops, the shutdown signal.
+async fn stopped(mut shutdown: watch::Receiver<()>) {
+    let _ = shutdown.changed().await;
 }

@@ -21,6 +21,7 @@ fn binary() -> Command {
         "NORMAN_MCP_HOST",
         "NORMAN_MCP_PORT",
         "NORMAN_MCP_BIND",
+        "NORMAN_MCP_METRICS_BIND",
     ] {
         command.env_remove(var);
     }
@@ -106,14 +107,21 @@ fn serve_without_a_key_file_says_how_to_make_one() {
 }
 
 #[tokio::test]
-async fn serve_publishes_its_issuer_reloads_keys_on_sighup_and_stops_on_sigterm() {
+async fn serve_publishes_its_issuer_serves_metrics_apart_reloads_keys_on_sighup_and_stops_on_sigterm() {
     let sandbox = Sandbox::spawn(SandboxConfig::default()).await.unwrap();
     let dir = tempfile::tempdir().unwrap();
     let keys = dir.path().join("keys.toml");
     KeyFile::generate(time::OffsetDateTime::now_utc()).unwrap().create(&keys).unwrap();
     let port = free_port();
+    let metrics = format!("127.0.0.1:{}", free_port());
     let public = "https://mcp.example.test";
-    let served = serve(&keys, port, sandbox.url.as_str(), &["--public-url", public]).await;
+    let served =
+        serve(&keys, port, sandbox.url.as_str(), &["--public-url", public, "--metrics-bind", &metrics]).await;
+    served.wait_for_log(&format!("serving /metrics address={metrics}"));
+    assert_eq!(reqwest::get(format!("http://127.0.0.1:{port}/metrics")).await.unwrap().status(), 404);
+    let scrape = reqwest::get(format!("http://{metrics}/metrics")).await.unwrap();
+    assert_eq!(scrape.status(), 200);
+    assert!(scrape.text().await.unwrap().contains("norman_mcp_keys_in_force 1"));
 
     let metadata: serde_json::Value =
         reqwest::get(format!("http://127.0.0.1:{port}/.well-known/oauth-authorization-server"))
@@ -156,6 +164,7 @@ async fn serve_publishes_its_issuer_reloads_keys_on_sighup_and_stops_on_sigterm(
     };
     assert!(status.success(), "{status:?}");
     assert!(served.log().contains("shutting down"));
+    assert!(reqwest::get(format!("http://{metrics}/metrics")).await.is_err(), "metrics outlived the server");
     sandbox.shutdown().await;
 }
 

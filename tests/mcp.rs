@@ -146,6 +146,19 @@ async fn a_request_without_a_token_gets_the_challenge() {
 }
 
 #[tokio::test]
+async fn only_mcp_asks_for_a_token_and_unknown_paths_are_not_found() {
+    let server = TestServer::start().await;
+    // Clients probe discovery documents this server does not have; a bearer challenge there
+    // would send them round in circles.
+    for path in ["/.well-known/openid-configuration", "/mcp/extra", "/nothing-here"] {
+        let response = server.http.get(server.url(path)).send().await.unwrap();
+        assert_eq!(response.status(), 404, "{path}");
+        assert!(response.headers().get("www-authenticate").is_none(), "{path}");
+    }
+    server.stop().await;
+}
+
+#[tokio::test]
 async fn bad_tokens_get_invalid_token() {
     let server = TestServer::start().await;
     let (_, tokens) = full_flow(&server, "norman.read norman.write", 0).await;

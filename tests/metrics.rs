@@ -85,3 +85,41 @@ async fn metrics_count_what_happened_and_hold_no_secret() {
     }
     server.stop().await;
 }
+
+#[tokio::test]
+async fn metrics_on_their_own_listener_are_gone_from_the_public_one() {
+    let server = TestServer::start_with(Options {
+        metrics_bind: Some("127.0.0.1:0".parse().unwrap()),
+        ..Options::default()
+    })
+    .await;
+    let metrics_addr = server.metrics_addr().expect("a metrics listener");
+    assert_ne!(metrics_addr.port(), 0);
+
+    let public = server.http.get(server.url("/metrics")).send().await.unwrap();
+    assert_eq!(public.status(), 404);
+    assert!(public.headers().get("www-authenticate").is_none(), "an unknown path is not a bearer challenge");
+    assert_eq!(server.http.get(server.url("/healthz")).send().await.unwrap().status(), 200);
+
+    let private = |path: &str| format!("http://{metrics_addr}{path}");
+    let response = server.http.get(private("/metrics")).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    assert!(response.headers()["content-type"].to_str().unwrap().starts_with("application/openmetrics-text"));
+    let text = response.text().await.unwrap();
+    // The public listener still counts its own traffic, the refused scrape included.
+    assert_eq!(value_of(&text, r#"norman_mcp_http_requests_total{route="/healthz",status="200"}"#), 1.0);
+    assert_eq!(value_of(&text, r#"norman_mcp_http_requests_total{route="unmatched",status="404"}"#), 1.0);
+    assert!(text.ends_with("# EOF\n"), "{text}");
+
+    // The operators' listener serves the metrics and nothing else.
+    for path in ["/mcp", "/token", "/healthz", "/.well-known/oauth-authorization-server"] {
+        let response = server.http.get(private(path)).send().await.unwrap();
+        assert_eq!(response.status(), 404, "{path} on the metrics listener");
+    }
+
+    server.stop().await;
+    assert!(
+        tokio::net::TcpStream::connect(metrics_addr).await.is_err(),
+        "the metrics listener outlived the server"
+    );
+}

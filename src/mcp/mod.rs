@@ -63,10 +63,12 @@ pub fn routes(state: Arc<McpState>) -> Router {
         .allow_origin(AllowOrigin::predicate(move |origin: &HeaderValue, _| origins.origin_allowed(origin)));
     Router::new()
         .route_service("/mcp", service)
-        .layer(middleware::from_fn_with_state(Arc::clone(&state), bearer::require_bearer))
-        .layer(RequestBodyLimitLayer::new(state.max_body_bytes))
-        .layer(cors)
-        .layer(middleware::from_fn_with_state(state, check_origin))
+        // Route layers: with `layer` they would also wrap the fallback, and once merged into
+        // the application every unknown path would answer 401 with a bearer challenge.
+        .route_layer(middleware::from_fn_with_state(Arc::clone(&state), bearer::require_bearer))
+        .route_layer(RequestBodyLimitLayer::new(state.max_body_bytes))
+        .route_layer(cors)
+        .route_layer(middleware::from_fn_with_state(state, check_origin))
 }
 
 async fn check_origin(State(state): State<Arc<McpState>>, request: Request, next: Next) -> Response {

@@ -86,6 +86,8 @@ pub struct Options {
     pub public_url: Option<Url>,
     /// Load balancers whose X-Forwarded-For is believed.
     pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// `/metrics` on a listener of its own (`TestServer::metrics_addr`).
+    pub metrics_bind: Option<SocketAddr>,
 }
 
 impl Default for Options {
@@ -100,6 +102,7 @@ impl Default for Options {
             trusted_proxies: Vec::new(),
             replay: ReplayConfig::default(),
             public_url: None,
+            metrics_bind: None,
         }
     }
 }
@@ -142,6 +145,7 @@ impl TestServer {
             trusted_proxies: options.trusted_proxies,
             replay: options.replay,
             keys_poll_interval: options.keys_poll_interval,
+            metrics_bind: options.metrics_bind,
         };
         let server = server::start(listener, &config, Arc::clone(&keyring)).await.unwrap();
         TestServer {
@@ -153,6 +157,11 @@ impl TestServer {
             sandbox,
             http: http_client(),
         }
+    }
+
+    /// Where `/metrics` listens when `Options::metrics_bind` gave it a listener of its own.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.server.as_ref().and_then(|server| server.metrics_addr)
     }
 
     pub fn url(&self, path: &str) -> String {
