@@ -93,12 +93,13 @@ struct ServeArgs {
     listen: ListenArgs,
     #[command(flatten)]
     file: KeysFileArg,
-    /// The Norman API base URL; default from NORMAN_ENVIRONMENT (production or sandbox).
-    #[arg(long, env = "NORMAN_API_URL")]
+    /// The Norman API base URL (https; http only on loopback, for a local sandbox); default
+    /// from NORMAN_ENVIRONMENT.
+    #[arg(long, env = "NORMAN_API_URL", value_parser = parse_norman_api_url)]
     norman_api_url: Option<Url>,
-    /// production (default) or sandbox: picks the Norman API when --norman-api-url is not given.
-    #[arg(long, env = "NORMAN_ENVIRONMENT", default_value = "production")]
-    norman_environment: String,
+    /// Picks the Norman API when --norman-api-url is not given.
+    #[arg(long, env = "NORMAN_ENVIRONMENT", value_enum, ignore_case = true, default_value_t = NormanEnvironment::Production)]
+    norman_environment: NormanEnvironment,
     /// Timeout of each Norman API call, in seconds.
     #[arg(long, env = "NORMAN_API_TIMEOUT", default_value_t = 30)]
     norman_api_timeout: u64,
@@ -116,6 +117,13 @@ struct ServeArgs {
     /// How often to check the key file for changes (it is also re-read on SIGHUP); 0s: never.
     #[arg(long, env = "NORMAN_MCP_KEYS_POLL_INTERVAL", default_value = "5s", value_parser = parse_std_duration)]
     keys_poll_interval: Duration,
+}
+
+/// A typo must not quietly send real users' passwords to the sandbox: only these two.
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum NormanEnvironment {
+    Production,
+    Sandbox,
 }
 
 #[derive(clap::Args)]
@@ -222,6 +230,37 @@ fn parse_net(text: &str) -> Result<ipnet::IpNet, String> {
         .map_err(|_| format!("{text} is not an IP address or CIDR network (e.g. 10.0.0.0/8)"))
 }
 
+/// Norman receives passwords and tokens: https, or http to this machine only (a local
+/// sandbox). The path is a base that API paths are joined to, so it ends with a slash.
+fn parse_norman_api_url(text: &str) -> Result<Url, String> {
+    let mut url = Url::parse(text.trim()).map_err(|e| format!("not a URL ({e})"))?;
+    let loopback = match url.host() {
+        Some(url::Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    };
+    match url.scheme() {
+        "https" => {}
+        "http" if loopback => {}
+        "http" => return Err("Norman must be reached over https (http only on loopback)".to_owned()),
+        _ => return Err("expected an https:// URL".to_owned()),
+    }
+    if url.host().is_none()
+        || url.query().is_some()
+        || url.fragment().is_some()
+        || !url.username().is_empty()
+        || url.password().is_some()
+    {
+        return Err("expected a base URL such as https://api.norman.finance/".to_owned());
+    }
+    if !url.path().ends_with('/') {
+        let path = format!("{}/", url.path());
+        url.set_path(&path);
+    }
+    Ok(url)
+}
+
 fn parse_duration(text: &str) -> Result<time::Duration, String> {
     let duration = humantime::parse_duration(text).map_err(|e| format!("{e} (examples: 10m, 1h30m, 0s)"))?;
     time::Duration::try_from(duration).map_err(|_| "duration is too long".to_owned())
@@ -272,9 +311,9 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
     let norman_api_url = match args.norman_api_url {
         Some(url) => url,
         None => {
-            let base = match args.norman_environment.to_lowercase().as_str() {
-                "production" => norman_mcp::norman::PRODUCTION_URL,
-                _ => norman_mcp::norman::SANDBOX_URL,
+            let base = match args.norman_environment {
+                NormanEnvironment::Production => norman_mcp::norman::PRODUCTION_URL,
+                NormanEnvironment::Sandbox => norman_mcp::norman::SANDBOX_URL,
             };
             Url::parse(base).map_err(|e| e.to_string())?
         }
@@ -509,4 +548,29 @@ fn relative(d: time::Duration) -> String {
     }
     let std = std::time::Duration::from_secs(d.whole_seconds().unsigned_abs());
     format!("in {}", humantime::format_duration(std))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_norman_api_url;
+
+    #[test]
+    fn norman_api_urls_are_https_or_loopback_and_end_with_a_slash() {
+        let parsed = |text: &str| parse_norman_api_url(text).map(|url| url.to_string());
+        assert_eq!(parsed("https://api.norman.finance").unwrap(), "https://api.norman.finance/");
+        assert_eq!(parsed("https://gw.example/norman/v2").unwrap(), "https://gw.example/norman/v2/");
+        assert_eq!(parsed("http://127.0.0.1:3002/").unwrap(), "http://127.0.0.1:3002/");
+        assert_eq!(parsed("http://localhost:3002").unwrap(), "http://localhost:3002/");
+        assert_eq!(parsed("http://[::1]:3002/").unwrap(), "http://[::1]:3002/");
+        for refused in [
+            "http://api.norman.finance/",
+            "http://10.0.0.5/",
+            "ftp://api.norman.finance/",
+            "https://user:pass@api.norman.finance/",
+            "https://api.norman.finance/?x=1",
+            "api.norman.finance",
+        ] {
+            assert!(parse_norman_api_url(refused).is_err(), "{refused}");
+        }
+    }
 }

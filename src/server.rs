@@ -109,7 +109,8 @@ pub fn mcp_state(config: &Config, auth: Arc<AuthServer>) -> McpState {
     McpState::new(auth, Arc::new(Catalogue::new(uploads)), origins)
 }
 
-/// The whole public application: every route with its limits, and `/metrics` when
+/// The whole public application: every route with its limits (`request_timeout` for all but
+/// `/mcp`, which has its own), and `/metrics` when
 /// `metrics_on_public` (otherwise it has its own listener, see `metrics_app`).
 pub fn app(
     auth: Arc<AuthServer>,
@@ -122,8 +123,8 @@ pub fn app(
     let routes = if metrics_on_public { routes.merge(metrics_app(auth)) } else { routes };
     routes
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
-        .merge(crate::mcp::routes(mcp))
         .layer(TimeoutLayer::with_status_code(StatusCode::GATEWAY_TIMEOUT, request_timeout))
+        .merge(crate::mcp::routes(mcp))
         .layer(middleware::from_fn_with_state(metrics, count_request))
         .layer(
             // Method and path only: query strings carry client ids and states, and Location
@@ -218,7 +219,8 @@ pub async fn start(
         _ => None,
     };
     let auth = Arc::new(auth_server(config, keyring, guard).map_err(std::io::Error::other)?);
-    let request_timeout = config.norman_api_timeout + Duration::from_secs(5);
+    // The login asks Norman twice in a row (login, then the companies); `/mcp` has its own.
+    let request_timeout = config.norman_api_timeout * 2 + Duration::from_secs(5);
     let mcp = Arc::new(mcp_state(config, Arc::clone(&auth)));
     let router = app(Arc::clone(&auth), mcp, request_timeout, metrics_listener.is_none());
     let (shutdown_tx, shutdown_rx) = watch::channel(());

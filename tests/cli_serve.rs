@@ -106,6 +106,26 @@ fn serve_without_a_key_file_says_how_to_make_one() {
     assert_eq!(err.lines().filter(|l| l.starts_with("error:")).count(), 1, "{err}");
 }
 
+#[test]
+fn serve_refuses_a_norman_api_it_cannot_trust_with_passwords() {
+    let dir = tempfile::tempdir().unwrap();
+    let keys = dir.path().join("keys.toml");
+    KeyFile::generate(time::OffsetDateTime::now_utc()).unwrap().create(&keys).unwrap();
+    let keys = keys.to_str().unwrap();
+    let plain = binary()
+        .args(["serve", "--keys", keys, "--norman-api-url", "http://norman.example/"])
+        .output()
+        .unwrap();
+    assert!(!plain.status.success());
+    let err = String::from_utf8_lossy(&plain.stderr);
+    assert!(err.contains("https"), "{err}");
+
+    let typo = binary().args(["serve", "--keys", keys]).env("NORMAN_ENVIRONMENT", "prod").output().unwrap();
+    assert!(!typo.status.success());
+    let err = String::from_utf8_lossy(&typo.stderr);
+    assert!(err.contains("production") && err.contains("sandbox"), "{err}");
+}
+
 #[tokio::test]
 async fn serve_publishes_its_issuer_serves_metrics_apart_reloads_keys_on_sighup_and_stops_on_sigterm() {
     let sandbox = Sandbox::spawn(SandboxConfig::default()).await.unwrap();

@@ -535,3 +535,75 @@ async fn revoking_the_grant_stops_its_access_tokens() {
     assert_eq!(mcp_post(&server, Some(&access), &list).await.status(), 401);
     server.stop().await;
 }
+
+/// Forwards every request to `upstream`, holding those whose path contains `slow_part` for
+/// `delay` first: a Norman that is slow, but within the deadline of each call.
+async fn slow_norman(
+    upstream: url::Url,
+    slow_part: &'static str,
+    delay: Duration,
+) -> (url::Url, tokio::task::JoinHandle<()>) {
+    use axum::body::Bytes;
+    use axum::http::{HeaderMap, Method, Uri};
+    let http = reqwest::Client::new();
+    let forward = move |method: Method, uri: Uri, headers: HeaderMap, body: Bytes| {
+        let (http, upstream) = (http.clone(), upstream.clone());
+        async move {
+            let path_and_query = uri.path_and_query().map_or("/", |p| p.as_str());
+            if uri.path().contains(slow_part) {
+                tokio::time::sleep(delay).await;
+            }
+            let mut request =
+                http.request(method, upstream.join(path_and_query.trim_start_matches('/')).unwrap());
+            for name in ["authorization", "content-type"] {
+                if let Some(value) = headers.get(name) {
+                    request = request.header(name, value);
+                }
+            }
+            let answer = request.body(body).send().await.unwrap();
+            let status = answer.status();
+            let content_type = answer.headers().get("content-type").cloned();
+            let body = answer.bytes().await.unwrap();
+            let mut response = axum::response::Response::new(axum::body::Body::from(body));
+            *response.status_mut() = status;
+            if let Some(content_type) = content_type {
+                response.headers_mut().insert("content-type", content_type);
+            }
+            response
+        }
+    };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = url::Url::parse(&format!("http://{}/", listener.local_addr().unwrap())).unwrap();
+    let app = axum::Router::new().fallback(forward);
+    let task = tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (url, task)
+}
+
+#[tokio::test]
+async fn a_tool_making_several_slow_norman_calls_still_answers() {
+    // Each Norman call takes most of its deadline; creating an invoice makes three in a row
+    // (next number, the invoice, its PDF link), longer than one deadline plus a margin.
+    let norman_timeout = Duration::from_secs(4);
+    let sandbox =
+        norman_mcp::sandbox::Sandbox::spawn(norman_mcp::sandbox::SandboxConfig::default()).await.unwrap();
+    let (slow_url, proxy) = slow_norman(sandbox.url.clone(), "/invoices", Duration::from_millis(3500)).await;
+    let server = TestServer::start_with(Options {
+        norman_api_url: Some(slow_url),
+        norman_api_timeout: norman_timeout,
+        ..Options::default()
+    })
+    .await;
+    let (_, tokens) = full_flow(&server, "norman.read norman.write", 0).await;
+    let example = tool_examples::examples().into_iter().find(|(name, _)| *name == "create_invoice").unwrap();
+
+    let started = std::time::Instant::now();
+    let answer = mcp_call(&server, &token_of(&tokens), "create_invoice", example.1).await;
+    assert!(started.elapsed() > norman_timeout + Duration::from_secs(5), "the calls were not slow enough");
+    let invoice = tool_json(&answer);
+    assert!(invoice["publicId"].is_string(), "{answer}");
+    assert!(invoice["downloadUrl"].is_string(), "the PDF link, the third call: {answer}");
+
+    server.stop().await;
+    proxy.abort();
+    sandbox.shutdown().await;
+}

@@ -639,6 +639,31 @@ async fn an_oversized_norman_answer_is_refused() {
     assert!(text(&result).contains("not understood"), "{}", text(&result));
 }
 
+/// A huge JSON error body reaches the model shortened, with Norman's status.
+#[tokio::test]
+async fn a_huge_norman_error_is_quoted_shortened() {
+    let server = FileServer::start(Arc::new(|_: &str| {
+        let body = serde_json::to_vec(&json!({ "detail": "y".repeat(1024 * 1024) })).unwrap();
+        (400, vec![("Content-Type", "application/json".to_owned())], body)
+    }))
+    .await;
+    let norman = NormanClient::with_root_certificates(
+        url::Url::parse(&server.url("/")).unwrap(),
+        Duration::from_secs(10),
+        vec![CertificateDer::from(server.certificate.clone())],
+    )
+    .unwrap();
+    let token = NormanToken::new("a-token".to_owned());
+    let caller = Caller { norman_access: &token, company_id: "cmp_x" };
+    let result = Catalogue::default().call(&norman, &caller, "list_clients", None).await.unwrap();
+    assert_eq!(result.is_error, Some(true));
+    let answer: Value = serde_json::from_str(text(&result)).unwrap();
+    assert_eq!(answer["status"], 400);
+    let detail = answer["detail"].as_str().expect("the detail as text");
+    assert!(detail.starts_with(r#"{"detail":"yyy"#), "{detail:.40}");
+    assert!(detail.chars().count() <= 2000, "{} characters quoted", detail.chars().count());
+}
+
 // ---- uploads ----
 
 /// What the file server answers for a path.

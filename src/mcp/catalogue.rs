@@ -16,6 +16,7 @@ mod tools;
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::time::Duration;
 
 use rmcp::model::{CallToolResult, JsonObject, Tool, ToolAnnotations};
 
@@ -78,6 +79,14 @@ impl Catalogue {
         let entries: Vec<Entry> = tools::TOOLS.iter().map(|spec| entry(spec, uploads.policy())).collect();
         let by_name = entries.iter().enumerate().map(|(i, e)| (e.spec.name, i)).collect();
         Catalogue { entries, by_name, uploads }
+    }
+
+    /// The longest a tool call can take when every step uses its whole deadline: the file
+    /// downloads, a few at a time, then the Norman calls one after another (links included).
+    pub fn longest_call(&self, norman_timeout: Duration) -> Duration {
+        let policy = self.uploads.policy();
+        let download_rounds = policy.max_files.div_ceil(hooks::CONCURRENCY) as u32;
+        policy.timeout * download_rounds + norman_timeout * hooks::NORMAN_CALLS_IN_SEQUENCE
     }
 
     pub fn tools(&self) -> Vec<Tool> {

@@ -8,6 +8,7 @@ pub mod origin;
 pub mod upload;
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::Router;
 use axum::extract::{Request, State};
@@ -18,6 +19,7 @@ use rmcp::transport::streamable_http_server::session::never::NeverSessionManager
 use rmcp::transport::streamable_http_server::{StreamableHttpServerConfig, StreamableHttpService};
 use tower_http::cors::AllowOrigin;
 use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::timeout::TimeoutLayer;
 
 use crate::mcp::catalogue::Catalogue;
 use crate::mcp::handler::NormanTools;
@@ -26,6 +28,8 @@ use crate::oauth::AuthServer;
 
 /// `/mcp` bodies may carry base64 uploads: larger than the OAuth endpoints' limit.
 pub const MAX_MCP_BODY_BYTES: usize = 16 * 1024 * 1024;
+/// Time for the request body and the answer beyond the tool's own work.
+const TRANSFER_MARGIN: Duration = Duration::from_secs(5);
 
 /// What the `/mcp` middleware and handler share.
 pub struct McpState {
@@ -35,17 +39,28 @@ pub struct McpState {
     /// `<issuer>/.well-known/oauth-protected-resource/mcp`, named in every challenge.
     pub resource_metadata: String,
     pub max_body_bytes: usize,
+    /// A last resort (504): longer than any tool call can take, so that a tool which has
+    /// already changed data at Norman is never cut off before it can say so.
+    pub request_timeout: Duration,
 }
 
 impl McpState {
     pub fn new(auth: Arc<AuthServer>, catalogue: Arc<Catalogue>, origins: OriginPolicy) -> McpState {
         let resource_metadata = format!("{}/.well-known/oauth-protected-resource/mcp", auth.issuer);
-        McpState { auth, catalogue, origins, resource_metadata, max_body_bytes: MAX_MCP_BODY_BYTES }
+        let request_timeout = catalogue.longest_call(auth.norman.timeout()) + TRANSFER_MARGIN;
+        McpState {
+            auth,
+            catalogue,
+            origins,
+            resource_metadata,
+            max_body_bytes: MAX_MCP_BODY_BYTES,
+            request_timeout,
+        }
     }
 }
 
 /// The `/mcp` route. Layers run outside in: origin check, CORS (preflights end there),
-/// body limit, bearer, then rmcp.
+/// body limit, bearer, the request timeout, then rmcp.
 pub fn routes(state: Arc<McpState>) -> Router {
     let config = StreamableHttpServerConfig::default()
         .with_legacy_session_mode(false)
@@ -63,6 +78,7 @@ pub fn routes(state: Arc<McpState>) -> Router {
         .allow_origin(AllowOrigin::predicate(move |origin: &HeaderValue, _| origins.origin_allowed(origin)));
     Router::new()
         .route_service("/mcp", service)
+        .route_layer(TimeoutLayer::with_status_code(StatusCode::GATEWAY_TIMEOUT, state.request_timeout))
         // Route layers: with `layer` they would also wrap the fallback, and once merged into
         // the application every unknown path would answer 401 with a bearer challenge.
         .route_layer(middleware::from_fn_with_state(Arc::clone(&state), bearer::require_bearer))

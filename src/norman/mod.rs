@@ -44,11 +44,12 @@ pub enum NormanError {
 }
 
 impl NormanError {
-    /// Norman itself is down or slow, as opposed to refusing this user.
+    /// Norman itself is down, slow or shedding load (408, 429), as opposed to refusing this
+    /// user.
     pub fn is_unavailable(&self) -> bool {
         match self {
             NormanError::Timeout | NormanError::Unreachable | NormanError::BadResponse => true,
-            NormanError::Status { status, .. } => *status >= 500,
+            NormanError::Status { status, .. } => *status >= 500 || matches!(status, 408 | 429),
             NormanError::Unauthorized => false,
         }
     }
@@ -107,6 +108,11 @@ impl Body {
 }
 
 impl NormanClient {
+    /// The deadline of one call to Norman (connect, TLS, request and the whole answer).
+    pub fn timeout(&self) -> Duration {
+        self.transport.timeout()
+    }
+
     pub fn new(base: Url, timeout: Duration) -> Result<NormanClient, SetupError> {
         NormanClient::with_root_certificates(base, timeout, Vec::new())
     }

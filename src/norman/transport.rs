@@ -73,6 +73,11 @@ impl Transport {
         Ok(Transport { client, timeout })
     }
 
+    /// The deadline of one call.
+    pub fn timeout(&self) -> Duration {
+        self.timeout
+    }
+
     /// Sends `request` and reads the whole answer, all within the deadline.
     pub async fn send(&self, request: http::Request<Full<Bytes>>) -> Result<Answer, NormanError> {
         tokio::time::timeout(self.timeout, self.exchange(request)).await.map_err(|_| NormanError::Timeout)?

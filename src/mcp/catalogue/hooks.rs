@@ -19,7 +19,11 @@ use crate::norman::api::{ApiBody, ApiRequest, ApiResponse};
 use crate::norman::multipart::Form;
 
 /// How many follow-up requests (download links, URL fetches) run at once for one call.
-const CONCURRENCY: usize = 4;
+pub(super) const CONCURRENCY: usize = 4;
+/// The most Norman calls a tool makes one after another: `create_invoice` asks for the next
+/// number, creates the invoice, then its PDF link. Link lookups for a whole list share one
+/// call's deadline (`add_attachment_links`), so they count once.
+pub(super) const NORMAN_CALLS_IN_SEQUENCE: u32 = 3;
 /// Days from issue to due date, and the default length of a service period.
 const PAYMENT_DAYS: i64 = 30;
 
@@ -239,7 +243,8 @@ fn attachment_id(item: &Value) -> Option<String> {
     is_id(&id).then_some(id)
 }
 
-/// Each attachment with a stored file gets a presigned `downloadUrl` (a few at a time).
+/// Each attachment with a stored file gets a presigned `downloadUrl` (a few at a time), as
+/// many as one Norman call's deadline allows: a long list must not hold the answer.
 async fn add_attachment_links(call: &Call<'_>, items: &mut [Value]) {
     let wanted: Vec<(usize, String)> = items
         .iter()
@@ -253,6 +258,7 @@ async fn add_attachment_links(call: &Call<'_>, items: &mut [Value]) {
             (i, call.link(format!("api/v1/companies/{company}/attachments/{id}/download/")).await)
         })
         .buffered(CONCURRENCY)
+        .take_until(tokio::time::sleep(call.norman.timeout()))
         .collect()
         .await;
     for (i, link) in links {

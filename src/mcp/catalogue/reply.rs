@@ -11,6 +11,9 @@ use crate::norman::api::ApiResponse;
 
 /// Longest piece of a non-JSON error body quoted back (HTML error pages can be large).
 const MAX_QUOTED_CHARS: usize = 2000;
+/// Larger JSON error bodies are quoted as shortened text: Norman's validation errors are a
+/// few hundred bytes, and the model's context is no place for megabytes.
+const MAX_JSON_DETAIL_BYTES: usize = 16 * 1024;
 
 /// Why a call did not produce Norman's answer.
 #[derive(Debug)]
@@ -66,9 +69,11 @@ pub(super) fn finish(outcome: Result<CallToolResult, Fail>) -> Result<CallToolRe
     Ok(CallToolResult::error(vec![ContentBlock::text(body.to_string())]))
 }
 
-/// A non-2xx answer: its status and Norman's own words (parsed JSON, else the text, shortened).
+/// A non-2xx answer: its status and Norman's own words (parsed JSON if small, else the text,
+/// shortened).
 pub(super) fn norman_error(response: &ApiResponse) -> Fail {
-    let detail = match response.json() {
+    let small = response.body.len() <= MAX_JSON_DETAIL_BYTES;
+    let detail = match response.json().filter(|_| small) {
         Some(value) => value,
         None if response.body.is_empty() => Value::Null,
         None => {
