@@ -607,3 +607,56 @@ async fn a_tool_making_several_slow_norman_calls_still_answers() {
     proxy.abort();
     sandbox.shutdown().await;
 }
+
+/// A caller that announces a body of `length` bytes, sends its first byte and stalls.
+async fn stalled_upload(server: &TestServer, token: &str, length: usize) -> tokio::net::TcpStream {
+    use tokio::io::AsyncWriteExt;
+    let address = server.base.trim_start_matches("http://").to_owned();
+    let mut stream = tokio::net::TcpStream::connect(&address).await.unwrap();
+    let head = format!(
+        "POST /mcp HTTP/1.1\r\nHost: {address}\r\nAuthorization: Bearer {token}\r\n\
+         Content-Type: application/json\r\nAccept: application/json, text/event-stream\r\n\
+         MCP-Protocol-Version: {PROTOCOL}\r\nContent-Length: {length}\r\n\r\n{{"
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    stream
+}
+
+#[tokio::test]
+async fn large_bodies_share_a_budget_and_the_overflow_is_turned_away() {
+    use norman_mcp::mcp::{LARGE_BODIES_IN_FLIGHT_BYTES, MAX_MCP_BODY_BYTES};
+    let server = TestServer::start().await;
+    let (_, tokens) = full_flow(&server, "norman.read norman.write", 0).await;
+    let token = token_of(&tokens);
+    let large_call = || {
+        let padding = "x".repeat(2 * 1024 * 1024);
+        json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call",
+            "params": {"name": "get_company_details", "arguments": {}, "_meta": {"padding": padding}}})
+    };
+
+    // Callers announcing the largest bodies and sending them slowly hold the whole budget.
+    let mut stalled = Vec::new();
+    for _ in 0..LARGE_BODIES_IN_FLIGHT_BYTES / MAX_MCP_BODY_BYTES {
+        stalled.push(stalled_upload(&server, &token, MAX_MCP_BODY_BYTES).await);
+    }
+    tokio::time::sleep(Duration::from_secs(1)).await;
+
+    let started = std::time::Instant::now();
+    let turned_away = mcp_post(&server, Some(&token), &large_call()).await;
+    assert_eq!(turned_away.status(), 503);
+    assert!(started.elapsed() >= Duration::from_secs(2), "it waited for room first");
+    assert_eq!(turned_away.headers()["retry-after"], "5");
+    let body: Value = turned_away.json().await.unwrap();
+    assert_eq!(body["error"], "temporarily_unavailable");
+    // Small bodies, nearly every call, never wait for the budget.
+    let small = mcp_call(&server, &token, "get_company_details", json!({})).await;
+    assert!(small.get("result").is_some(), "{small}");
+
+    // A caller that goes away gives its share back.
+    drop(stalled.pop());
+    let admitted = mcp_post(&server, Some(&token), &large_call()).await;
+    assert_eq!(admitted.status(), 200);
+
+    drop(stalled);
+    server.stop().await;
+}

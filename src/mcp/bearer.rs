@@ -118,6 +118,15 @@ pub async fn require_bearer(State(state): State<Arc<McpState>>, request: Request
             return refuse(&state, error);
         }
     };
+    // After authentication, so that only callers with a valid token can take up the budget;
+    // before the scope check, which reads the body.
+    let _admission = match state.body_budget.admit(request.headers()).await {
+        Ok(admission) => admission,
+        Err(busy) => {
+            tracing::info!("large mcp request turned away: other large requests fill the body budget");
+            return busy.into_response();
+        }
+    };
     let mut request = if principal.scopes == Scopes::ALL {
         request
     } else {

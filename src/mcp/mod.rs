@@ -2,6 +2,7 @@
 //! check and the bearer middleware, with the tool catalogue calling Norman as the caller.
 
 pub mod bearer;
+pub mod budget;
 pub mod catalogue;
 pub mod handler;
 pub mod origin;
@@ -21,6 +22,7 @@ use tower_http::cors::AllowOrigin;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
 
+use crate::mcp::budget::BodyBudget;
 use crate::mcp::catalogue::Catalogue;
 use crate::mcp::handler::NormanTools;
 use crate::mcp::origin::OriginPolicy;
@@ -28,6 +30,10 @@ use crate::oauth::AuthServer;
 
 /// `/mcp` bodies may carry base64 uploads: larger than the OAuth endpoints' limit.
 pub const MAX_MCP_BODY_BYTES: usize = 16 * 1024 * 1024;
+/// Large bodies (over 1 MiB) in flight at once on a replica: four of the largest.
+pub const LARGE_BODIES_IN_FLIGHT_BYTES: usize = 4 * MAX_MCP_BODY_BYTES;
+/// How long a large body waits for room before it is turned away (503).
+const BODY_BUDGET_WAIT: Duration = Duration::from_secs(2);
 /// Time for the request body and the answer beyond the tool's own work.
 const TRANSFER_MARGIN: Duration = Duration::from_secs(5);
 
@@ -42,6 +48,7 @@ pub struct McpState {
     /// A last resort (504): longer than any tool call can take, so that a tool which has
     /// already changed data at Norman is never cut off before it can say so.
     pub request_timeout: Duration,
+    pub body_budget: BodyBudget,
 }
 
 impl McpState {
@@ -55,6 +62,7 @@ impl McpState {
             resource_metadata,
             max_body_bytes: MAX_MCP_BODY_BYTES,
             request_timeout,
+            body_budget: BodyBudget::new(LARGE_BODIES_IN_FLIGHT_BYTES, MAX_MCP_BODY_BYTES, BODY_BUDGET_WAIT),
         }
     }
 }
