@@ -57,10 +57,6 @@ impl Scopes {
         self.0 == 0
     }
 
-    pub const fn is_subset_of(self, other: Scopes) -> bool {
-        self.0 & !other.0 == 0
-    }
-
     pub const fn intersection(self, other: Scopes) -> Scopes {
         Scopes(self.0 & other.0)
     }
@@ -116,8 +112,5 @@ mod tests {
         assert_eq!(Scopes::parse_lenient("norman.write norman.read norman.read"), Scopes::ALL);
         assert_eq!(Scopes::parse_lenient(""), Scopes::EMPTY);
         assert_eq!(Scopes::ALL.to_string(), "norman.read norman.write");
-        assert!(Scopes::READ.is_subset_of(Scopes::ALL));
-        assert!(!Scopes::ALL.is_subset_of(Scopes::READ));
-        assert!(Scopes::EMPTY.is_subset_of(Scopes::READ));
     }
 }

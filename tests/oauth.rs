@@ -4,6 +4,7 @@
 mod support;
 
 use norman_mcp::sandbox::DEMO_USERS;
+use norman_mcp::scope::Scopes;
 use norman_mcp::seal;
 use norman_mcp::tokens::code::AuthorizationCode;
 use reqwest::StatusCode;
@@ -527,7 +528,13 @@ async fn the_whole_flow_issues_tokens_and_refreshes_them() {
         .unwrap();
     assert_eq!(principal.company_id.as_deref(), Some(DEMO_USERS[0].company_id));
 
-    // Refresh: new tokens, narrowed scope allowed, widened refused.
+    // Refresh: new tokens; a narrowed scope narrows the access token only (RFC 6749 §6).
+    let scopes_of = |access: &str| {
+        let keyring = server.keyring.current();
+        let now = time::OffsetDateTime::now_utc();
+        let auth = &server.server.as_ref().unwrap().auth;
+        auth.verifier.verify(&keyring, access, &server.mcp_url(), now).unwrap().scopes
+    };
     let response = server
         .token(&[
             ("grant_type", "refresh_token"),
@@ -540,23 +547,16 @@ async fn the_whole_flow_issues_tokens_and_refreshes_them() {
     assert_eq!(response.headers()[CACHE_CONTROL], "no-store");
     let refreshed: Value = response.json().await.unwrap();
     assert_eq!(refreshed["scope"], "norman.read");
+    assert_eq!(scopes_of(refreshed["access_token"].as_str().unwrap()), Scopes::READ);
     let narrowed_refresh = refreshed["refresh_token"].as_str().unwrap().to_owned();
     assert_ne!(narrowed_refresh, refresh);
-    let response = server
-        .token(&[
-            ("grant_type", "refresh_token"),
-            ("refresh_token", &narrowed_refresh),
-            ("scope", "norman.read norman.write"),
-        ])
-        .await;
-    let (status, error, _) = error_of(response).await;
-    assert_eq!((status, error.as_str()), (StatusCode::BAD_REQUEST, "invalid_scope"));
-    // Refreshing the narrowed one without a scope keeps it narrow; no client_id needed.
+    // The rotated refresh token still holds the whole grant; no client_id needed.
     let response =
         server.token(&[("grant_type", "refresh_token"), ("refresh_token", &narrowed_refresh)]).await;
     assert_eq!(response.status(), 200);
     let again: Value = response.json().await.unwrap();
-    assert_eq!(again["scope"], "norman.read");
+    assert_eq!(again["scope"], "norman.read norman.write");
+    assert_eq!(scopes_of(again["access_token"].as_str().unwrap()), Scopes::ALL);
 
     assert_not_logged(&[
         access,
@@ -566,6 +566,271 @@ async fn the_whole_flow_issues_tokens_and_refreshes_them() {
         DEMO_USERS[0].password,
     ]);
     server.stop().await;
+}
+
+#[tokio::test]
+async fn a_refresh_may_ask_only_for_granted_scopes() {
+    let server = TestServer::start().await;
+    let (_, tokens) = full_flow(&server, "norman.read", 0).await;
+    let refresh = tokens["refresh_token"].as_str().unwrap();
+    for scope in ["norman.read norman.write", "norman.write", "norman.write offline_access"] {
+        let response = server
+            .token(&[("grant_type", "refresh_token"), ("refresh_token", refresh), ("scope", scope)])
+            .await;
+        let (status, error, _) = error_of(response).await;
+        assert_eq!((status, error.as_str()), (StatusCode::BAD_REQUEST, "invalid_scope"), "{scope}");
+    }
+    // None of those spent the token. Names the server does not define are ignored, as at
+    // /authorize: a client may send its original `norman.read offline_access` again.
+    let response = server
+        .token(&[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", refresh),
+            ("scope", " norman.read offline_access "),
+        ])
+        .await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.json::<Value>().await.unwrap()["scope"], "norman.read");
+    server.stop().await;
+}
+
+/// A refresh token for `client_id` as the token endpoint issues it, for a Norman refresh token
+/// the test's upstream never checks.
+fn sealed_refresh(keyring: &norman_mcp::keyring::Keyring, client_id: &str) -> String {
+    use norman_mcp::tokens::refresh::{REFRESH_LIFETIME, RefreshToken};
+    use norman_mcp::tokens::{NormanToken, random_id};
+    let now = time::OffsetDateTime::now_utc();
+    let refresh = RefreshToken {
+        token_id: random_id().unwrap(),
+        family_id: random_id().unwrap(),
+        client_id: client_id.to_owned(),
+        scope: Scopes::ALL,
+        resource: None,
+        norman_refresh: NormanToken::new("norman-refresh-never-checked".to_owned()),
+        company_id: None,
+        expires_at: now + REFRESH_LIFETIME,
+    };
+    seal::seal(keyring, &refresh, now).unwrap()
+}
+
+#[tokio::test]
+async fn norman_shedding_load_is_an_outage_not_a_refusal() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicU16, Ordering};
+
+    use axum::extract::State;
+    use axum::routing::post;
+
+    let upstream_status = Arc::new(AtomicU16::new(0));
+    let answer = async |State(status): State<Arc<AtomicU16>>| {
+        axum::http::StatusCode::from_u16(status.load(Ordering::SeqCst)).unwrap()
+    };
+    let app = axum::Router::new()
+        .route("/api/v1/auth/token/", post(answer))
+        .route("/api/v1/auth/token/refresh/", post(answer))
+        .with_state(Arc::clone(&upstream_status));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = url::Url::parse(&format!("http://{}/", listener.local_addr().unwrap())).unwrap();
+    let upstream = tokio::spawn(async move { axum::serve(listener, app).await });
+    let server = TestServer::start_with(Options { norman_api_url: Some(url), ..Options::default() }).await;
+    let client_id = server.register_public(REDIRECT).await;
+    let refresh = sealed_refresh(&server.keyring.current(), &client_id);
+    let pkce = pkce();
+
+    for status in [429, 408] {
+        upstream_status.store(status, Ordering::SeqCst);
+        let envelope = login_page(&server, &client_id, &pkce).await;
+        let response =
+            post_login(&server, &server.http, &envelope, "demo@norman.finance", "pw-pw-pw-pw", "login").await;
+        assert_eq!(response.status(), StatusCode::BAD_GATEWAY, "{status}");
+        let page = response.text().await.unwrap();
+        assert!(page.contains("Norman is not reachable"), "{status}: {page}");
+        assert!(!page.contains(norman_mcp::oauth::login::BAD_CREDENTIALS), "{status}");
+
+        let response = server.token(&[("grant_type", "refresh_token"), ("refresh_token", &refresh)]).await;
+        let (got, error, headers) = error_of(response).await;
+        assert_eq!(
+            (got, error.as_str()),
+            (StatusCode::SERVICE_UNAVAILABLE, "temporarily_unavailable"),
+            "{status}"
+        );
+        assert!(headers.contains_key("retry-after"), "{status}");
+    }
+    // A refusal is still one: the grant has ended.
+    upstream_status.store(401, Ordering::SeqCst);
+    let response = server.token(&[("grant_type", "refresh_token"), ("refresh_token", &refresh)]).await;
+    let (got, error, _) = error_of(response).await;
+    assert_eq!((got, error.as_str()), (StatusCode::BAD_REQUEST, "invalid_grant"));
+    assert_not_logged(&[&refresh]);
+    server.stop().await;
+    upstream.abort();
+}
+
+/// An HTTPS server for client metadata documents, self-signed for `localhost`: each path
+/// answers `reply(base, path)` as (status, body, delay). Returns its base URL and certificate.
+async fn document_server(
+    reply: fn(&str, &str) -> (u16, String, std::time::Duration),
+) -> (String, Vec<u8>, tokio::task::JoinHandle<()>) {
+    use std::sync::Arc;
+
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio_rustls::rustls;
+    use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
+
+    let certified = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
+    let certificate = certified.cert.der().to_vec();
+    let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(certified.signing_key.serialize_der()));
+    let config =
+        rustls::ServerConfig::builder_with_provider(Arc::new(rustls::crypto::aws_lc_rs::default_provider()))
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_no_client_auth()
+            .with_single_cert(vec![CertificateDer::from(certificate.clone())], key)
+            .unwrap();
+    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("https://localhost:{}", listener.local_addr().unwrap().port());
+    let task = {
+        let base = base.clone();
+        tokio::spawn(async move {
+            // Dropped with the task: aborting it ends the open connections too.
+            let mut open = tokio::task::JoinSet::new();
+            while let Ok((tcp, _)) = listener.accept().await {
+                let (acceptor, base) = (acceptor.clone(), base.clone());
+                open.spawn(async move {
+                    let mut tls = acceptor.accept(tcp).await?;
+                    let mut head = Vec::new();
+                    let mut buffer = [0u8; 1024];
+                    while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+                        let n = tls.read(&mut buffer).await?;
+                        if n == 0 {
+                            return Ok(());
+                        }
+                        head.extend_from_slice(&buffer[..n]);
+                    }
+                    let path = String::from_utf8_lossy(&head).split_whitespace().nth(1).unwrap_or("").to_owned();
+                    let (status, body, delay) = reply(&base, &path);
+                    tokio::time::sleep(delay).await;
+                    let head = format!(
+                        "HTTP/1.1 {status} Test\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+                        body.len()
+                    );
+                    tls.write_all(head.as_bytes()).await?;
+                    tls.write_all(body.as_bytes()).await?;
+                    tls.shutdown().await
+                });
+                while open.try_join_next().is_some() {}
+            }
+        })
+    };
+    (base, certificate, task)
+}
+
+/// The authorization server's routes, its metadata fetcher trusting `certificate` on
+/// loopback (the test server's fetcher trusts only public CAs and addresses).
+async fn auth_server_trusting(
+    certificate: Vec<u8>,
+) -> (String, std::sync::Arc<norman_mcp::keyring::SharedKeyring>, tokio::task::JoinHandle<()>) {
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    use norman_mcp::config::{Config, ReplayConfig};
+    use norman_mcp::keyring::{KeyFile, Keyring, SharedKeyring};
+    use norman_mcp::oauth::cimd::{CimdConfig, CimdFetcher};
+    use norman_mcp::oauth::client::Clients;
+    use norman_mcp::oauth::guard::MemoryGuard;
+
+    let keys = KeyFile::generate(time::OffsetDateTime::now_utc() - time::Duration::minutes(1)).unwrap();
+    let keyring = Arc::new(SharedKeyring::fixed(Keyring::from_file(&keys)));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let base = format!("http://{addr}");
+    let config = Config {
+        bind: addr,
+        public_url: url::Url::parse(&base).unwrap(),
+        // Never reached: every request here stops at the client lookup.
+        norman_api_url: url::Url::parse("http://127.0.0.1:9/").unwrap(),
+        norman_api_timeout: Duration::from_secs(1),
+        allow_private_metadata_fetch: true,
+        allowed_origins: Vec::new(),
+        trusted_proxies: Vec::new(),
+        replay: ReplayConfig::default(),
+        keys_poll_interval: None,
+        metrics_bind: None,
+    };
+    let mut auth =
+        norman_mcp::server::auth_server(&config, Arc::clone(&keyring), Arc::new(MemoryGuard::new())).unwrap();
+    auth.clients = Clients::new(
+        CimdFetcher::try_new(CimdConfig {
+            allow_private_addresses: true,
+            timeout: Duration::from_millis(500),
+            extra_root_certificates: vec![certificate],
+            ..CimdConfig::default()
+        })
+        .unwrap(),
+    );
+    let app = norman_mcp::oauth::http::routes(Arc::new(auth))
+        .into_make_service_with_connect_info::<std::net::SocketAddr>();
+    let task = tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    (base, keyring, task)
+}
+
+/// MCP clients delete their registration and tokens on invalid_client: a metadata document
+/// that cannot be fetched right now must not cause that.
+#[tokio::test]
+async fn a_metadata_document_that_cannot_be_fetched_now_is_an_outage_not_an_unknown_client() {
+    let (documents, certificate, documents_task) = document_server(|base, path| {
+        let instant = std::time::Duration::ZERO;
+        match path {
+            "/down.json" => (500, "{}".to_owned(), instant),
+            "/busy.json" => (429, "{}".to_owned(), instant),
+            "/slow.json" => (200, "{}".to_owned(), std::time::Duration::from_secs(3)),
+            "/gone.json" => (404, "{}".to_owned(), instant),
+            _ => {
+                let other = json!({"client_id": format!("{base}/other.json"), "redirect_uris": [REDIRECT]});
+                (200, other.to_string(), instant)
+            }
+        }
+    })
+    .await;
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let unreachable = format!("https://localhost:{}/client.json", closed.local_addr().unwrap().port());
+    drop(closed);
+    let (base, keyring, server_task) = auth_server_trusting(certificate).await;
+    let http = http_client();
+    let cases = [
+        (format!("{documents}/down.json"), StatusCode::SERVICE_UNAVAILABLE, "temporarily_unavailable"),
+        (format!("{documents}/busy.json"), StatusCode::SERVICE_UNAVAILABLE, "temporarily_unavailable"),
+        (format!("{documents}/slow.json"), StatusCode::SERVICE_UNAVAILABLE, "temporarily_unavailable"),
+        (unreachable, StatusCode::SERVICE_UNAVAILABLE, "temporarily_unavailable"),
+        (format!("{documents}/gone.json"), StatusCode::UNAUTHORIZED, "invalid_client"),
+        (format!("{documents}/mismatch.json"), StatusCode::UNAUTHORIZED, "invalid_client"),
+    ];
+    for (client_id, status, expected) in cases {
+        let refresh = sealed_refresh(&keyring.current(), &client_id);
+        let response = http
+            .post(format!("{base}/token"))
+            .form(&[("grant_type", "refresh_token"), ("refresh_token", &refresh)])
+            .send()
+            .await
+            .unwrap();
+        let (got, error, headers) = error_of(response).await;
+        assert_eq!((got, error.as_str()), (status, expected), "/token {client_id}");
+        assert_eq!(headers.contains_key("retry-after"), status == StatusCode::SERVICE_UNAVAILABLE);
+        let response = http
+            .post(format!("{base}/revoke"))
+            .form(&[("token", refresh.as_str()), ("client_id", &client_id)])
+            .send()
+            .await
+            .unwrap();
+        let (got, error, _) = error_of(response).await;
+        assert_eq!((got, error.as_str()), (status, expected), "/revoke {client_id}");
+        assert_not_logged(&[&refresh]);
+    }
+    server_task.abort();
+    documents_task.abort();
 }
 
 #[tokio::test]

@@ -121,6 +121,18 @@ pub enum CimdError {
     UnsupportedAuthMethod(String),
 }
 
+impl CimdError {
+    /// The document's server is down, slow or shedding load, as opposed to refusing the
+    /// client or serving a bad document: worth a retry.
+    pub fn is_unavailable(&self) -> bool {
+        match self {
+            CimdError::Unreachable | CimdError::Timeout => true,
+            CimdError::HttpStatus(status) => *status >= 500 || matches!(status, 408 | 429),
+            _ => false,
+        }
+    }
+}
+
 /// The HTTP client could not be built (typically: an extra root certificate is not valid DER).
 #[derive(Debug, thiserror::Error)]
 #[error("cannot build the HTTP client for client metadata documents: {0}")]

@@ -6,7 +6,7 @@ use time::OffsetDateTime;
 use crate::oauth::AuthServer;
 use crate::oauth::error::OAuthError;
 use crate::oauth::guard::GuardSpace;
-use crate::oauth::token::{FormParams, PresentedClient};
+use crate::oauth::token::{FormParams, PresentedClient, client_error};
 use crate::seal::{self, Purpose};
 use crate::tokens::access::ACCESS_PREFIX;
 use crate::tokens::refresh::{REFRESH_LIFETIME, RefreshToken};
@@ -24,10 +24,11 @@ impl AuthServer {
 
         // A confidential client must prove itself before it may revoke anything.
         if let Some(id) = presented.id.as_deref() {
-            let client = self.clients.resolve(&keyring, id, now).await.map_err(|_| {
-                OAuthError::invalid_client("the client is not known")
-                    .with_basic_challenge(presented.via_basic)
-            })?;
+            let client = self
+                .clients
+                .resolve(&keyring, id, now)
+                .await
+                .map_err(|error| client_error(error, presented.via_basic))?;
             if client.is_confidential()
                 && !presented.secret.as_ref().is_some_and(|s| client.secret_matches(&keyring, s))
             {

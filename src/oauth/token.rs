@@ -13,14 +13,14 @@ use time::OffsetDateTime;
 use crate::metrics::GuardHit;
 use crate::norman::NormanError;
 use crate::oauth::AuthServer;
-use crate::oauth::client::Client;
+use crate::oauth::client::{Client, ClientLookupError};
 use crate::oauth::error::{ErrorCode, OAuthError};
 use crate::oauth::guard::{GuardSpace, RefreshClaim};
 use crate::oauth::pkce;
 use crate::oauth::resource::names_resource;
-use crate::scope::Scopes;
+use crate::scope::{Scope, Scopes};
 use crate::seal::{self, OpenError};
-use crate::tokens::access::{self, AccessGrant};
+use crate::tokens::access::{self, AccessGrant, MintError};
 use crate::tokens::code::AuthorizationCode;
 use crate::tokens::refresh::{REFRESH_LIFETIME, RefreshToken};
 use crate::tokens::{NormanToken, random_id};
@@ -184,6 +184,58 @@ fn grant_error(error: OpenError) -> OAuthError {
     }
 }
 
+/// A client id that does not resolve. A metadata document that cannot be fetched right now is
+/// an outage, not a verdict: clients delete their registration and tokens on invalid_client.
+pub(crate) fn client_error(error: ClientLookupError, via_basic: bool) -> OAuthError {
+    match error {
+        ClientLookupError::Metadata(error) if error.is_unavailable() => {
+            tracing::warn!(%error, "client metadata document unavailable");
+            OAuthError::unavailable(
+                "the client's metadata document cannot be fetched right now; try again shortly",
+                5,
+            )
+        }
+        error => {
+            tracing::info!(%error, "request from a client that does not resolve");
+            OAuthError::invalid_client("the client is not known; register again")
+                .with_basic_challenge(via_basic)
+        }
+    }
+}
+
+/// The scope a refresh asks for: at most what the grant holds (RFC 6749 §6); none means all
+/// of it. Names this server does not define (`offline_access`, which clients add) are ignored,
+/// as at /authorize, so a client may send its original scope string again.
+fn refresh_scope(requested: Option<&str>, granted: Scopes) -> Result<Scopes, OAuthError> {
+    let mut scopes = Scopes::EMPTY;
+    for name in requested.unwrap_or_default().split_ascii_whitespace() {
+        match Scope::parse(name) {
+            Some(scope) if granted.contains(scope) => scopes = scopes.with(scope),
+            None => {}
+            Some(_) => {
+                return Err(OAuthError::new(
+                    ErrorCode::InvalidScope,
+                    "a refresh may only ask for scopes the grant holds",
+                ));
+            }
+        }
+    }
+    Ok(if scopes.is_empty() { granted } else { scopes })
+}
+
+fn mint_error(error: MintError) -> OAuthError {
+    match error {
+        MintError::UpstreamExpired | MintError::NoScopes => {
+            tracing::info!(%error, "no access token for this grant");
+            OAuthError::invalid_grant("Norman's session has ended; sign in again")
+        }
+        error => {
+            tracing::error!(%error, "could not mint an access token");
+            server_error()
+        }
+    }
+}
+
 fn upstream_error(error: NormanError) -> OAuthError {
     if error.is_unavailable() {
         tracing::warn!(%error, "Norman unavailable during a token request");
@@ -232,11 +284,11 @@ impl AuthServer {
             return Err(OAuthError::invalid_grant("the grant was issued to another client"));
         }
         let keyring = self.keyring.current();
-        let client = self.clients.resolve(&keyring, grant_client_id, now).await.map_err(|error| {
-            tracing::info!(%error, "token request from a client that does not resolve");
-            OAuthError::invalid_client("the client is not known; register again")
-                .with_basic_challenge(presented.via_basic)
-        })?;
+        let client = self
+            .clients
+            .resolve(&keyring, grant_client_id, now)
+            .await
+            .map_err(|error| client_error(error, presented.via_basic))?;
         if client.is_confidential() {
             let ok = presented.secret.as_ref().is_some_and(|secret| client.secret_matches(&keyring, secret));
             if !ok {
@@ -313,7 +365,7 @@ impl AuthServer {
             company_id: code.company_id.clone(),
             expires_at: now + REFRESH_LIFETIME,
         };
-        self.issue(&client, code.norman_access.clone(), refresh, now)
+        self.issue(&client, code.norman_access.clone(), refresh, code.scope, now)
     }
 
     async fn refresh(
@@ -334,14 +386,7 @@ impl AuthServer {
             self.metrics.guard_hit(GuardHit::FamilyRevoked);
             return Err(OAuthError::invalid_grant("the grant was revoked"));
         }
-        let scope = match params.get("scope").map(Scopes::parse_lenient) {
-            None => token.scope,
-            Some(requested) if requested.is_empty() => token.scope,
-            Some(requested) if requested.is_subset_of(token.scope) => requested,
-            Some(_) => {
-                return Err(OAuthError::new(ErrorCode::InvalidScope, "a refresh may only narrow the scope"));
-            }
-        };
+        let scope = refresh_scope(params.get("scope"), token.scope)?;
         self.check_resource(params, token.resource.as_deref())?;
 
         let shared = self.rotate(&token, now).await.map_err(|failure| match failure {
@@ -363,14 +408,15 @@ impl AuthServer {
                 OAuthError::invalid_grant("the refresh token was already used; the grant is revoked")
             }
         })?;
+        // The new refresh token keeps the whole grant; only this access token is narrowed
+        // (RFC 6749 §6, OAuth 2.1 §4.3.3).
         let refresh = RefreshToken {
             token_id: random_id().map_err(|_| server_error())?,
-            scope,
             norman_refresh: shared.refresh.clone().unwrap_or_else(|| token.norman_refresh.clone()),
             expires_at: now + REFRESH_LIFETIME,
             ..token
         };
-        self.issue(&client, shared.access.clone(), refresh, now)
+        self.issue(&client, shared.access.clone(), refresh, scope, now)
     }
 
     /// Rotates `token` once, whichever replica and however many callers present it: claims it
@@ -417,37 +463,58 @@ impl AuthServer {
             .await
     }
 
+    /// `scope`: the access token's, at most the refresh token's.
     fn issue(
         &self,
         client: &Client,
         norman_access: NormanToken,
         refresh: RefreshToken,
+        scope: Scopes,
         now: OffsetDateTime,
     ) -> Result<TokenResponse, OAuthError> {
         let keyring = self.keyring.current();
         let grant = AccessGrant {
             client_id: client.id.clone(),
-            scopes: refresh.scope,
+            scopes: scope,
             audience: self.resource.clone(),
             norman_access,
             company_id: refresh.company_id.clone(),
             family_id: Some(refresh.family_id.clone()),
         };
-        let minted = access::mint(&keyring, &grant, now).map_err(|error| {
-            tracing::warn!(%error, "could not mint an access token");
-            OAuthError::invalid_grant("Norman's session has ended; sign in again")
-        })?;
+        let minted = access::mint(&keyring, &grant, now).map_err(mint_error)?;
         let refresh_token = seal::seal(&keyring, &refresh, now).map_err(|_| server_error())?;
         Ok(TokenResponse {
             access_token: minted.token,
             token_type: "Bearer",
             expires_in: (minted.expires_at - now).whole_seconds().max(0),
             refresh_token,
-            scope: refresh.scope.to_string(),
+            scope: scope.to_string(),
         })
     }
 }
 
 fn server_error() -> OAuthError {
     OAuthError::new(ErrorCode::ServerError, "the server could not complete the request")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::seal::SealError;
+
+    #[test]
+    fn only_an_ended_session_is_invalid_grant_other_mint_failures_are_ours() {
+        for error in [MintError::UpstreamExpired, MintError::NoScopes] {
+            assert_eq!(mint_error(error).code, ErrorCode::InvalidGrant, "{error}");
+        }
+        for error in [
+            MintError::NoActiveKey,
+            MintError::Seal(SealError::Encode),
+            MintError::Random,
+            MintError::Build,
+            MintError::Oversized,
+        ] {
+            assert_eq!(mint_error(error).code, ErrorCode::ServerError, "{error}");
+        }
+    }
 }
