@@ -1148,3 +1148,73 @@ async fn cors_for_browser_clients() {
     );
     server.stop().await;
 }
+
+#[tokio::test]
+async fn revocation_checks_whose_token_it_is() {
+    use base64::Engine as _;
+    let server = TestServer::start().await;
+    let registered: Value = server
+        .register(json!({"client_name": "Server app", "redirect_uris": [REDIRECT], "token_endpoint_auth_method": "client_secret_basic"}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let confidential = registered["client_id"].as_str().unwrap().to_owned();
+    let secret = registered["client_secret"].as_str().unwrap().to_owned();
+    let basic = format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(format!("{confidential}:{secret}"))
+    );
+    let pkce = pkce();
+    let code = login_for_code(&server, &confidential, &pkce, "", 1).await;
+    let form = [
+        ("grant_type", "authorization_code"),
+        ("code", code.as_str()),
+        ("redirect_uri", REDIRECT),
+        ("code_verifier", pkce.verifier.as_str()),
+    ];
+    let post = |path: &str, form: &[(&str, &str)], auth: Option<&str>| {
+        let mut request = server.http.post(server.url(path)).form(form);
+        if let Some(auth) = auth {
+            request = request.header("authorization", auth);
+        }
+        request.send()
+    };
+    let tokens: Value = post("/token", &form, Some(&basic)).await.unwrap().json().await.unwrap();
+    let confidential_refresh = tokens["refresh_token"].as_str().unwrap().to_owned();
+    let (public, public_tokens) = full_flow(&server, "", 0).await;
+    let public_access = public_tokens["access_token"].as_str().unwrap().to_owned();
+    let refreshes = async |refresh: &str| {
+        let form = [("grant_type", "refresh_token"), ("refresh_token", refresh)];
+        post("/token", &form, Some(&basic)).await.unwrap().status() == 200
+    };
+    let list = json!({"jsonrpc": "2.0", "id": 1, "method": "tools/list"});
+
+    // A confidential client's refresh token, without that client's credentials: refused.
+    let response = post("/revoke", &[("token", &confidential_refresh)], None).await.unwrap();
+    let (status, error, headers) = error_of(response).await;
+    assert_eq!((status, error.as_str()), (StatusCode::UNAUTHORIZED, "invalid_client"));
+    assert!(headers[WWW_AUTHENTICATE].to_str().unwrap().starts_with("Basic"));
+    // Presented by another client: left alone, and the answer says nothing about it.
+    let response =
+        post("/revoke", &[("token", &confidential_refresh), ("client_id", &public)], None).await.unwrap();
+    assert_eq!(response.status(), 200);
+    let response = post("/revoke", &[("token", &public_access)], Some(&basic)).await.unwrap();
+    assert_eq!(response.status(), 200);
+    assert!(refreshes(&confidential_refresh).await, "the confidential grant was revoked by others");
+    assert_eq!(
+        mcp_post(&server, Some(&public_access), &list).await.status(),
+        200,
+        "revoked by another client"
+    );
+
+    // Each by its own client: revoked.
+    let response = post("/revoke", &[("token", &confidential_refresh)], Some(&basic)).await.unwrap();
+    assert_eq!(response.status(), 200);
+    assert!(!refreshes(&confidential_refresh).await);
+    let response = post("/revoke", &[("token", &public_access), ("client_id", &public)], None).await.unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(mcp_post(&server, Some(&public_access), &list).await.status(), 401);
+    assert_not_logged(&[&secret, &confidential_refresh, &public_access]);
+    server.stop().await;
+}

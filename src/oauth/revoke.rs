@@ -1,5 +1,8 @@
 //! `POST /revoke` (RFC 7009): revoking a refresh token ends its whole grant (every rotation of
-//! it); revoking an access token ends that token. Invalid tokens are not an error.
+//! it); revoking an access token ends that token. Invalid tokens are not an error, nor are
+//! tokens issued to another client than the one presented (they are left alone, §2.1).
+//! A public client's token may be revoked by whoever holds it; a confidential client's refresh
+//! token only by that client, authenticated.
 
 use time::OffsetDateTime;
 
@@ -8,7 +11,7 @@ use crate::oauth::error::OAuthError;
 use crate::oauth::guard::GuardSpace;
 use crate::oauth::token::{FormParams, PresentedClient, client_error};
 use crate::seal::{self, Purpose};
-use crate::tokens::access::ACCESS_PREFIX;
+use crate::tokens::access::{ACCESS_PREFIX, client_fingerprint};
 use crate::tokens::refresh::{REFRESH_LIFETIME, RefreshToken};
 
 impl AuthServer {
@@ -38,6 +41,7 @@ impl AuthServer {
         }
         let issued_to_presenter =
             |client_id: &str| presented.id.as_deref().is_none_or(|presenter| presenter == client_id);
+        let fingerprint_of_presenter = presented.id.as_deref().map(client_fingerprint);
 
         let unavailable =
             |_| OAuthError::unavailable("the server cannot revoke right now; try again shortly", 5);
@@ -45,6 +49,21 @@ impl AuthServer {
             if let Ok(refresh) = seal::open::<RefreshToken>(&keyring, token, now)
                 && issued_to_presenter(&refresh.client_id)
             {
+                // Only registrations sealed here can be confidential (metadata-document
+                // clients are public), so this never fetches anything.
+                let confidential_owner = presented.id.is_none()
+                    && refresh.client_id.starts_with(Purpose::Client.prefix())
+                    && self
+                        .clients
+                        .resolve(&keyring, &refresh.client_id, now)
+                        .await
+                        .is_ok_and(|owner| owner.is_confidential());
+                if confidential_owner {
+                    return Err(OAuthError::invalid_client(
+                        "this token belongs to a confidential client, which must authenticate to revoke it",
+                    )
+                    .with_basic_challenge(true));
+                }
                 self.guard
                     .first_use(GuardSpace::DeniedFamily, &refresh.family_id, REFRESH_LIFETIME.unsigned_abs())
                     .await
@@ -53,6 +72,9 @@ impl AuthServer {
             }
         } else if token.starts_with(ACCESS_PREFIX)
             && let Ok(principal) = self.verifier.verify(&keyring, token, &self.resource, now)
+            && fingerprint_of_presenter
+                .as_ref()
+                .is_none_or(|presenter| *presenter == principal.client_fingerprint)
         {
             let remaining = (principal.expires_at - now).unsigned_abs();
             self.guard
