@@ -26,8 +26,17 @@ use crate::tokens::refresh::{REFRESH_LIFETIME, RefreshToken};
 use crate::tokens::{NormanToken, random_id};
 
 /// The form parameters of a token or revocation request, each at most once (RFC 6749 §3.2).
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub struct FormParams(HashMap<String, String>);
+
+/// Names only: the values are codes, verifiers, refresh tokens and client secrets.
+impl std::fmt::Debug for FormParams {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut names: Vec<&str> = self.0.keys().map(String::as_str).collect();
+        names.sort_unstable();
+        f.debug_tuple("FormParams").field(&names).finish()
+    }
+}
 
 impl FormParams {
     pub fn parse(body: &[u8]) -> Result<FormParams, OAuthError> {
@@ -501,6 +510,15 @@ fn server_error() -> OAuthError {
 mod tests {
     use super::*;
     use crate::seal::SealError;
+
+    #[test]
+    fn form_params_show_their_names_never_their_values() {
+        let params =
+            FormParams::parse(b"grant_type=refresh_token&refresh_token=nmr_secret&client_secret=s3cr3t")
+                .unwrap();
+        let shown = format!("{params:?}");
+        assert_eq!(shown, r#"FormParams(["client_secret", "grant_type", "refresh_token"])"#);
+    }
 
     #[test]
     fn only_an_ended_session_is_invalid_grant_other_mint_failures_are_ours() {
