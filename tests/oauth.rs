@@ -955,10 +955,8 @@ async fn an_expired_code_is_refused() {
     server.stop().await;
 }
 
-#[tokio::test]
-async fn confidential_clients_authenticate_with_basic_or_post() {
-    use base64::Engine as _;
-    let server = TestServer::start().await;
+/// A client_secret_basic registration: its client id and secret.
+async fn register_confidential(server: &TestServer) -> (String, String) {
     let registered: Value = server
         .register(json!({"client_name": "Server app", "redirect_uris": [REDIRECT], "token_endpoint_auth_method": "client_secret_basic"}))
         .await
@@ -966,10 +964,18 @@ async fn confidential_clients_authenticate_with_basic_or_post() {
         .await
         .unwrap();
     let client_id = registered["client_id"].as_str().unwrap().to_owned();
-    let secret = registered["client_secret"].as_str().unwrap().to_owned();
-    let basic = |id: &str, secret: &str| {
-        format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(format!("{id}:{secret}")))
-    };
+    (client_id, registered["client_secret"].as_str().unwrap().to_owned())
+}
+
+fn basic(id: &str, secret: &str) -> String {
+    use base64::Engine as _;
+    format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(format!("{id}:{secret}")))
+}
+
+#[tokio::test]
+async fn confidential_clients_authenticate_with_basic_or_post() {
+    let server = TestServer::start().await;
+    let (client_id, secret) = register_confidential(&server).await;
 
     let exchange = async |auth: Option<String>, extra: Vec<(&str, String)>| {
         let pkce = pkce();
@@ -1151,20 +1157,9 @@ async fn cors_for_browser_clients() {
 
 #[tokio::test]
 async fn revocation_checks_whose_token_it_is() {
-    use base64::Engine as _;
     let server = TestServer::start().await;
-    let registered: Value = server
-        .register(json!({"client_name": "Server app", "redirect_uris": [REDIRECT], "token_endpoint_auth_method": "client_secret_basic"}))
-        .await
-        .json()
-        .await
-        .unwrap();
-    let confidential = registered["client_id"].as_str().unwrap().to_owned();
-    let secret = registered["client_secret"].as_str().unwrap().to_owned();
-    let basic = format!(
-        "Basic {}",
-        base64::engine::general_purpose::STANDARD.encode(format!("{confidential}:{secret}"))
-    );
+    let (confidential, secret) = register_confidential(&server).await;
+    let credentials = basic(&confidential, &secret);
     let pkce = pkce();
     let code = login_for_code(&server, &confidential, &pkce, "", 1).await;
     let form = [
@@ -1180,13 +1175,13 @@ async fn revocation_checks_whose_token_it_is() {
         }
         request.send()
     };
-    let tokens: Value = post("/token", &form, Some(&basic)).await.unwrap().json().await.unwrap();
+    let tokens: Value = post("/token", &form, Some(&credentials)).await.unwrap().json().await.unwrap();
     let confidential_refresh = tokens["refresh_token"].as_str().unwrap().to_owned();
     let (public, public_tokens) = full_flow(&server, "", 0).await;
     let public_access = public_tokens["access_token"].as_str().unwrap().to_owned();
     let refreshes = async |refresh: &str| {
         let form = [("grant_type", "refresh_token"), ("refresh_token", refresh)];
-        post("/token", &form, Some(&basic)).await.unwrap().status() == 200
+        post("/token", &form, Some(&credentials)).await.unwrap().status() == 200
     };
     let list = json!({"jsonrpc": "2.0", "id": 1, "method": "tools/list"});
 
@@ -1199,7 +1194,7 @@ async fn revocation_checks_whose_token_it_is() {
     let response =
         post("/revoke", &[("token", &confidential_refresh), ("client_id", &public)], None).await.unwrap();
     assert_eq!(response.status(), 200);
-    let response = post("/revoke", &[("token", &public_access)], Some(&basic)).await.unwrap();
+    let response = post("/revoke", &[("token", &public_access)], Some(&credentials)).await.unwrap();
     assert_eq!(response.status(), 200);
     assert!(refreshes(&confidential_refresh).await, "the confidential grant was revoked by others");
     assert_eq!(
@@ -1209,7 +1204,7 @@ async fn revocation_checks_whose_token_it_is() {
     );
 
     // Each by its own client: revoked.
-    let response = post("/revoke", &[("token", &confidential_refresh)], Some(&basic)).await.unwrap();
+    let response = post("/revoke", &[("token", &confidential_refresh)], Some(&credentials)).await.unwrap();
     assert_eq!(response.status(), 200);
     assert!(!refreshes(&confidential_refresh).await);
     let response = post("/revoke", &[("token", &public_access), ("client_id", &public)], None).await.unwrap();

@@ -616,6 +616,19 @@ async fn norman_over_https_needs_a_trusted_certificate() {
     assert!(text(&result).contains("could not be reached"), "{}", text(&result));
 }
 
+/// `list_clients` against `server` playing Norman over HTTPS.
+async fn list_clients_at(server: &FileServer) -> CallToolResult {
+    let norman = NormanClient::with_root_certificates(
+        url::Url::parse(&server.url("/")).unwrap(),
+        Duration::from_secs(10),
+        vec![CertificateDer::from(server.certificate.clone())],
+    )
+    .unwrap();
+    let token = NormanToken::new("a-token".to_owned());
+    let caller = Caller { norman_access: &token, company_id: "cmp_x" };
+    Catalogue::default().call(&norman, &caller, "list_clients", None).await.unwrap()
+}
+
 /// An answer beyond the 32 MiB cap is not read to the end, and the call says so.
 #[tokio::test]
 async fn an_oversized_norman_answer_is_refused() {
@@ -626,15 +639,7 @@ async fn an_oversized_norman_answer_is_refused() {
         (200, vec![("Content-Type", "application/json".to_owned())], body)
     }))
     .await;
-    let norman = NormanClient::with_root_certificates(
-        url::Url::parse(&server.url("/")).unwrap(),
-        Duration::from_secs(10),
-        vec![CertificateDer::from(server.certificate.clone())],
-    )
-    .unwrap();
-    let token = NormanToken::new("a-token".to_owned());
-    let caller = Caller { norman_access: &token, company_id: "cmp_x" };
-    let result = Catalogue::default().call(&norman, &caller, "list_clients", None).await.unwrap();
+    let result = list_clients_at(&server).await;
     assert_eq!(result.is_error, Some(true));
     assert!(text(&result).contains("not understood"), "{}", text(&result));
 }
@@ -647,15 +652,7 @@ async fn a_huge_norman_error_is_quoted_shortened() {
         (400, vec![("Content-Type", "application/json".to_owned())], body)
     }))
     .await;
-    let norman = NormanClient::with_root_certificates(
-        url::Url::parse(&server.url("/")).unwrap(),
-        Duration::from_secs(10),
-        vec![CertificateDer::from(server.certificate.clone())],
-    )
-    .unwrap();
-    let token = NormanToken::new("a-token".to_owned());
-    let caller = Caller { norman_access: &token, company_id: "cmp_x" };
-    let result = Catalogue::default().call(&norman, &caller, "list_clients", None).await.unwrap();
+    let result = list_clients_at(&server).await;
     assert_eq!(result.is_error, Some(true));
     let answer: Value = serde_json::from_str(text(&result)).unwrap();
     assert_eq!(answer["status"], 400);
