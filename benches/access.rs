@@ -39,6 +39,7 @@ fn access_tokens(c: &mut Criterion) {
         norman_access: norman_jwt(now + time::Duration::hours(2)),
         company_id: Some("cmp_7QxKp2Lm9RzT".into()),
         family_id: None,
+        lifetime: norman_mcp::tokens::access::DEFAULT_ACCESS_LIFETIME,
     };
     let token = access::mint(&ring, &grant, now).unwrap().token;
     let attenuated = access::attenuate(&token, true, Some(time::Duration::minutes(30)), now).unwrap();

@@ -127,6 +127,8 @@ async fn run() {
         replay: Default::default(),
         keys_poll_interval: None,
         metrics_bind: None,
+        login_failures_per_minute: norman_mcp::config::DEFAULT_LOGIN_FAILURES_PER_MINUTE,
+        access_token_ttl: Config::default_access_token_ttl(),
     };
     let server = norman_mcp::server::start(listener, &config, Arc::clone(&keyring)).await.unwrap();
 
@@ -140,6 +142,7 @@ async fn run() {
         norman_access: upstream.access,
         company_id: Some(user.company_id.to_owned()),
         family_id: None,
+        lifetime: norman_mcp::tokens::access::DEFAULT_ACCESS_LIFETIME,
     };
     let token = access::mint(&keyring.current(), &grant, now).unwrap().token;
 

@@ -52,6 +52,8 @@ async fn run() {
         replay: Default::default(),
         keys_poll_interval: None,
         metrics_bind: None,
+        login_failures_per_minute: norman_mcp::config::DEFAULT_LOGIN_FAILURES_PER_MINUTE,
+        access_token_ttl: Config::default_access_token_ttl(),
     };
     let server = norman_mcp::server::start(listener, &config, Arc::clone(&keyring)).await.unwrap();
 

@@ -5,6 +5,18 @@ use std::time::Duration;
 
 use url::Url;
 
+use crate::tokens::access::{DEFAULT_ACCESS_LIFETIME, MAX_ACCESS_LIFETIME};
+
+/// Failed sign-ins a minute per client address by default; per email, half as many.
+pub const DEFAULT_LOGIN_FAILURES_PER_MINUTE: u32 = 10;
+/// How long a rotated refresh token presented again is taken for a concurrent duplicate.
+pub const DEFAULT_REFRESH_REUSE_GRACE: Duration = Duration::from_secs(10);
+/// The longest grace allowed: for that long a copied refresh token can be tried without its
+/// grant being revoked.
+pub const MAX_REFRESH_REUSE_GRACE: Duration = Duration::from_secs(60);
+/// The shortest access-token lifetime allowed: shorter ones only make clients refresh.
+pub const MIN_ACCESS_TOKEN_TTL: Duration = Duration::from_secs(60);
+
 #[derive(Debug, Clone)]
 pub struct Config {
     pub bind: SocketAddr,
@@ -24,7 +36,17 @@ pub struct Config {
     pub keys_poll_interval: Option<Duration>,
     /// Serve `/metrics` on this address instead of the public one; `None`: on the public one.
     pub metrics_bind: Option<SocketAddr>,
+    /// Failed sign-ins a minute per client address (half as many per email), per replica;
+    /// `0`: no limits.
+    pub login_failures_per_minute: u32,
+    /// How long an access token lives at most; the Norman token it carries may end it sooner.
+    pub access_token_ttl: Duration,
 }
+
+/// A setting outside what the server accepts; the message names the flag.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct ConfigError(String);
 
 /// The replay guard: where it lives and how long it may take.
 #[derive(Debug, Clone)]
@@ -43,7 +65,7 @@ impl Default for ReplayConfig {
         ReplayConfig {
             store: None,
             timeout: Duration::from_millis(250),
-            refresh_grace: Duration::from_secs(30),
+            refresh_grace: DEFAULT_REFRESH_REUSE_GRACE,
         }
     }
 }
@@ -90,6 +112,39 @@ impl std::str::FromStr for ReplayStoreUrl {
 }
 
 impl Config {
+    /// Refuses settings the server must not run with.
+    pub fn check(&self) -> Result<(), ConfigError> {
+        let show = |d: Duration| humantime::format_duration(d).to_string();
+        if self.replay.refresh_grace > MAX_REFRESH_REUSE_GRACE {
+            return Err(ConfigError(format!(
+                "--refresh-reuse-grace {} is too long: at most {} (for that long a copied refresh \
+                 token is refused without its grant being revoked)",
+                show(self.replay.refresh_grace),
+                show(MAX_REFRESH_REUSE_GRACE)
+            )));
+        }
+        let longest = MAX_ACCESS_LIFETIME.unsigned_abs();
+        if !(MIN_ACCESS_TOKEN_TTL..=longest).contains(&self.access_token_ttl) {
+            return Err(ConfigError(format!(
+                "--access-token-ttl {} is out of range: from {} to {}",
+                show(self.access_token_ttl),
+                show(MIN_ACCESS_TOKEN_TTL),
+                show(longest)
+            )));
+        }
+        Ok(())
+    }
+
+    /// The access-token lifetime the token endpoint grants by default.
+    pub fn default_access_token_ttl() -> Duration {
+        DEFAULT_ACCESS_LIFETIME.unsigned_abs()
+    }
+
+    /// `access_token_ttl` as the token rules count time (saturating: `check` bounds it).
+    pub fn access_lifetime(&self) -> time::Duration {
+        time::Duration::try_from(self.access_token_ttl).unwrap_or(MAX_ACCESS_LIFETIME)
+    }
+
     /// The issuer identifier: the public URL without a trailing slash, byte-identical in every
     /// metadata document and every `iss` parameter.
     pub fn issuer(&self) -> String {
@@ -115,6 +170,41 @@ impl Config {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn config(refresh_grace: Duration, access_token_ttl: Duration) -> Config {
+        let bind: SocketAddr = "127.0.0.1:3001".parse().unwrap();
+        Config {
+            bind,
+            public_url: Config::default_public_url(bind),
+            norman_api_url: Url::parse("https://api.norman.finance/").unwrap(),
+            norman_api_timeout: Duration::from_secs(30),
+            allow_private_metadata_fetch: false,
+            allowed_origins: Vec::new(),
+            trusted_proxies: Vec::new(),
+            replay: ReplayConfig { refresh_grace, ..ReplayConfig::default() },
+            keys_poll_interval: None,
+            metrics_bind: None,
+            login_failures_per_minute: DEFAULT_LOGIN_FAILURES_PER_MINUTE,
+            access_token_ttl,
+        }
+    }
+
+    #[test]
+    fn the_refresh_grace_and_the_access_token_ttl_are_bounded() {
+        let (minute, hour, day) =
+            (Duration::from_secs(60), Duration::from_secs(3600), Duration::from_secs(86_400));
+        for (grace, ttl) in [(Duration::ZERO, minute), (DEFAULT_REFRESH_REUSE_GRACE, hour), (minute, day)] {
+            assert_eq!(config(grace, ttl).check(), Ok(()), "{grace:?} {ttl:?}");
+        }
+        let error = config(minute + Duration::from_millis(1), hour).check().unwrap_err().to_string();
+        assert!(error.starts_with("--refresh-reuse-grace 1m 1ms is too long: at most 1m"), "{error}");
+        for ttl in [Duration::from_secs(59), day + Duration::from_secs(1)] {
+            let error = config(DEFAULT_REFRESH_REUSE_GRACE, ttl).check().unwrap_err().to_string();
+            assert!(error.contains("--access-token-ttl") && error.contains("from 1m to 1day"), "{error}");
+        }
+        assert_eq!(config(Duration::ZERO, day).access_lifetime(), MAX_ACCESS_LIFETIME);
+        assert_eq!(ReplayConfig::default().refresh_grace, Duration::from_secs(10));
+    }
 
     #[test]
     fn replay_store_urls() {

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use clap::{Parser, Subcommand};
-use norman_mcp::config::{Config, ReplayConfig, ReplayStoreUrl};
+use norman_mcp::config::{Config, DEFAULT_LOGIN_FAILURES_PER_MINUTE, ReplayConfig, ReplayStoreUrl};
 use norman_mcp::keyring::{KeyFile, KeyId, KeyRole, Keyring, RetireError, SharedKeyring, watch};
 use norman_mcp::oauth::register::{self, RegistrationRequest};
 use norman_mcp::sandbox::{DEMO_USERS, Sandbox, SandboxConfig};
@@ -117,6 +117,24 @@ struct ServeArgs {
     /// How often to check the key file for changes (it is also re-read on SIGHUP); 0s: never.
     #[arg(long, env = "NORMAN_MCP_KEYS_POLL_INTERVAL", default_value = "5s", value_parser = parse_std_duration)]
     keys_poll_interval: Duration,
+    /// A rotated refresh token presented again within this window is refused without revoking
+    /// its grant (a concurrent duplicate); after it, the grant is revoked. At most 60s.
+    #[arg(long, env = "NORMAN_MCP_REFRESH_REUSE_GRACE", default_value = "10s", value_parser = parse_std_duration)]
+    refresh_reuse_grace: Duration,
+    /// How long access tokens live at most (1m to 24h); the Norman token's own expiry may end
+    /// them sooner.
+    #[arg(long, env = "NORMAN_MCP_ACCESS_TOKEN_TTL", default_value = "1h", value_parser = parse_std_duration)]
+    access_token_ttl: Duration,
+    #[command(flatten)]
+    login: LoginArgs,
+}
+
+#[derive(clap::Args)]
+struct LoginArgs {
+    /// Failed sign-ins a minute per client address, per replica (per email: half as many);
+    /// 0 turns the limits off (test rigs only).
+    #[arg(long, env = "NORMAN_MCP_LOGIN_FAILURES_PER_MINUTE", default_value_t = DEFAULT_LOGIN_FAILURES_PER_MINUTE)]
+    login_failures_per_minute: u32,
 }
 
 /// A typo must not quietly send real users' passwords to the sandbox: only these two.
@@ -130,6 +148,8 @@ enum NormanEnvironment {
 struct DemoArgs {
     #[command(flatten)]
     listen: ListenArgs,
+    #[command(flatten)]
+    login: LoginArgs,
 }
 
 #[derive(clap::Args)]
@@ -331,10 +351,13 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
         replay: ReplayConfig {
             store: args.replay_store,
             timeout: args.replay_store_timeout.max(Duration::from_millis(1)),
-            ..ReplayConfig::default()
+            refresh_grace: args.refresh_reuse_grace,
         },
         keys_poll_interval: Some(args.keys_poll_interval).filter(|interval| !interval.is_zero()),
+        login_failures_per_minute: args.login.login_failures_per_minute,
+        access_token_ttl: args.access_token_ttl,
     };
+    config.check().map_err(|e| e.to_string())?;
     run_server(config, keyring).await
 }
 
@@ -357,6 +380,8 @@ async fn demo(args: DemoArgs) -> Result<(), String> {
         metrics_bind: args.listen.metrics_bind,
         replay: ReplayConfig::default(),
         keys_poll_interval: None,
+        login_failures_per_minute: args.login.login_failures_per_minute,
+        access_token_ttl: Config::default_access_token_ttl(),
     };
     println!("norman-mcp demo: a sandbox Norman API and a throwaway keyring (tokens die with this process).");
     println!();

@@ -32,7 +32,7 @@ use crate::oauth::AuthServer;
 use crate::oauth::cimd::{CimdConfig, CimdFetcher};
 use crate::oauth::client::Clients;
 use crate::oauth::guard::{MemoryGuard, RedisGuard, ReplayGuard};
-use crate::oauth::login::LoginLimits;
+use crate::oauth::login::{LoginLimits, TRACKED_KEYS};
 use crate::oauth::proxy::TrustedProxies;
 use crate::oauth::token::RefreshFlights;
 use crate::tokens::access::Verifier;
@@ -40,8 +40,6 @@ use crate::tokens::access::Verifier;
 /// Bodies beyond this are refused with 413 before any handler runs: the largest legitimate
 /// body is a registration or a token request of a few KiB.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
-/// Login attempts a minute per client address (and half as many per email), per replica.
-pub const LOGIN_ATTEMPTS_PER_MINUTE: u32 = 10;
 
 /// Why the server could not be assembled from its configuration.
 #[derive(Debug, thiserror::Error)]
@@ -50,6 +48,8 @@ pub enum StartError {
     Norman(#[from] crate::norman::SetupError),
     #[error(transparent)]
     ReplayStore(#[from] crate::oauth::guard::RedisGuardError),
+    #[error(transparent)]
+    Config(#[from] crate::config::ConfigError),
 }
 
 /// The replay guard the configuration asks for: Redis shared by every replica, or memory.
@@ -73,6 +73,7 @@ pub fn auth_server(
     keyring: Arc<SharedKeyring>,
     guard: Arc<dyn ReplayGuard>,
 ) -> Result<AuthServer, StartError> {
+    config.check()?;
     let metrics = Arc::new(Metrics::new());
     let norman = NormanClient::new(config.norman_api_url.clone(), config.norman_api_timeout)?
         .observed_by(Arc::clone(&metrics));
@@ -92,8 +93,9 @@ pub fn auth_server(
         norman,
         guard,
         verifier: Verifier::new(100_000),
-        login_limits: LoginLimits::new(LOGIN_ATTEMPTS_PER_MINUTE),
+        login_limits: LoginLimits::new(config.login_failures_per_minute, TRACKED_KEYS),
         refresh_flights: RefreshFlights::new(config.replay.refresh_grace),
+        access_lifetime: config.access_lifetime(),
         metrics,
         trusted_proxies: TrustedProxies::new(config.trusted_proxies.clone()),
     })

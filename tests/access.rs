@@ -42,6 +42,7 @@ fn grant(scopes: Scopes, norman_exp: Option<OffsetDateTime>) -> AccessGrant {
         norman_access: norman_jwt(norman_exp),
         company_id: Some("cmp_7QxKp2Lm9RzT".into()),
         family_id: None,
+        lifetime: norman_mcp::tokens::access::DEFAULT_ACCESS_LIFETIME,
     }
 }
 
@@ -68,7 +69,7 @@ fn mint_then_verify_round_trips() {
     assert!(minted.token.starts_with(ACCESS_PREFIX));
     assert!(!minted.token.contains('='), "unpadded base64url");
     assert!(minted.token.len() < 2048, "{} characters", minted.token.len());
-    assert_eq!(minted.expires_at, T0 + MAX_ACCESS_LIFETIME);
+    assert_eq!(minted.expires_at, T0 + access::DEFAULT_ACCESS_LIFETIME);
 
     let p = verify(&ring, &minted.token, T0 + Duration::minutes(1)).unwrap();
     assert_eq!(p.token_id, minted.token_id);
@@ -130,6 +131,48 @@ fn lifetime_is_capped_by_the_norman_token_and_by_one_hour() {
         );
     }
     assert_eq!(access::mint(&ring, &grant(Scopes::EMPTY, None), T0).unwrap_err(), MintError::NoScopes);
+}
+
+#[test]
+fn lifetime_follows_the_grant_up_to_a_day_and_short_norman_tokens_keep_a_quarter_margin() {
+    let ring = keyring();
+    let far = Some(T0 + Duration::days(30));
+    for (asked, got) in [
+        (Duration::minutes(10), Duration::minutes(10)),
+        (Duration::hours(12), Duration::hours(12)),
+        (Duration::days(3), MAX_ACCESS_LIFETIME),
+    ] {
+        let g = AccessGrant { lifetime: asked, ..grant(Scopes::ALL, far) };
+        assert_eq!(access::mint(&ring, &g, T0).unwrap().expires_at, T0 + got, "{asked}");
+    }
+    // A long lifetime never outlives the Norman token (minus the margin).
+    let g =
+        AccessGrant { lifetime: Duration::hours(12), ..grant(Scopes::ALL, Some(T0 + Duration::hours(1))) };
+    assert_eq!(
+        access::mint(&ring, &g, T0).unwrap().expires_at,
+        T0 + Duration::hours(1) - Duration::seconds(30)
+    );
+
+    // A Norman token that lives 20 s in all (`iat` to `exp`) keeps a quarter of its life as
+    // the margin, so it still carries an access token; one of an hour keeps 30 s.
+    let with_iat = |iat: OffsetDateTime, exp: OffsetDateTime| {
+        let header = URL_SAFE_NO_PAD.encode(br#"{"alg":"HS256","typ":"JWT"}"#);
+        let payload = format!(r#"{{"exp":{},"iat":{}}}"#, exp.unix_timestamp(), iat.unix_timestamp());
+        let token =
+            NormanToken::new(format!("{header}.{}.{NORMAN_SIGNATURE}", URL_SAFE_NO_PAD.encode(payload)));
+        AccessGrant { norman_access: token, ..grant(Scopes::ALL, None) }
+    };
+    let short = with_iat(T0 - Duration::seconds(2), T0 + Duration::seconds(18));
+    assert_eq!(access::mint(&ring, &short, T0).unwrap().expires_at, T0 + Duration::seconds(13));
+    assert!(!access::needs_upstream_refresh(&short.norman_access, T0));
+    assert!(access::needs_upstream_refresh(&short.norman_access, T0 + Duration::seconds(13)));
+    let hour = with_iat(T0 - Duration::minutes(59), T0 + Duration::minutes(1));
+    assert_eq!(access::mint(&ring, &hour, T0).unwrap().expires_at, T0 + Duration::seconds(30));
+    assert!(access::needs_upstream_refresh(&hour.norman_access, T0 + Duration::seconds(30)));
+    // Without `iat`, within 30 s of its end: refresh first.
+    let g = grant(Scopes::ALL, Some(T0 + Duration::seconds(29)));
+    assert!(access::needs_upstream_refresh(&g.norman_access, T0));
+    assert!(!access::needs_upstream_refresh(&grant(Scopes::ALL, None).norman_access, T0), "no exp: use it");
 }
 
 #[test]

@@ -22,6 +22,9 @@ fn binary() -> Command {
         "NORMAN_MCP_PORT",
         "NORMAN_MCP_BIND",
         "NORMAN_MCP_METRICS_BIND",
+        "NORMAN_MCP_REFRESH_REUSE_GRACE",
+        "NORMAN_MCP_ACCESS_TOKEN_TTL",
+        "NORMAN_MCP_LOGIN_FAILURES_PER_MINUTE",
     ] {
         command.env_remove(var);
     }
@@ -124,6 +127,31 @@ fn serve_refuses_a_norman_api_it_cannot_trust_with_passwords() {
     assert!(!typo.status.success());
     let err = String::from_utf8_lossy(&typo.stderr);
     assert!(err.contains("production") && err.contains("sandbox"), "{err}");
+}
+
+#[test]
+fn serve_refuses_a_refresh_grace_over_a_minute_and_an_access_token_ttl_over_a_day() {
+    let dir = tempfile::tempdir().unwrap();
+    let keys = dir.path().join("keys.toml");
+    KeyFile::generate(time::OffsetDateTime::now_utc()).unwrap().create(&keys).unwrap();
+    let keys = keys.to_str().unwrap();
+    let refused = |flag: &str, value: &str| {
+        let out = binary().args(["serve", "--keys", keys, flag, value]).output().unwrap();
+        assert!(!out.status.success(), "{flag} {value} accepted");
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+    let err = refused("--refresh-reuse-grace", "90s");
+    assert!(err.contains("--refresh-reuse-grace 1m 30s is too long: at most 1m"), "{err}");
+    let err = refused("--access-token-ttl", "25h");
+    assert!(err.contains("--access-token-ttl 1day 1h is out of range: from 1m to 1day"), "{err}");
+    // The environment says the same.
+    let out = binary()
+        .args(["serve", "--keys", keys])
+        .env("NORMAN_MCP_REFRESH_REUSE_GRACE", "2m")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("at most 1m"));
 }
 
 #[tokio::test]
@@ -231,7 +259,10 @@ async fn clients_registered_offline_work_on_the_server() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("invalid_redirect_uri"));
 
     let port = free_port();
-    let served = serve(&keys, port, sandbox.url.as_str(), &[]).await;
+    // The largest grace and lifetime are accepted, and limits may be off.
+    let bounds =
+        ["--refresh-reuse-grace", "60s", "--access-token-ttl", "24h", "--login-failures-per-minute", "0"];
+    let served = serve(&keys, port, sandbox.url.as_str(), &bounds).await;
     let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
     let page = client
         .get(format!("http://127.0.0.1:{port}/authorize"))
@@ -268,6 +299,7 @@ fn tokens_attenuate_offline_and_inspect_without_showing_the_norman_token() {
             norman_access: NormanToken::new(norman_secret.into()),
             company_id: Some("cmp_1".into()),
             family_id: None,
+            lifetime: norman_mcp::tokens::access::DEFAULT_ACCESS_LIFETIME,
         },
         now,
     )

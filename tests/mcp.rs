@@ -176,6 +176,7 @@ async fn bad_tokens_get_invalid_token() {
         norman_access: upstream.clone(),
         company_id: Some(user.company_id.to_owned()),
         family_id: None,
+        lifetime: norman_mcp::tokens::access::DEFAULT_ACCESS_LIFETIME,
     };
     let now = time::OffsetDateTime::now_utc();
     // Expired through an attenuation block's own deadline, one second from now.

@@ -3,6 +3,8 @@
 
 mod support;
 
+use std::time::Duration;
+
 use norman_mcp::sandbox::DEMO_USERS;
 use norman_mcp::scope::Scopes;
 use norman_mcp::seal;
@@ -445,6 +447,144 @@ async fn the_login_limit_is_per_client_behind_a_trusted_proxy() {
     direct.stop().await;
 }
 
+/// One sign-in from `from` (through a trusted proxy's X-Forwarded-For) on a fresh login page.
+async fn sign_in_from(
+    server: &TestServer,
+    client_id: &str,
+    email: &str,
+    password: &str,
+    from: &str,
+) -> reqwest::Response {
+    let envelope = login_page(server, client_id, &pkce()).await;
+    server
+        .http
+        .post(server.url("/authorize"))
+        .header("x-forwarded-for", from)
+        .form(&[
+            ("login_request", envelope.as_str()),
+            ("email", email),
+            ("password", password),
+            ("action", "login"),
+        ])
+        .send()
+        .await
+        .unwrap()
+}
+
+fn behind_a_proxy() -> Options {
+    Options { trusted_proxies: vec!["127.0.0.1/32".parse().unwrap()], ..Options::default() }
+}
+
+#[tokio::test]
+async fn successful_sign_ins_never_use_up_the_login_limits() {
+    let server = TestServer::start().await;
+    let client_id = server.register_public(REDIRECT).await;
+    let user = &DEMO_USERS[0];
+    // Several clients of one person, an automated suite: far more sign-ins than the limits.
+    for n in 0..15 {
+        let response = sign_in_from(&server, &client_id, user.email, user.password, "192.0.2.10").await;
+        assert_eq!(response.status(), StatusCode::SEE_OTHER, "sign-in {n}");
+    }
+    // Failures still count, and a success in between gives none of them back.
+    for n in 0..5 {
+        let response = sign_in_from(&server, &client_id, user.email, "wrong-password", "192.0.2.10").await;
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED, "failure {n}");
+    }
+    let response = sign_in_from(&server, &client_id, user.email, "wrong-password", "192.0.2.10").await;
+    assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_limited_sign_in_gets_the_form_again_with_retry_after_and_norman_is_not_asked() {
+    let server = TestServer::start().await;
+    let client_id = server.register_public(REDIRECT).await;
+    let user = &DEMO_USERS[0];
+    for _ in 0..5 {
+        let response = sign_in_from(&server, &client_id, user.email, "guess-guess", "192.0.2.20").await;
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    }
+    let sandbox = server.sandbox.as_ref().unwrap().sandbox.clone();
+    let before = sandbox.stats();
+    // The email's five failures are spent: even the right password waits, from any address.
+    let response = sign_in_from(&server, &client_id, user.email, user.password, "192.0.2.21").await;
+    assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+    let retry_after: u64 = response.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!((1..=12).contains(&retry_after), "Retry-After: {retry_after}");
+    assert!(response.headers()[CONTENT_TYPE].to_str().unwrap().starts_with("text/html"));
+    let page = response.text().await.unwrap();
+    assert!(page.contains("name=\"login_request\""), "the login form again: {page}");
+    assert!(page.contains("Too many failed sign-ins"), "{page}");
+    assert!(page.contains(&format!("wait {retry_after} second")), "{page}");
+    assert!(page.contains(user.email), "the email is kept for the retry");
+    let after = sandbox.stats();
+    assert_eq!(
+        (after.logins_ok, after.logins_failed),
+        (before.logins_ok, before.logins_failed),
+        "Norman not asked"
+    );
+    assert_not_logged(&[user.password]);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn ipv6_clients_share_one_limit_per_64() {
+    let server = TestServer::start_with(behind_a_proxy()).await;
+    let client_id = server.register_public(REDIRECT).await;
+    // Ten failures, each from another address of one /64 and for another email.
+    for n in 1..=10 {
+        let from = format!("2001:db8:1:2::{n:x}");
+        let response =
+            sign_in_from(&server, &client_id, &format!("victim{n}@example.com"), "guess", &from).await;
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED, "{from}");
+    }
+    let response =
+        sign_in_from(&server, &client_id, "victim11@example.com", "guess", "2001:db8:1:2:ffff:1:2:3").await;
+    assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+    // The next /64 is someone else.
+    let user = &DEMO_USERS[0];
+    let response = sign_in_from(&server, &client_id, user.email, user.password, "2001:db8:1:3::1").await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn overlong_emails_are_refused_before_norman_and_the_limits() {
+    let server = TestServer::start().await;
+    let client_id = server.register_public(REDIRECT).await;
+    let sandbox = server.sandbox.as_ref().unwrap().sandbox.clone();
+    let before = sandbox.stats();
+    let overlong = format!("{}@example.com", "a".repeat(243));
+    assert_eq!(overlong.len(), 255);
+    for _ in 0..12 {
+        let response = sign_in_from(&server, &client_id, &overlong, "guess-guess", "192.0.2.30").await;
+        assert_eq!(response.status(), StatusCode::BAD_REQUEST, "refused, never limited");
+        let page = response.text().await.unwrap();
+        assert!(page.contains("That email address is too long."), "{page}");
+        assert!(!page.contains(&overlong), "not echoed");
+    }
+    let after = sandbox.stats();
+    assert_eq!(after.logins_failed, before.logins_failed, "Norman never saw them");
+    // 254 bytes is a possible address: Norman is asked.
+    let longest = format!("{}@example.com", "a".repeat(242));
+    let response = sign_in_from(&server, &client_id, &longest, "guess-guess", "192.0.2.30").await;
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(sandbox.stats().logins_failed, before.logins_failed + 1);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn zero_login_failures_per_minute_turns_the_limits_off() {
+    let server = TestServer::start_with(Options { login_failures_per_minute: 0, ..Options::default() }).await;
+    let client_id = server.register_public(REDIRECT).await;
+    for n in 0..15 {
+        let response =
+            sign_in_from(&server, &client_id, "target@example.com", "guess-guess", "192.0.2.40").await;
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED, "attempt {n}");
+    }
+    server.stop().await;
+}
+
 #[tokio::test]
 async fn norman_unreachable_gives_a_502_page() {
     // A port that nothing listens on.
@@ -732,7 +872,6 @@ async fn auth_server_trusting(
     certificate: Vec<u8>,
 ) -> (String, std::sync::Arc<norman_mcp::keyring::SharedKeyring>, tokio::task::JoinHandle<()>) {
     use std::sync::Arc;
-    use std::time::Duration;
 
     use norman_mcp::config::{Config, ReplayConfig};
     use norman_mcp::keyring::{KeyFile, Keyring, SharedKeyring};
@@ -757,6 +896,8 @@ async fn auth_server_trusting(
         replay: ReplayConfig::default(),
         keys_poll_interval: None,
         metrics_bind: None,
+        login_failures_per_minute: norman_mcp::config::DEFAULT_LOGIN_FAILURES_PER_MINUTE,
+        access_token_ttl: Config::default_access_token_ttl(),
     };
     let mut auth =
         norman_mcp::server::auth_server(&config, Arc::clone(&keyring), Arc::new(MemoryGuard::new())).unwrap();
@@ -1031,37 +1172,215 @@ async fn confidential_clients_authenticate_with_basic_or_post() {
     server.stop().await;
 }
 
+async fn refresh_with(server: &TestServer, refresh_token: &str) -> reqwest::Response {
+    server.token(&[("grant_type", "refresh_token"), ("refresh_token", refresh_token)]).await
+}
+
 #[tokio::test]
-async fn concurrent_refreshes_share_one_upstream_call() {
+async fn concurrent_refreshes_share_one_rotation_and_never_fork_the_grant() {
     let server = TestServer::start().await;
     let (_, tokens) = full_flow(&server, "", 0).await;
     let refresh = tokens["refresh_token"].as_str().unwrap().to_owned();
     let sandbox = server.sandbox.as_ref().unwrap().sandbox.clone();
     let before = sandbox.stats();
-    let calls = (0..8).map(|_| {
-        let http = server.http.clone();
-        let url = server.url("/token");
-        let refresh = refresh.clone();
-        tokio::spawn(async move {
-            http.post(url)
-                .form(&[("grant_type", "refresh_token"), ("refresh_token", refresh.as_str())])
-                .send()
-                .await
-                .unwrap()
+    let calls: Vec<_> = (0..8)
+        .map(|_| {
+            let http = server.http.clone();
+            let url = server.url("/token");
+            let refresh = refresh.clone();
+            tokio::spawn(async move {
+                let response = http
+                    .post(url)
+                    .form(&[("grant_type", "refresh_token"), ("refresh_token", refresh.as_str())])
+                    .send()
+                    .await
+                    .unwrap();
+                (response.status(), response.json::<Value>().await.unwrap())
+            })
         })
-    });
+        .collect();
+    let mut answered = 0;
     let mut access_tokens = std::collections::HashSet::new();
+    let mut refresh_tokens = std::collections::HashSet::new();
     for call in calls {
-        let response = call.await.unwrap();
-        assert_eq!(response.status(), 200);
-        let body: Value = response.json().await.unwrap();
-        access_tokens.insert(body["access_token"].as_str().unwrap().to_owned());
+        // Callers that joined the rotation while it ran get its answer; one that came after it
+        // finished is a concurrent duplicate: refused, the grant left alone.
+        match call.await.unwrap() {
+            (StatusCode::OK, body) => {
+                answered += 1;
+                access_tokens.insert(body["access_token"].as_str().unwrap().to_owned());
+                refresh_tokens.insert(body["refresh_token"].as_str().unwrap().to_owned());
+            }
+            (status, body) => {
+                assert_eq!(
+                    (status, body["error"].as_str()),
+                    (StatusCode::BAD_REQUEST, Some("invalid_grant"))
+                );
+                assert!(body["error_description"].as_str().unwrap().contains("concurrent"), "{body}");
+            }
+        }
     }
     let after = sandbox.stats();
     assert_eq!(after.refreshes_ok - before.refreshes_ok, 1, "one upstream refresh for eight callers");
     assert_eq!(after.refreshes_rejected, before.refreshes_rejected, "no spent Norman refresh token reused");
-    assert_eq!(access_tokens.len(), 8, "each caller gets its own access token");
+    assert!(answered > 0);
+    assert_eq!(refresh_tokens.len(), 1, "one rotation, one successor: the grant does not fork");
+    assert_eq!(access_tokens.len(), answered, "each caller that got tokens got its own access token");
+    let successor = refresh_tokens.into_iter().next().unwrap();
+    assert_eq!(refresh_with(&server, &successor).await.status(), StatusCode::OK, "the grant lives on");
     server.stop().await;
+}
+
+#[tokio::test]
+async fn a_refresh_token_presented_after_its_rotation_is_refused_then_revoked_after_the_grace() {
+    let grace = Duration::from_secs(2);
+    let replay = norman_mcp::config::ReplayConfig { refresh_grace: grace, ..Default::default() };
+    let server = TestServer::start_with(Options { replay, ..Options::default() }).await;
+    let (_, tokens) = full_flow(&server, "", 0).await;
+    let first = tokens["refresh_token"].as_str().unwrap().to_owned();
+    let response = refresh_with(&server, &first).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let second = response.json::<Value>().await.unwrap()["refresh_token"].as_str().unwrap().to_owned();
+
+    // The rotation has finished: its answer is not handed out again. Within the grace window
+    // the grant is left alone, so the successor keeps working.
+    let response = refresh_with(&server, &first).await;
+    let status = response.status();
+    let body: Value = response.json().await.unwrap();
+    assert_eq!((status, body["error"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_grant")), "{body}");
+    assert!(body["error_description"].as_str().unwrap().contains("concurrent"), "{body}");
+    let response = refresh_with(&server, &second).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let third = response.json::<Value>().await.unwrap()["refresh_token"].as_str().unwrap().to_owned();
+
+    // After the grace window the old token is a copy: the whole grant ends.
+    tokio::time::sleep(grace + Duration::from_millis(300)).await;
+    let (status, error, _) = error_of(refresh_with(&server, &first).await).await;
+    assert_eq!((status, error.as_str()), (StatusCode::BAD_REQUEST, "invalid_grant"));
+    let (_, error, _) = error_of(refresh_with(&server, &third).await).await;
+    assert_eq!(error, "invalid_grant", "the family is revoked");
+    assert_not_logged(&[&first, &second, &third]);
+    server.stop().await;
+}
+
+/// A JWT-shaped Norman access token with only an `exp`, never sent to Norman in these tests.
+fn norman_access_expiring(exp: time::OffsetDateTime) -> norman_mcp::tokens::NormanToken {
+    use base64::Engine as _;
+    let b64 = |bytes: &[u8]| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
+    let payload = format!(r#"{{"token_type":"access","exp":{}}}"#, exp.unix_timestamp());
+    norman_mcp::tokens::NormanToken::new(format!(
+        "{}.{}.c2lnbmF0dXJl",
+        b64(br#"{"alg":"HS256","typ":"JWT"}"#),
+        b64(payload.as_bytes())
+    ))
+}
+
+#[tokio::test]
+async fn a_code_whose_norman_token_is_about_to_end_is_exchanged_after_an_upstream_refresh() {
+    use norman_mcp::norman::NormanClient;
+    let server = TestServer::start().await;
+    let sandbox = server.sandbox.as_ref().unwrap();
+    let user = &DEMO_USERS[0];
+    let norman = NormanClient::new(sandbox.url.clone(), Duration::from_secs(10)).unwrap();
+    let upstream = norman.login(user.email, user.password).await.unwrap();
+    let client_id = server.register_public(REDIRECT).await;
+    let pkce = pkce();
+    let now = time::OffsetDateTime::now_utc();
+    // Signed in a while ago: the Norman access token has 10 s left, less than the margin.
+    let code = AuthorizationCode {
+        code_id: norman_mcp::tokens::random_id().unwrap(),
+        client_id: client_id.clone(),
+        redirect_uri: REDIRECT.to_owned(),
+        redirect_uri_given: true,
+        code_challenge: pkce.challenge.clone(),
+        scope: Scopes::ALL,
+        resource: None,
+        norman_access: norman_access_expiring(now + time::Duration::seconds(10)),
+        norman_refresh: upstream.refresh.clone().unwrap(),
+        company_id: Some(user.company_id.to_owned()),
+        expires_at: now + time::Duration::seconds(60),
+    };
+    let code = seal::seal(&server.keyring.current(), &code, now).unwrap();
+    let before = sandbox.sandbox.stats();
+    let response = server
+        .token(&[
+            ("grant_type", "authorization_code"),
+            ("code", &code),
+            ("redirect_uri", REDIRECT),
+            ("code_verifier", &pkce.verifier),
+        ])
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let tokens: Value = response.json().await.unwrap();
+    assert_eq!(sandbox.sandbox.stats().refreshes_ok, before.refreshes_ok + 1, "refreshed upstream once");
+    let expires_in = tokens["expires_in"].as_i64().unwrap();
+    assert!((3000..=3600).contains(&expires_in), "a fresh Norman token's lifetime: {expires_in}");
+    // The access token carries the fresh Norman token (the sandbox refuses the made-up one)...
+    let access = tokens["access_token"].as_str().unwrap();
+    let company = tool_json(&mcp_call(&server, access, "get_company_details", json!({})).await);
+    assert_eq!(company["publicId"], user.company_id);
+    // ... and the refresh token the fresh Norman refresh token (the old one is spent).
+    let response = refresh_with(&server, tokens["refresh_token"].as_str().unwrap()).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let after = sandbox.sandbox.stats();
+    assert_eq!(after.refreshes_rejected, before.refreshes_rejected);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_sign_in_whose_norman_token_lives_seconds_still_works() {
+    let sandbox =
+        norman_mcp::sandbox::SandboxConfig { access_ttl: Duration::from_secs(20), ..Default::default() };
+    let server = TestServer::start_with(Options { sandbox, ..Options::default() }).await;
+    let (_, tokens) = full_flow(&server, "", 0).await;
+    // A quarter of the Norman token's 20 s is kept as the margin.
+    let expires_in = tokens["expires_in"].as_i64().unwrap();
+    assert!((1..=16).contains(&expires_in), "{expires_in}");
+    let access = tokens["access_token"].as_str().unwrap();
+    let company = tool_json(&mcp_call(&server, access, "get_company_details", json!({})).await);
+    assert_eq!(company["publicId"], DEMO_USERS[0].company_id);
+    let response = refresh_with(&server, tokens["refresh_token"].as_str().unwrap()).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let refreshed: Value = response.json().await.unwrap();
+    assert!((1..=16).contains(&refreshed["expires_in"].as_i64().unwrap()), "{refreshed}");
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn the_access_token_lifetime_is_configurable_and_never_outlives_the_norman_token() {
+    let short =
+        TestServer::start_with(Options { access_token_ttl: Duration::from_secs(600), ..Options::default() })
+            .await;
+    let (_, tokens) = full_flow(&short, "", 0).await;
+    let expires_in = tokens["expires_in"].as_i64().unwrap();
+    assert!((590..=600).contains(&expires_in), "{expires_in}");
+    let principal = short
+        .server
+        .as_ref()
+        .unwrap()
+        .auth
+        .verifier
+        .verify(
+            &short.keyring.current(),
+            tokens["access_token"].as_str().unwrap(),
+            &short.mcp_url(),
+            time::OffsetDateTime::now_utc(),
+        )
+        .unwrap();
+    let lives = principal.expires_at - time::OffsetDateTime::now_utc();
+    assert!(lives <= time::Duration::seconds(600), "{lives}");
+    short.stop().await;
+
+    // A day asked, but the sandbox's Norman tokens live an hour: the hour (less the margin).
+    let long = TestServer::start_with(Options {
+        access_token_ttl: Duration::from_secs(24 * 3600),
+        ..Options::default()
+    })
+    .await;
+    let (_, tokens) = full_flow(&long, "", 0).await;
+    let expires_in = tokens["expires_in"].as_i64().unwrap();
+    assert!((3500..=3570).contains(&expires_in), "{expires_in}");
+    long.stop().await;
 }
 
 #[tokio::test]

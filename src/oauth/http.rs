@@ -17,7 +17,7 @@ use tower_http::cors::{AllowOrigin, CorsLayer};
 use crate::oauth::AuthServer;
 use crate::oauth::authorize::{self, AuthorizeFailure, AuthorizeParams};
 use crate::oauth::error::{ErrorCode, OAuthError};
-use crate::oauth::login::{LoginForm, LoginOutcome, csrf_cookie_name};
+use crate::oauth::login::{LoginForm, LoginOutcome, csrf_cookie_name, retry_after_seconds};
 use crate::oauth::metadata;
 use crate::oauth::pages::{self, LoginPage, PageError};
 use crate::oauth::register::{self, RegistrationRequest};
@@ -290,8 +290,14 @@ async fn submit_login(
             )
                 .into_response()
         }
-        LoginOutcome::Retry { status, request, envelope, email, message } => {
-            login_form(&request, &envelope, &email, Some(message), status)
+        LoginOutcome::Retry { status, request, envelope, email, message, retry_after } => {
+            let mut response = login_form(&request, &envelope, &email, Some(&message), status);
+            if let Some(retry_after) = retry_after {
+                response
+                    .headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from(retry_after_seconds(retry_after)));
+            }
+            response
         }
         LoginOutcome::Page(page) => page.into_response(),
     }

@@ -1,11 +1,13 @@
 //! `POST /authorize`: the person's answer to the login form. The form's sealed request and the
 //! CSRF cookie replace any server-side session.
 
+mod limits;
+
+use std::borrow::Cow;
 use std::net::IpAddr;
-use std::num::NonZeroU32;
+use std::time::{Duration, Instant};
 
 use axum::http::StatusCode;
-use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use serde::Deserialize;
 use subtle::ConstantTimeEq as _;
 use time::OffsetDateTime;
@@ -18,6 +20,8 @@ use crate::seal;
 use crate::tokens::code::{AuthorizationCode, CODE_LIFETIME};
 use crate::tokens::login::LoginRequest;
 use crate::tokens::random_id;
+
+pub use self::limits::{LoginLimits, MAX_EMAIL_BYTES, TRACKED_KEYS};
 
 #[derive(Deserialize)]
 pub struct LoginForm {
@@ -41,13 +45,14 @@ pub enum LoginOutcome {
         location: String,
         spent_cookie: String,
     },
-    /// The form again, with one message.
+    /// The form again, with one message; `retry_after` when the attempt was over a limit.
     Retry {
         status: StatusCode,
         request: Box<LoginRequest>,
         envelope: String,
         email: String,
-        message: &'static str,
+        message: Cow<'static, str>,
+        retry_after: Option<Duration>,
     },
     Page(PageError),
 }
@@ -56,42 +61,25 @@ pub enum LoginOutcome {
 /// exists.
 pub const BAD_CREDENTIALS: &str = "The email or password is not correct.";
 const MISSING_CREDENTIALS: &str = "Enter your email and password.";
-const TOO_MANY_ATTEMPTS: &str = "Too many sign-in attempts. Wait a minute and try again.";
+const EMAIL_TOO_LONG: &str = "That email address is too long.";
+
+/// What a person sees when an attempt is over a limit: how long to wait, in whole seconds.
+fn too_many_failures(retry_after: Duration) -> String {
+    let seconds = retry_after_seconds(retry_after);
+    let unit = if seconds == 1 { "second" } else { "seconds" };
+    format!("Too many failed sign-ins. Please wait {seconds} {unit}, then try again.")
+}
+
+/// `Retry-After` in whole seconds, rounded up so a client waiting that long is let in.
+pub fn retry_after_seconds(retry_after: Duration) -> u64 {
+    retry_after.as_secs() + u64::from(retry_after.subsec_nanos() > 0)
+}
 
 /// The CSRF cookie's name for one login form: each form has its own, so two tabs never clash.
 pub fn csrf_cookie_name(secure: bool, nonce: &str) -> String {
     let prefix = if secure { "__Host-" } else { "" };
     let tag: String = nonce.chars().take(10).collect();
     format!("{prefix}nm_login_{tag}")
-}
-
-/// Per-replica limits on login attempts, by client address and by email.
-pub struct LoginLimits {
-    by_address: DefaultKeyedRateLimiter<IpAddr>,
-    by_email: DefaultKeyedRateLimiter<String>,
-}
-
-impl LoginLimits {
-    /// `per_minute` attempts a minute per address, half as many per email (at least 1).
-    pub fn new(per_minute: u32) -> LoginLimits {
-        let address = NonZeroU32::new(per_minute.max(1)).unwrap_or(NonZeroU32::MIN);
-        let email = NonZeroU32::new((per_minute / 2).max(1)).unwrap_or(NonZeroU32::MIN);
-        LoginLimits {
-            by_address: RateLimiter::keyed(Quota::per_minute(address)),
-            by_email: RateLimiter::keyed(Quota::per_minute(email)),
-        }
-    }
-
-    fn allow(&self, address: IpAddr, email: &str) -> bool {
-        // Forget idle keys now and then so memory stays bounded.
-        if self.by_address.len() > 10_000 || self.by_email.len() > 10_000 {
-            self.by_address.retain_recent();
-            self.by_email.retain_recent();
-        }
-        let address_ok = self.by_address.check_key(&address).is_ok();
-        let email_ok = self.by_email.check_key(&email.trim().to_lowercase()).is_ok();
-        address_ok && email_ok
-    }
 }
 
 /// The value of cookie `name` in a `Cookie` header.
@@ -154,28 +142,41 @@ impl AuthServer {
 
         let email = form.email.unwrap_or_default().trim().to_owned();
         let password = zeroize::Zeroizing::new(form.password.unwrap_or_default());
-        let retry = |status, message| LoginOutcome::Retry {
+        let retry = |status, email: &str, message: Cow<'static, str>, retry_after| LoginOutcome::Retry {
             status,
             request: Box::new(request.clone()),
             envelope: envelope.clone(),
-            email: email.clone(),
+            email: email.to_owned(),
             message,
+            retry_after,
         };
+        if email.len() > MAX_EMAIL_BYTES {
+            return retry(StatusCode::BAD_REQUEST, "", EMAIL_TOO_LONG.into(), None);
+        }
         if email.is_empty() || password.is_empty() {
-            return retry(StatusCode::BAD_REQUEST, MISSING_CREDENTIALS);
+            return retry(StatusCode::BAD_REQUEST, &email, MISSING_CREDENTIALS.into(), None);
         }
-        if !self.login_limits.allow(client_address, &email) {
-            tracing::warn!(%client_address, "login attempt rate-limited");
-            return retry(StatusCode::TOO_MANY_REQUESTS, TOO_MANY_ATTEMPTS);
-        }
+        let attempt = match self.login_limits.begin(client_address, &email, Instant::now()) {
+            Ok(attempt) => attempt,
+            Err(limited) => {
+                tracing::warn!(%client_address, "login attempt refused: too many failed sign-ins");
+                let message = too_many_failures(limited.retry_after).into();
+                return retry(StatusCode::TOO_MANY_REQUESTS, &email, message, Some(limited.retry_after));
+            }
+        };
 
         let tokens = match self.norman.login(&email, &password).await {
-            Ok(tokens) => tokens,
+            Ok(tokens) => {
+                attempt.release();
+                tokens
+            }
             Err(error) if !error.is_unavailable() => {
+                attempt.failed();
                 tracing::info!("login refused by Norman");
-                return retry(StatusCode::UNAUTHORIZED, BAD_CREDENTIALS);
+                return retry(StatusCode::UNAUTHORIZED, &email, BAD_CREDENTIALS.into(), None);
             }
             Err(error) => {
+                attempt.release();
                 tracing::warn!(%error, "login failed: Norman unavailable");
                 return LoginOutcome::Page(norman_unavailable());
             }

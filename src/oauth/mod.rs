@@ -44,6 +44,8 @@ pub struct AuthServer {
     pub verifier: Verifier,
     pub login_limits: LoginLimits,
     pub refresh_flights: RefreshFlights,
+    /// How long access tokens live at most (`--access-token-ttl`).
+    pub access_lifetime: time::Duration,
     pub metrics: Arc<Metrics>,
     /// Load balancers whose `X-Forwarded-For` names the client (for the login rate limit).
     pub trusted_proxies: TrustedProxies,

@@ -1,8 +1,10 @@
 //! `POST /token`: the authorization_code and refresh_token grants (OAuth 2.1 §4.1.3, §4.3).
 
+mod flight;
+
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
@@ -11,7 +13,7 @@ use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 
 use crate::metrics::GuardHit;
-use crate::norman::NormanError;
+use crate::norman::{NormanClient, NormanError, NormanTokens};
 use crate::oauth::AuthServer;
 use crate::oauth::client::{Client, ClientLookupError};
 use crate::oauth::error::{ErrorCode, OAuthError};
@@ -24,6 +26,8 @@ use crate::tokens::access::{self, AccessGrant, MintError};
 use crate::tokens::code::AuthorizationCode;
 use crate::tokens::refresh::{REFRESH_LIFETIME, RefreshToken};
 use crate::tokens::{NormanToken, random_id};
+
+use self::flight::Flights;
 
 /// The form parameters of a token or revocation request, each at most once (RFC 6749 §3.2).
 #[derive(Default)]
@@ -121,65 +125,72 @@ pub struct TokenResponse {
     pub scope: String,
 }
 
-/// Refreshes in flight or just done on this replica, keyed by a hash of the refresh token's
-/// id: concurrent callers presenting one refresh token share one rotation (one claim in the
-/// replay guard, one upstream Norman call), so a rotating Norman refresh token is never spent
-/// twice and each caller still gets its own tokens.
+/// Refresh work in flight on this replica (single flight, `flight`): rotations by refresh
+/// token, and upstream Norman refreshes by Norman refresh token. Callers presenting one refresh
+/// token while it is being rotated share that rotation: one claim in the replay guard, one
+/// upstream call, one new refresh token. Once the rotation has finished nothing of it is kept:
+/// a later presentation is judged by the replay guard (within `grace` refused, after it a
+/// reuse that revokes the grant), so a grant never forks into two live refresh tokens.
 pub struct RefreshFlights {
     grace: Duration,
-    cache: quick_cache::sync::Cache<[u8; 32], Arc<SharedRefresh>>,
+    rotations: Flights<Result<Arc<Rotation>, RefreshFailure>>,
+    upstream: Flights<Result<Arc<NormanTokens>, RefreshFailure>>,
 }
 
-pub struct SharedRefresh {
-    /// When the rotation was claimed: the grace window runs from here, as in the guard.
-    at: Instant,
-    access: NormanToken,
-    refresh: Option<NormanToken>,
+/// What one rotation yields for everyone who shared it.
+struct Rotation {
+    norman_access: NormanToken,
+    /// The sealed successor of the presented refresh token.
+    refresh_token: String,
 }
 
-/// Why a rotation did not happen.
+/// Why a rotation or an upstream refresh did not happen.
+#[derive(Clone)]
 enum RefreshFailure {
     /// The replay guard could not answer.
     Guard,
-    Upstream(NormanError),
-    /// Rotated moments ago by a caller this replica cannot share the answer with.
+    Upstream(Arc<NormanError>),
+    /// Rotated moments ago: a concurrent duplicate that came after the rotation finished.
     InGrace,
     /// Rotated before the grace window: a copied token.
     Reused,
+    /// Sealing or randomness failed, or the work panicked.
+    Internal,
 }
 
 impl RefreshFlights {
-    /// `grace`: how long a rotation's answer is shared with callers presenting the same token.
+    /// `grace`: how long a rotated refresh token presented again is refused without revoking
+    /// its grant (at most `config::MAX_REFRESH_REUSE_GRACE`, checked at start).
     pub fn new(grace: Duration) -> RefreshFlights {
-        RefreshFlights { grace, cache: quick_cache::sync::Cache::new(10_000) }
+        RefreshFlights { grace, rotations: Flights::new(), upstream: Flights::new() }
     }
+}
 
-    pub fn grace(&self) -> Duration {
-        self.grace
-    }
+/// Refreshes a Norman refresh token upstream, once at a time per token on this replica: Norman
+/// rotates its refresh tokens, and one sent twice would end the session.
+#[derive(Clone)]
+struct UpstreamRefresh {
+    norman: NormanClient,
+    flights: Flights<Result<Arc<NormanTokens>, RefreshFailure>>,
+}
 
-    async fn refresh(
-        &self,
-        token_id: &str,
-        rotate: impl AsyncFnOnce() -> Result<SharedRefresh, RefreshFailure>,
-    ) -> Result<Arc<SharedRefresh>, RefreshFailure> {
-        let key: [u8; 32] = Sha256::digest(token_id.as_bytes()).into();
-        loop {
-            match self.cache.get_value_or_guard_async(&key).await {
-                Ok(shared) if shared.at.elapsed() < self.grace => return Ok(shared),
-                // Past the grace window the cached answer no longer stands in for a rotation:
-                // the next attempt asks the guard, which calls it a reuse.
-                Ok(_) => {
-                    self.cache.remove(&key);
-                }
-                Err(guard) => {
-                    // Failures are not cached: the guard drops and the next waiter tries itself.
-                    let shared = Arc::new(rotate().await?);
-                    let _ = guard.insert(Arc::clone(&shared));
-                    return Ok(shared);
-                }
-            }
-        }
+impl UpstreamRefresh {
+    async fn refresh(&self, norman_refresh: &NormanToken) -> Result<Arc<NormanTokens>, RefreshFailure> {
+        let mut hasher = Sha256::new();
+        hasher.update(b"norman refresh\0");
+        hasher.update(norman_refresh.expose().as_bytes());
+        let (norman, token) = (self.norman.clone(), norman_refresh.clone());
+        let work = async move {
+            norman
+                .refresh(&token)
+                .await
+                .map(Arc::new)
+                .map_err(|error| RefreshFailure::Upstream(Arc::new(error)))
+        };
+        self.flights
+            .join_or_run(hasher.finalize().into(), work)
+            .await
+            .unwrap_or(Err(RefreshFailure::Internal))
     }
 }
 
@@ -245,7 +256,7 @@ fn mint_error(error: MintError) -> OAuthError {
     }
 }
 
-fn upstream_error(error: NormanError) -> OAuthError {
+fn upstream_error(error: &NormanError) -> OAuthError {
     if error.is_unavailable() {
         tracing::warn!(%error, "Norman unavailable during a token request");
         OAuthError::unavailable("Norman is not reachable right now; try again shortly", 5)
@@ -364,17 +375,62 @@ impl AuthServer {
                 .await;
             return Err(OAuthError::invalid_grant("the code was already used"));
         }
+        // A Norman token about to end is replaced first (the code may have waited, or Norman
+        // issues short-lived tokens); the fresh pair goes into what is issued.
+        let (norman_access, norman_refresh) = if access::needs_upstream_refresh(&code.norman_access, now) {
+            let tokens = self
+                .upstream_refresh()
+                .refresh(&code.norman_refresh)
+                .await
+                .map_err(|f| self.refresh_error(f, &client))?;
+            tracing::info!("the Norman token of a code was about to expire; refreshed it upstream");
+            (tokens.access.clone(), tokens.refresh.clone().unwrap_or_else(|| code.norman_refresh.clone()))
+        } else {
+            (code.norman_access.clone(), code.norman_refresh.clone())
+        };
         let refresh = RefreshToken {
             token_id: random_id().map_err(|_| server_error())?,
             family_id: code.code_id.clone(),
             client_id: client.id.clone(),
             scope: code.scope,
             resource: code.resource.clone(),
-            norman_refresh: code.norman_refresh.clone(),
+            norman_refresh,
             company_id: code.company_id.clone(),
             expires_at: now + REFRESH_LIFETIME,
         };
-        self.issue(&client, code.norman_access.clone(), refresh, code.scope, now)
+        let refresh_token = seal::seal(&self.keyring.current(), &refresh, now).map_err(|_| server_error())?;
+        self.answer(&client, &refresh, norman_access, refresh_token, code.scope, now)
+    }
+
+    fn upstream_refresh(&self) -> UpstreamRefresh {
+        UpstreamRefresh { norman: self.norman.clone(), flights: self.refresh_flights.upstream.clone() }
+    }
+
+    /// The OAuth error for a rotation or upstream refresh that did not happen.
+    fn refresh_error(&self, failure: RefreshFailure, client: &Client) -> OAuthError {
+        match failure {
+            RefreshFailure::Guard => {
+                OAuthError::unavailable("the server cannot check tokens right now; try again shortly", 5)
+            }
+            RefreshFailure::Upstream(error) => upstream_error(&error),
+            RefreshFailure::InGrace => {
+                self.metrics.guard_hit(GuardHit::RefreshInGrace);
+                tracing::info!(client = %access::client_fingerprint(&client.id), "rotated refresh token presented again within the grace window; refused without revoking");
+                OAuthError::invalid_grant(
+                    "this refresh token was rotated moments ago by a concurrent request; use the tokens \
+                     that request received",
+                )
+            }
+            RefreshFailure::Reused => {
+                self.metrics.guard_hit(GuardHit::RefreshReused);
+                tracing::warn!(client = %access::client_fingerprint(&client.id), "rotated refresh token presented again; grant revoked");
+                OAuthError::invalid_grant("the refresh token was already used; the grant is revoked")
+            }
+            RefreshFailure::Internal => {
+                tracing::error!("a refresh failed on our side");
+                server_error()
+            }
+        }
     }
 
     async fn refresh(
@@ -398,100 +454,104 @@ impl AuthServer {
         let scope = refresh_scope(params.get("scope"), token.scope)?;
         self.check_resource(params, token.resource.as_deref())?;
 
-        let shared = self.rotate(&token, now).await.map_err(|failure| match failure {
-            RefreshFailure::Guard => {
-                OAuthError::unavailable("the server cannot check tokens right now; try again shortly", 5)
-            }
-            RefreshFailure::Upstream(error) => upstream_error(error),
-            RefreshFailure::InGrace => {
-                self.metrics.guard_hit(GuardHit::RefreshInGrace);
-                tracing::info!(client = %access::client_fingerprint(&client.id), "concurrent refresh answered elsewhere; refused without revoking");
-                OAuthError::invalid_grant(
-                    "this refresh token was rotated moments ago by a concurrent request; use the tokens \
-                     that request received",
-                )
-            }
-            RefreshFailure::Reused => {
-                self.metrics.guard_hit(GuardHit::RefreshReused);
-                tracing::warn!(client = %access::client_fingerprint(&client.id), "rotated refresh token presented again; grant revoked");
-                OAuthError::invalid_grant("the refresh token was already used; the grant is revoked")
-            }
-        })?;
-        // The new refresh token keeps the whole grant; only this access token is narrowed
-        // (RFC 6749 §6, OAuth 2.1 §4.3.3).
-        let refresh = RefreshToken {
-            token_id: random_id().map_err(|_| server_error())?,
-            norman_refresh: shared.refresh.clone().unwrap_or_else(|| token.norman_refresh.clone()),
-            expires_at: now + REFRESH_LIFETIME,
-            ..token
-        };
-        self.issue(&client, shared.access.clone(), refresh, scope, now)
+        let rotation =
+            self.rotate(token.clone(), now).await.map_err(|failure| self.refresh_error(failure, &client))?;
+        self.answer(
+            &client,
+            &token,
+            rotation.norman_access.clone(),
+            rotation.refresh_token.clone(),
+            scope,
+            now,
+        )
     }
 
     /// Rotates `token` once, whichever replica and however many callers present it: claims it
-    /// in the replay guard, then refreshes upstream. A reuse past the grace window revokes the
-    /// whole family (OAuth 2.1 §4.3.1, RFC 9700 §4.14.2).
+    /// in the replay guard, refreshes upstream and seals the successor, which keeps the whole
+    /// grant (a narrowed refresh narrows only its access token, RFC 6749 §6). A presentation
+    /// after the grace window revokes the whole family (OAuth 2.1 §4.3.1, RFC 9700 §4.14.2).
     async fn rotate(
         &self,
-        token: &RefreshToken,
+        token: RefreshToken,
         now: OffsetDateTime,
-    ) -> Result<Arc<SharedRefresh>, RefreshFailure> {
+    ) -> Result<Arc<Rotation>, RefreshFailure> {
         let guard = Arc::clone(&self.guard);
-        let norman = self.norman.clone();
-        let grace = self.refresh_flights.grace();
+        let keyring = Arc::clone(&self.keyring);
+        let upstream = self.upstream_refresh();
+        let grace = self.refresh_flights.grace;
         // The spent mark outlives the token itself, so the token can never come back unseen.
         let life = (token.expires_at - now).max(time::Duration::ZERO).unsigned_abs() + Duration::from_secs(5);
-        self.refresh_flights
-            .refresh(&token.token_id, async move || {
-                let at = Instant::now();
-                match guard.claim_refresh(&token.token_id, grace, life).await.map_err(|_| RefreshFailure::Guard)? {
-                    RefreshClaim::First => {}
-                    RefreshClaim::InGrace => return Err(RefreshFailure::InGrace),
-                    RefreshClaim::Reused => {
-                        if guard
-                            .first_use(GuardSpace::DeniedFamily, &token.family_id, REFRESH_LIFETIME.unsigned_abs())
-                            .await
-                            .is_err()
-                        {
-                            tracing::error!("a reused refresh token's grant could not be revoked: the replay guard is unavailable");
-                        }
-                        return Err(RefreshFailure::Reused);
+        let key: [u8; 32] = Sha256::digest(token.token_id.as_bytes()).into();
+        let work = async move {
+            match guard
+                .claim_refresh(&token.token_id, grace, life)
+                .await
+                .map_err(|_| RefreshFailure::Guard)?
+            {
+                RefreshClaim::First => {}
+                RefreshClaim::InGrace => return Err(RefreshFailure::InGrace),
+                RefreshClaim::Reused => {
+                    if guard
+                        .first_use(
+                            GuardSpace::DeniedFamily,
+                            &token.family_id,
+                            REFRESH_LIFETIME.unsigned_abs(),
+                        )
+                        .await
+                        .is_err()
+                    {
+                        tracing::error!(
+                            "a reused refresh token's grant could not be revoked: the replay guard is unavailable"
+                        );
                     }
+                    return Err(RefreshFailure::Reused);
                 }
-                match norman.refresh(&token.norman_refresh).await {
-                    Ok(tokens) => Ok(SharedRefresh { at, access: tokens.access, refresh: tokens.refresh }),
-                    Err(error) => {
-                        // Nothing was issued, so the token is not spent: the client may retry.
-                        if guard.release_refresh(&token.token_id).await.is_err() {
-                            tracing::warn!("could not release a failed refresh in the replay guard");
-                        }
-                        Err(RefreshFailure::Upstream(error))
+            }
+            let tokens = match upstream.refresh(&token.norman_refresh).await {
+                Ok(tokens) => tokens,
+                Err(failure) => {
+                    // Nothing was issued, so the token is not spent: the client may retry.
+                    if guard.release_refresh(&token.token_id).await.is_err() {
+                        tracing::warn!("could not release a failed refresh in the replay guard");
                     }
+                    return Err(failure);
                 }
-            })
-            .await
+            };
+            let successor = RefreshToken {
+                token_id: random_id().map_err(|_| RefreshFailure::Internal)?,
+                norman_refresh: tokens.refresh.clone().unwrap_or_else(|| token.norman_refresh.clone()),
+                expires_at: now + REFRESH_LIFETIME,
+                ..token
+            };
+            let refresh_token =
+                seal::seal(&keyring.current(), &successor, now).map_err(|_| RefreshFailure::Internal)?;
+            Ok(Arc::new(Rotation { norman_access: tokens.access.clone(), refresh_token }))
+        };
+        self.refresh_flights.rotations.join_or_run(key, work).await.unwrap_or(Err(RefreshFailure::Internal))
     }
 
-    /// `scope`: the access token's, at most the refresh token's.
-    fn issue(
+    /// Mints an access token for `grant`'s company and family with `scope` (at most the
+    /// grant's) and answers with it and the sealed `refresh_token`. `expires_in` is what the
+    /// token really lives: the configured lifetime, or less when the Norman token ends sooner.
+    fn answer(
         &self,
         client: &Client,
+        grant: &RefreshToken,
         norman_access: NormanToken,
-        refresh: RefreshToken,
+        refresh_token: String,
         scope: Scopes,
         now: OffsetDateTime,
     ) -> Result<TokenResponse, OAuthError> {
-        let keyring = self.keyring.current();
-        let grant = AccessGrant {
+        let access_grant = AccessGrant {
             client_id: client.id.clone(),
             scopes: scope,
             audience: self.resource.clone(),
             norman_access,
-            company_id: refresh.company_id.clone(),
-            family_id: Some(refresh.family_id.clone()),
+            company_id: grant.company_id.clone(),
+            family_id: Some(grant.family_id.clone()),
+            lifetime: self.access_lifetime,
         };
-        let minted = access::mint(&keyring, &grant, now).map_err(mint_error)?;
-        let refresh_token = seal::seal(&keyring, &refresh, now).map_err(|_| server_error())?;
+        let minted = access::mint(&self.keyring.current(), &access_grant, now).map_err(mint_error)?;
         Ok(TokenResponse {
             access_token: minted.token,
             token_type: "Bearer",

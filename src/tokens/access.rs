@@ -60,15 +60,20 @@ use crate::seal::{self, OpenError, SealError};
 
 pub const ACCESS_PREFIX: &str = "nma_";
 
-/// The longest an access token lives; the Norman token's own expiry may cut it shorter.
-pub const MAX_ACCESS_LIFETIME: time::Duration = time::Duration::hours(1);
+/// How long an access token lives unless the operator chose otherwise (`AccessGrant::lifetime`).
+pub const DEFAULT_ACCESS_LIFETIME: time::Duration = time::Duration::hours(1);
+
+/// The longest an access token may live, whatever the grant asks: a leaked token works until
+/// then unless revoked. The Norman token's own expiry may cut it shorter.
+pub const MAX_ACCESS_LIFETIME: time::Duration = time::Duration::hours(24);
 
 /// Longest token `verify`, `inspect` and `attenuate` look at, checked before any decoding.
 /// Ours are about 1 KiB; each attenuation block adds a few hundred bytes.
 pub const MAX_ACCESS_TOKEN_LEN: usize = 8 * 1024;
 
 /// The access token ends this long before the Norman token it carries, so a call made just
-/// before our expiry still reaches Norman with a live token.
+/// before our expiry still reaches Norman with a live token. A Norman token whose whole life
+/// (`iat` to `exp`) is shorter than four margins keeps a quarter of its life instead.
 const UPSTREAM_MARGIN: time::Duration = time::Duration::seconds(30);
 
 /// The default `max_time` (1 ms) fails spuriously when a busy 2-core machine preempts the
@@ -89,6 +94,8 @@ pub struct AccessGrant {
     pub company_id: Option<String>,
     /// The grant this token belongs to (see `UpstreamCredentials::family_id`).
     pub family_id: Option<String>,
+    /// How long the token lives at most (never more than `MAX_ACCESS_LIFETIME`).
+    pub lifetime: time::Duration,
 }
 
 #[derive(Clone)]
@@ -194,20 +201,35 @@ pub enum AttenuateError {
 /// The `exp` of a JWT, read from its payload without checking the signature: Norman checks
 /// its own tokens, we only need to know when to stop using this one.
 pub fn norman_token_expiry(token: &NormanToken) -> Option<OffsetDateTime> {
+    norman_token_times(token).map(|(_, expires)| expires)
+}
+
+/// `iat` (if readable) and `exp` of a JWT's payload.
+fn norman_token_times(token: &NormanToken) -> Option<(Option<OffsetDateTime>, OffsetDateTime)> {
     #[derive(serde::Deserialize)]
     struct Payload {
         exp: Option<serde_json::Number>,
+        iat: Option<serde_json::Number>,
     }
+    // `as` saturates, and the range check rejects the saturated values.
+    let instant = |n: serde_json::Number| {
+        let seconds = n.as_i64().or_else(|| n.as_f64().map(|f| f.floor() as i64))?;
+        OffsetDateTime::from_unix_timestamp(seconds).ok()
+    };
     let mut parts = token.expose().split('.');
     let (_header, payload, _signature) = (parts.next()?, parts.next()?, parts.next()?);
     if parts.next().is_some() {
         return None;
     }
     let json = URL_SAFE_NO_PAD.decode(payload.trim_end_matches('=')).ok()?;
-    let exp = serde_json::from_slice::<Payload>(&json).ok()?.exp?;
-    // `as` saturates, and the range check below rejects the saturated values.
-    let seconds = exp.as_i64().or_else(|| exp.as_f64().map(|f| f.floor() as i64))?;
-    OffsetDateTime::from_unix_timestamp(seconds).ok()
+    let payload = serde_json::from_slice::<Payload>(&json).ok()?;
+    Some((payload.iat.and_then(instant), instant(payload.exp?)?))
+}
+
+/// Whether the Norman access token is too close to its end to carry an access token; the
+/// token endpoint then gets a fresh one first.
+pub fn needs_upstream_refresh(norman: &NormanToken, now: OffsetDateTime) -> bool {
+    access_expiry(norman, MAX_ACCESS_LIFETIME, now) == Err(MintError::UpstreamExpired)
 }
 
 /// A stable, short, non-reversible tag of the client id: client ids can be long (a sealed
@@ -223,7 +245,7 @@ pub fn mint(keyring: &Keyring, grant: &AccessGrant, now: OffsetDateTime) -> Resu
         return Err(MintError::NoScopes);
     }
     let key = keyring.sealing_key(now).ok_or(MintError::NoActiveKey)?;
-    let expires_at = access_expiry(&grant.norman_access, now)?;
+    let expires_at = access_expiry(&grant.norman_access, grant.lifetime, now)?;
     let token_id = random_id().map_err(|_| MintError::Random)?;
     let upstream = UpstreamCredentials {
         norman_access: grant.norman_access.clone(),
@@ -276,12 +298,20 @@ fn proof_key_pair(key: &Key, token_id: &str) -> Option<KeyPair> {
     Some(KeyPair::from(&private))
 }
 
-/// `min(now + 1 h, Norman exp - 30 s)`, in whole seconds (Biscuit dates have no fraction;
-/// rounding down never extends a lifetime).
-fn access_expiry(norman: &NormanToken, now: OffsetDateTime) -> Result<OffsetDateTime, MintError> {
-    let mut expires = now.checked_add(MAX_ACCESS_LIFETIME).ok_or(MintError::UpstreamExpired)?;
-    if let Some(upstream) = norman_token_expiry(norman) {
-        let usable = upstream.checked_sub(UPSTREAM_MARGIN).ok_or(MintError::UpstreamExpired)?;
+/// `min(now + lifetime, Norman exp - margin)`, in whole seconds (Biscuit dates have no
+/// fraction; rounding down never extends a lifetime).
+fn access_expiry(
+    norman: &NormanToken,
+    lifetime: time::Duration,
+    now: OffsetDateTime,
+) -> Result<OffsetDateTime, MintError> {
+    let mut expires = now.checked_add(lifetime.min(MAX_ACCESS_LIFETIME)).ok_or(MintError::UpstreamExpired)?;
+    if let Some((issued, upstream)) = norman_token_times(norman) {
+        let margin = match issued {
+            Some(issued) if issued < upstream => UPSTREAM_MARGIN.min((upstream - issued) / 4),
+            _ => UPSTREAM_MARGIN,
+        };
+        let usable = upstream.checked_sub(margin).ok_or(MintError::UpstreamExpired)?;
         expires = expires.min(usable);
     }
     let expires = whole_seconds(expires);
@@ -1066,6 +1096,7 @@ mod tests {
             norman_access: NormanToken::new("not-a-jwt".to_owned()),
             company_id: Some("cmp_7QxKp2Lm9RzT".into()),
             family_id: None,
+            lifetime: DEFAULT_ACCESS_LIFETIME,
         }
     }
 

@@ -88,6 +88,9 @@ pub struct Options {
     pub trusted_proxies: Vec<ipnet::IpNet>,
     /// `/metrics` on a listener of its own (`TestServer::metrics_addr`).
     pub metrics_bind: Option<SocketAddr>,
+    /// Failed sign-ins a minute per address (half per email); 0: no limits.
+    pub login_failures_per_minute: u32,
+    pub access_token_ttl: Duration,
 }
 
 impl Default for Options {
@@ -103,6 +106,8 @@ impl Default for Options {
             replay: ReplayConfig::default(),
             public_url: None,
             metrics_bind: None,
+            login_failures_per_minute: norman_mcp::config::DEFAULT_LOGIN_FAILURES_PER_MINUTE,
+            access_token_ttl: Config::default_access_token_ttl(),
         }
     }
 }
@@ -146,6 +151,8 @@ impl TestServer {
             replay: options.replay,
             keys_poll_interval: options.keys_poll_interval,
             metrics_bind: options.metrics_bind,
+            login_failures_per_minute: options.login_failures_per_minute,
+            access_token_ttl: options.access_token_ttl,
         };
         let server = server::start(listener, &config, Arc::clone(&keyring)).await.unwrap();
         TestServer {
