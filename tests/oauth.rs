@@ -1324,6 +1324,7 @@ async fn a_code_whose_norman_token_is_about_to_end_is_exchanged_after_an_upstrea
     assert_eq!(response.status(), StatusCode::OK);
     let after = sandbox.sandbox.stats();
     assert_eq!(after.refreshes_rejected, before.refreshes_rejected);
+    assert_not_logged(&[upstream.refresh.as_ref().unwrap().expose(), access, &code]);
     server.stop().await;
 }
 
