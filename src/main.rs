@@ -157,7 +157,24 @@ enum ClientsCommand {
         /// Make a confidential client and print its secret (client_secret_basic).
         #[arg(long)]
         secret: bool,
+        #[command(flatten)]
+        deployment: DeploymentArg,
     },
+}
+
+/// The deployment a sealed value belongs to: it opens only on servers with this public URL.
+#[derive(clap::Args)]
+struct DeploymentArg {
+    /// The public URL of the servers the client id (or token) is for, as given to `serve`.
+    #[arg(long, env = "NORMAN_MCP_PUBLIC_URL")]
+    public_url: Url,
+}
+
+impl DeploymentArg {
+    fn keyring(&self, file: &KeysFileArg) -> Result<Keyring, String> {
+        let keyring = Keyring::load(&file.path).map_err(|e| e.to_string())?;
+        Ok(keyring.bound_to(&Config::issuer_of(&self.public_url)))
+    }
 }
 
 #[derive(Subcommand)]
@@ -179,6 +196,8 @@ enum TokenCommand {
         token: String,
         #[command(flatten)]
         file: KeysFileArg,
+        #[command(flatten)]
+        deployment: DeploymentArg,
     },
 }
 
@@ -307,7 +326,6 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
             args.file.path.display()
         ));
     }
-    let keyring = Arc::new(SharedKeyring::load(&args.file.path).map_err(|e| e.to_string())?);
     let norman_api_url = match args.norman_api_url {
         Some(url) => url,
         None => {
@@ -335,6 +353,8 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
         },
         keys_poll_interval: Some(args.keys_poll_interval).filter(|interval| !interval.is_zero()),
     };
+    let keyring =
+        Arc::new(SharedKeyring::load(&args.file.path, &config.issuer()).map_err(|e| e.to_string())?);
     run_server(config, keyring).await
 }
 
@@ -344,7 +364,6 @@ async fn demo(args: DemoArgs) -> Result<(), String> {
         .map_err(|e| format!("cannot start the sandbox: {e}"))?;
     let keys =
         KeyFile::generate(OffsetDateTime::now_utc()).map_err(|e| format!("cannot generate a key: {e}"))?;
-    let keyring = Arc::new(SharedKeyring::fixed(Keyring::from_file(&keys)));
     let bind = args.listen.bind();
     let config = Config {
         bind,
@@ -358,6 +377,7 @@ async fn demo(args: DemoArgs) -> Result<(), String> {
         replay: ReplayConfig::default(),
         keys_poll_interval: None,
     };
+    let keyring = Arc::new(SharedKeyring::fixed(Keyring::from_file(&keys).bound_to(&config.issuer())));
     println!("norman-mcp demo: a sandbox Norman API and a throwaway keyring (tokens die with this process).");
     println!();
     println!("  MCP URL:  {}", config.mcp_url());
@@ -423,8 +443,8 @@ async fn run_server(config: Config, keyring: Arc<SharedKeyring>) -> Result<(), S
 
 fn run_clients(command: ClientsCommand, now: OffsetDateTime) -> Result<(), String> {
     match command {
-        ClientsCommand::Register { file, name, redirect_uris, secret } => {
-            let keyring = Keyring::load(&file.path).map_err(|e| e.to_string())?;
+        ClientsCommand::Register { file, name, redirect_uris, secret, deployment } => {
+            let keyring = deployment.keyring(&file)?;
             let request = RegistrationRequest {
                 redirect_uris: Some(redirect_uris),
                 client_name: Some(name),
@@ -453,8 +473,8 @@ fn run_token(command: TokenCommand, now: OffsetDateTime) -> Result<(), String> {
             let narrowed = access::attenuate(&token, read_only, ttl, now).map_err(|e| e.to_string())?;
             println!("{narrowed}");
         }
-        TokenCommand::Inspect { token, file } => {
-            let keyring = Keyring::load(&file.path).map_err(|e| e.to_string())?;
+        TokenCommand::Inspect { token, file, deployment } => {
+            let keyring = deployment.keyring(&file)?;
             let report = access::inspect(&keyring, &token, now).map_err(|e| e.to_string())?;
             println!("{report}");
         }

@@ -122,16 +122,6 @@ impl TestServer {
                 (Some(sandbox), url)
             }
         };
-        let (keys, keyring) = match (options.keys_path, options.keys) {
-            (Some(path), _) => (KeyFile::read(&path).unwrap(), Arc::new(SharedKeyring::load(&path).unwrap())),
-            (None, keys) => {
-                let keys = keys.unwrap_or_else(|| {
-                    KeyFile::generate(time::OffsetDateTime::now_utc() - time::Duration::minutes(1)).unwrap()
-                });
-                let keyring = Arc::new(SharedKeyring::fixed(Keyring::from_file(&keys)));
-                (keys, keyring)
-            }
-        };
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr: SocketAddr = listener.local_addr().unwrap();
         let listening = Url::parse(&format!("http://127.0.0.1:{}", addr.port())).unwrap();
@@ -147,10 +137,23 @@ impl TestServer {
             keys_poll_interval: options.keys_poll_interval,
             metrics_bind: options.metrics_bind,
         };
+        let issuer = config.issuer();
+        let (keys, keyring) = match (options.keys_path, options.keys) {
+            (Some(path), _) => {
+                (KeyFile::read(&path).unwrap(), Arc::new(SharedKeyring::load(&path, &issuer).unwrap()))
+            }
+            (None, keys) => {
+                let keys = keys.unwrap_or_else(|| {
+                    KeyFile::generate(time::OffsetDateTime::now_utc() - time::Duration::minutes(1)).unwrap()
+                });
+                let keyring = Arc::new(SharedKeyring::fixed(Keyring::from_file(&keys).bound_to(&issuer)));
+                (keys, keyring)
+            }
+        };
         let server = server::start(listener, &config, Arc::clone(&keyring)).await.unwrap();
         TestServer {
             base: listening.as_str().trim_end_matches('/').to_owned(),
-            issuer: config.issuer(),
+            issuer,
             keys,
             keyring,
             server: Some(server),
