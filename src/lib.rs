@@ -5,6 +5,7 @@ pub mod config;
 pub mod keyring;
 pub mod mcp;
 pub mod metrics;
+pub mod net;
 pub mod norman;
 pub mod oauth;
 pub mod sandbox;

@@ -2,7 +2,7 @@
 //! TCP peer is a configured proxy, and then only up to the first address that is not one, so
 //! a client cannot pick its own address (and its own rate limit) by sending the header.
 
-use std::net::IpAddr;
+use std::net::{IpAddr, Ipv6Addr};
 
 use axum::http::HeaderMap;
 use ipnet::IpNet;
@@ -49,6 +49,18 @@ impl TrustedProxies {
     }
 }
 
+/// The unit a per-address limit counts: an IPv4 address, or an IPv6 address's /64 (one
+/// subscriber's network: anyone holding one has all of its 2^64 addresses to pick from).
+pub fn address_group(address: IpAddr) -> IpAddr {
+    match address {
+        IpAddr::V4(_) => address,
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => IpAddr::V4(v4),
+            None => IpAddr::V6(Ipv6Addr::from(u128::from(v6) & !u128::from(u64::MAX))),
+        },
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -84,6 +96,15 @@ mod tests {
         assert_eq!(proxies.client_address(ip("10.2.2.2"), &forwarded), ip("203.0.113.7"));
         let split = headers(&["1.2.3.4", "203.0.113.7,10.1.1.1"]);
         assert_eq!(proxies.client_address(ip("10.2.2.2"), &split), ip("203.0.113.7"));
+    }
+
+    #[test]
+    fn ipv6_addresses_are_grouped_by_their_64() {
+        assert_eq!(address_group(ip("203.0.113.7")), ip("203.0.113.7"));
+        assert_eq!(address_group(ip("2001:db8:1:2:aaaa::1")), ip("2001:db8:1:2::"));
+        assert_eq!(address_group(ip("2001:db8:1:2:ffff:ffff:ffff:ffff")), ip("2001:db8:1:2::"));
+        assert_ne!(address_group(ip("2001:db8:1:3::1")), ip("2001:db8:1:2::"));
+        assert_eq!(address_group(ip("::ffff:203.0.113.7")), ip("203.0.113.7"));
     }
 
     #[test]
