@@ -3,6 +3,7 @@
 
 pub mod config;
 pub mod keyring;
+pub mod logging;
 pub mod mcp;
 pub mod metrics;
 pub mod net;

@@ -482,13 +482,8 @@ fn run_token(command: TokenCommand, now: OffsetDateTime) -> Result<(), String> {
     Ok(())
 }
 
-/// The filter when `NORMAN_MCP_LOG` is not set. rmcp's stateless mode starts and ends a
-/// service per MCP request and logs each step at info: three lines per call, with no news.
-const DEFAULT_LOG_FILTER: &str = "info,rmcp=warn";
-
 fn init_logging() {
-    let filter = tracing_subscriber::EnvFilter::try_from_env("NORMAN_MCP_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(DEFAULT_LOG_FILTER));
+    let filter = norman_mcp::logging::filter(std::env::var("NORMAN_MCP_LOG").ok().as_deref());
     use std::io::IsTerminal as _;
     tracing_subscriber::fmt()
         .with_env_filter(filter)

@@ -1418,3 +1418,30 @@ async fn deployments_sharing_a_keyring_refuse_each_others_sealed_values() {
     production.stop().await;
     staging.stop().await;
 }
+
+/// A parameter name or value that holds a line break cannot forge a log line: values from
+/// requests are logged with `Debug`, which escapes it.
+#[tokio::test]
+async fn a_line_break_in_a_parameter_does_not_start_a_log_line() {
+    let server = TestServer::start().await;
+    let marker = format!("FORGED-{}", norman_mcp::tokens::random_id().unwrap());
+    let forged = format!("x\n2026-01-01T00:00:00.000000Z  INFO {marker} admin signed in");
+    let body = serde_urlencoded::to_string([(forged.as_str(), "1"), (forged.as_str(), "2")]).unwrap();
+    let response = server
+        .http
+        .post(server.url("/token"))
+        .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    let (status, error, _) = error_of(response).await;
+    assert_eq!((status, error.as_str()), (StatusCode::BAD_REQUEST, "invalid_request"));
+    let logs = logs();
+    let lines: Vec<&str> = logs.lines().filter(|line| line.contains(&marker)).collect();
+    assert!(!lines.is_empty(), "the refusal is logged");
+    for line in lines {
+        assert!(line.contains("token request refused"), "a forged log line: {line}");
+    }
+    server.stop().await;
+}

@@ -142,7 +142,9 @@ async fn token(State(server): State<Arc<AuthServer>>, headers: HeaderMap, body: 
             response
         }
         Err(error) => {
-            tracing::info!(error = error.code.as_str(), description = %error.description, "token request refused");
+            // Debug, not Display: a description may quote a parameter name, which may hold a
+            // line break meant to forge a log line.
+            tracing::info!(error = error.code.as_str(), description = ?error.description, "token request refused");
             error.into_response()
         }
     }

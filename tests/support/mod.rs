@@ -44,7 +44,10 @@ fn capture_logs() {
     INIT.get_or_init(|| {
         let buffer = Arc::clone(LOG_BUFFER.get_or_init(Default::default));
         let _ = tracing_subscriber::fmt()
-            .with_env_filter("debug,hyper=info,reqwest=info,h2=info,rustls=info")
+            // The server's own filter, as `serve` builds it, at debug level.
+            .with_env_filter(norman_mcp::logging::filter(Some(
+                "debug,hyper=info,reqwest=info,h2=info,rustls=info",
+            )))
             .with_ansi(false)
             .with_writer(move || BufferWriter(Arc::clone(&buffer)))
             .try_init();
