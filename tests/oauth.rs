@@ -1445,3 +1445,37 @@ async fn a_line_break_in_a_parameter_does_not_start_a_log_line() {
     }
     server.stop().await;
 }
+
+/// A keyring bound to another deployment (or to none) would seal what this server's clients
+/// cannot use: the server does not start with it.
+#[tokio::test]
+async fn a_server_does_not_start_with_a_keyring_bound_to_another_issuer() {
+    use std::sync::Arc;
+
+    use norman_mcp::config::{Config, ReplayConfig};
+    use norman_mcp::keyring::{KeyFile, Keyring, SharedKeyring};
+    use norman_mcp::oauth::guard::MemoryGuard;
+    use norman_mcp::server::{self, StartError};
+
+    let config = Config {
+        bind: "127.0.0.1:0".parse().unwrap(),
+        public_url: url::Url::parse("https://mcp.example.com/").unwrap(),
+        norman_api_url: url::Url::parse("http://127.0.0.1:9/").unwrap(),
+        norman_api_timeout: std::time::Duration::from_secs(1),
+        allow_private_metadata_fetch: false,
+        allowed_origins: Vec::new(),
+        trusted_proxies: Vec::new(),
+        replay: ReplayConfig::default(),
+        keys_poll_interval: None,
+        metrics_bind: None,
+    };
+    let keys = KeyFile::generate(time::OffsetDateTime::now_utc()).unwrap();
+    for bound in ["https://staging.example.com", "https://mcp.example.com/", ""] {
+        let keyring = Arc::new(SharedKeyring::fixed(Keyring::from_file(&keys).bound_to(bound)));
+        let refused = server::auth_server(&config, keyring, Arc::new(MemoryGuard::new()));
+        assert!(matches!(refused, Err(StartError::KeyringIssuer { .. })), "bound to {bound:?}");
+    }
+    let keyring =
+        Arc::new(SharedKeyring::fixed(Keyring::from_file(&keys).bound_to("https://mcp.example.com")));
+    assert!(server::auth_server(&config, keyring, Arc::new(MemoryGuard::new())).is_ok());
+}
