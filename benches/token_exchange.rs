@@ -38,7 +38,6 @@ async fn run() {
     let sandbox = Sandbox::spawn(SandboxConfig::default()).await.unwrap();
     let now = time::OffsetDateTime::now_utc();
     let keys = KeyFile::generate(now - time::Duration::minutes(1)).unwrap();
-    let keyring = Arc::new(SharedKeyring::fixed(Keyring::from_file(&keys)));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let config = Config {
@@ -55,6 +54,7 @@ async fn run() {
         login_failures_per_minute: norman_mcp::config::DEFAULT_LOGIN_FAILURES_PER_MINUTE,
         access_token_ttl: Config::default_access_token_ttl(),
     };
+    let keyring = Arc::new(SharedKeyring::fixed(Keyring::from_file(&keys).bound_to(&config.issuer())));
     let server = norman_mcp::server::start(listener, &config, Arc::clone(&keyring)).await.unwrap();
 
     let ring = keyring.current();

@@ -148,7 +148,13 @@ impl Config {
     /// The issuer identifier: the public URL without a trailing slash, byte-identical in every
     /// metadata document and every `iss` parameter.
     pub fn issuer(&self) -> String {
-        self.public_url.as_str().trim_end_matches('/').to_owned()
+        Config::issuer_of(&self.public_url)
+    }
+
+    /// The issuer identifier of a deployment whose public URL is `public_url`; everything it
+    /// seals is bound to it (`Keyring::bound_to`).
+    pub fn issuer_of(public_url: &Url) -> String {
+        public_url.as_str().trim_end_matches('/').to_owned()
     }
 
     /// The canonical URL of the MCP endpoint, the audience of every access token (RFC 8707).

@@ -3,8 +3,11 @@
 
 pub mod config;
 pub mod keyring;
+pub mod limit;
+pub mod logging;
 pub mod mcp;
 pub mod metrics;
+pub mod net;
 pub mod norman;
 pub mod oauth;
 pub mod sandbox;

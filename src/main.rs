@@ -177,7 +177,24 @@ enum ClientsCommand {
         /// Make a confidential client and print its secret (client_secret_basic).
         #[arg(long)]
         secret: bool,
+        #[command(flatten)]
+        deployment: DeploymentArg,
     },
+}
+
+/// The deployment a sealed value belongs to: it opens only on servers with this public URL.
+#[derive(clap::Args)]
+struct DeploymentArg {
+    /// The public URL of the servers the client id (or token) is for, as given to `serve`.
+    #[arg(long, env = "NORMAN_MCP_PUBLIC_URL")]
+    public_url: Url,
+}
+
+impl DeploymentArg {
+    fn keyring(&self, file: &KeysFileArg) -> Result<Keyring, String> {
+        let keyring = Keyring::load(&file.path).map_err(|e| e.to_string())?;
+        Ok(keyring.bound_to(&Config::issuer_of(&self.public_url)))
+    }
 }
 
 #[derive(Subcommand)]
@@ -199,6 +216,8 @@ enum TokenCommand {
         token: String,
         #[command(flatten)]
         file: KeysFileArg,
+        #[command(flatten)]
+        deployment: DeploymentArg,
     },
 }
 
@@ -327,7 +346,6 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
             args.file.path.display()
         ));
     }
-    let keyring = Arc::new(SharedKeyring::load(&args.file.path).map_err(|e| e.to_string())?);
     let norman_api_url = match args.norman_api_url {
         Some(url) => url,
         None => {
@@ -358,6 +376,8 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
         access_token_ttl: args.access_token_ttl,
     };
     config.check().map_err(|e| e.to_string())?;
+    let keyring =
+        Arc::new(SharedKeyring::load(&args.file.path, &config.issuer()).map_err(|e| e.to_string())?);
     run_server(config, keyring).await
 }
 
@@ -367,7 +387,6 @@ async fn demo(args: DemoArgs) -> Result<(), String> {
         .map_err(|e| format!("cannot start the sandbox: {e}"))?;
     let keys =
         KeyFile::generate(OffsetDateTime::now_utc()).map_err(|e| format!("cannot generate a key: {e}"))?;
-    let keyring = Arc::new(SharedKeyring::fixed(Keyring::from_file(&keys)));
     let bind = args.listen.bind();
     let config = Config {
         bind,
@@ -383,6 +402,7 @@ async fn demo(args: DemoArgs) -> Result<(), String> {
         login_failures_per_minute: args.login.login_failures_per_minute,
         access_token_ttl: Config::default_access_token_ttl(),
     };
+    let keyring = Arc::new(SharedKeyring::fixed(Keyring::from_file(&keys).bound_to(&config.issuer())));
     println!("norman-mcp demo: a sandbox Norman API and a throwaway keyring (tokens die with this process).");
     println!();
     println!("  MCP URL:  {}", config.mcp_url());
@@ -448,8 +468,8 @@ async fn run_server(config: Config, keyring: Arc<SharedKeyring>) -> Result<(), S
 
 fn run_clients(command: ClientsCommand, now: OffsetDateTime) -> Result<(), String> {
     match command {
-        ClientsCommand::Register { file, name, redirect_uris, secret } => {
-            let keyring = Keyring::load(&file.path).map_err(|e| e.to_string())?;
+        ClientsCommand::Register { file, name, redirect_uris, secret, deployment } => {
+            let keyring = deployment.keyring(&file)?;
             let request = RegistrationRequest {
                 redirect_uris: Some(redirect_uris),
                 client_name: Some(name),
@@ -478,8 +498,8 @@ fn run_token(command: TokenCommand, now: OffsetDateTime) -> Result<(), String> {
             let narrowed = access::attenuate(&token, read_only, ttl, now).map_err(|e| e.to_string())?;
             println!("{narrowed}");
         }
-        TokenCommand::Inspect { token, file } => {
-            let keyring = Keyring::load(&file.path).map_err(|e| e.to_string())?;
+        TokenCommand::Inspect { token, file, deployment } => {
+            let keyring = deployment.keyring(&file)?;
             let report = access::inspect(&keyring, &token, now).map_err(|e| e.to_string())?;
             println!("{report}");
         }
@@ -487,13 +507,8 @@ fn run_token(command: TokenCommand, now: OffsetDateTime) -> Result<(), String> {
     Ok(())
 }
 
-/// The filter when `NORMAN_MCP_LOG` is not set. rmcp's stateless mode starts and ends a
-/// service per MCP request and logs each step at info: three lines per call, with no news.
-const DEFAULT_LOG_FILTER: &str = "info,rmcp=warn";
-
 fn init_logging() {
-    let filter = tracing_subscriber::EnvFilter::try_from_env("NORMAN_MCP_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(DEFAULT_LOG_FILTER));
+    let filter = norman_mcp::logging::filter(std::env::var("NORMAN_MCP_LOG").ok().as_deref());
     use std::io::IsTerminal as _;
     tracing_subscriber::fmt()
         .with_env_filter(filter)

@@ -2,10 +2,14 @@
 //! the client, encrypted and authenticated under a keyring key.
 //!
 //! Wire form: `prefix "_" base64url_nopad(version:u8 | key_id:u32 BE | nonce:24 | ciphertext+tag)`.
-//! The associated data is `prefix ‖ version ‖ key_id`, so an envelope sealed for one purpose
-//! can never be opened as another even if its prefix is rewritten. The plaintext is
-//! `expires_at:i64 BE (unix seconds) | JSON payload`; the expiry sits in front so an expired
-//! envelope is refused without parsing its payload.
+//! The associated data is `prefix ‖ version ‖ key_id ‖ issuer`, the issuer being the UTF-8
+//! issuer identifier (public URL) of the deployment the keyring is bound to. So an envelope
+//! sealed for one purpose can never be opened as another even if its prefix is rewritten, and
+//! one sealed by one deployment never opens at another that shares its key file (staging and
+//! production): the tag fails, exactly as for a forgery. Version 2 added the issuer; version 1
+//! envelopes no longer open. The plaintext is `expires_at:i64 BE (unix seconds) | JSON
+//! payload`; the expiry sits in front so an expired envelope is refused without parsing its
+//! payload. Plaintexts are held in buffers that are zeroed when dropped.
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -14,11 +18,13 @@ use chacha20poly1305::aead::{Aead, Payload};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use time::OffsetDateTime;
+use zeroize::Zeroizing;
 
 use crate::keyring::{KeyId, Keyring};
 
-/// The only envelope format version so far; bumping it lets a later format coexist.
-pub const ENVELOPE_VERSION: u8 = 1;
+/// The envelope format version; bumping it lets a later format coexist. Version 1 had no
+/// issuer in the associated data and is no longer opened.
+pub const ENVELOPE_VERSION: u8 = 2;
 
 /// Longest envelope `open` will look at, checked before any decoding. A code carries two Norman
 /// JWTs plus metadata (about 1.5 KiB); a client id a handful of redirect URIs.
@@ -128,12 +134,33 @@ pub enum SealError {
     Random,
 }
 
-/// Seals `value` under the keyring's current sealing key.
+/// Seals `value` under the keyring's current sealing key, for the keyring's deployment.
 pub fn seal<T: Sealed>(keyring: &Keyring, value: &T, now: OffsetDateTime) -> Result<String, SealError> {
-    let mut plaintext = Vec::with_capacity(256);
-    plaintext.extend_from_slice(&value.expiry().to_unix().to_be_bytes());
+    let mut plaintext = ZeroizingWriter(Zeroizing::new(Vec::with_capacity(1024)));
+    plaintext.0.extend_from_slice(&value.expiry().to_unix().to_be_bytes());
     serde_json::to_writer(&mut plaintext, value).map_err(|_| SealError::Encode)?;
-    seal_bytes(keyring, T::PURPOSE, &plaintext, now)
+    seal_bytes(keyring, T::PURPOSE, &plaintext.0, now)
+}
+
+/// A buffer that never leaves a copy of its contents behind: when it has to grow, the old
+/// allocation is zeroed as it is dropped (a plain `Vec` would free it as it is).
+struct ZeroizingWriter(Zeroizing<Vec<u8>>);
+
+impl std::io::Write for ZeroizingWriter {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        let needed = self.0.len() + bytes.len();
+        if needed > self.0.capacity() {
+            let mut bigger = Zeroizing::new(Vec::with_capacity(needed.max(2 * self.0.capacity())));
+            bigger.extend_from_slice(&self.0);
+            self.0 = bigger;
+        }
+        self.0.extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 /// Opens an envelope of `T`'s purpose: the typed value, or why it did not open.
@@ -157,7 +184,8 @@ pub fn open_keyed<T: Sealed>(
     Ok((value, key_id))
 }
 
-/// The envelope layer without a payload type: seals raw bytes for `purpose`.
+/// The envelope layer without a payload type: seals raw bytes for `purpose` and the keyring's
+/// deployment.
 pub fn seal_bytes(
     keyring: &Keyring,
     purpose: Purpose,
@@ -167,7 +195,7 @@ pub fn seal_bytes(
     let key = keyring.sealing_key(now).ok_or(SealError::NoActiveKey)?;
     let mut nonce = [0u8; NONCE_LEN];
     getrandom::fill(&mut nonce).map_err(|_| SealError::Random)?;
-    let aad = associated_data(purpose, key.id());
+    let aad = associated_data(purpose, key.id(), keyring.issuer());
     let ciphertext = key
         .cipher()
         .encrypt(&XNonce::from(nonce), Payload { msg: plaintext, aad: &aad })
@@ -188,8 +216,13 @@ pub fn seal_bytes(
 }
 
 /// The envelope layer without a payload type: authenticates and decrypts, checking the
-/// purpose, the version and the key, but not the expiry (which lives in the payload layer).
-pub fn open_bytes(keyring: &Keyring, purpose: Purpose, envelope: &str) -> Result<Vec<u8>, OpenError> {
+/// purpose, the version, the key and the deployment, but not the expiry (which lives in the
+/// payload layer).
+pub fn open_bytes(
+    keyring: &Keyring,
+    purpose: Purpose,
+    envelope: &str,
+) -> Result<Zeroizing<Vec<u8>>, OpenError> {
     open_bytes_keyed(keyring, purpose, envelope).map(|(plaintext, _)| plaintext)
 }
 
@@ -197,7 +230,7 @@ fn open_bytes_keyed(
     keyring: &Keyring,
     purpose: Purpose,
     envelope: &str,
-) -> Result<(Vec<u8>, KeyId), OpenError> {
+) -> Result<(Zeroizing<Vec<u8>>, KeyId), OpenError> {
     if envelope.len() > MAX_ENVELOPE_LEN {
         return Err(OpenError::Oversized);
     }
@@ -215,18 +248,24 @@ fn open_bytes_keyed(
     let key_id = KeyId::from_be_bytes([raw[1], raw[2], raw[3], raw[4]]);
     let nonce: [u8; NONCE_LEN] = raw[5..HEADER_LEN].try_into().map_err(|_| OpenError::Malformed)?;
     let key = keyring.key(key_id).ok_or(OpenError::UnknownKey(key_id))?;
-    let aad = associated_data(purpose, key_id);
+    let aad = associated_data(purpose, key_id, keyring.issuer());
     let plaintext = key
         .cipher()
         .decrypt(&XNonce::from(nonce), Payload { msg: &raw[HEADER_LEN..], aad: &aad })
+        .map(Zeroizing::new)
         .map_err(|_| OpenError::Forged)?;
     Ok((plaintext, key_id))
 }
 
-fn associated_data(purpose: Purpose, key_id: KeyId) -> [u8; 8] {
-    let prefix = purpose.prefix().as_bytes();
-    let id = key_id.to_be_bytes();
-    [prefix[0], prefix[1], prefix[2], ENVELOPE_VERSION, id[0], id[1], id[2], id[3]]
+/// `prefix ‖ version ‖ key_id ‖ issuer`: every part before the issuer has a fixed length, so
+/// no two different inputs give the same bytes.
+fn associated_data(purpose: Purpose, key_id: KeyId, issuer: &str) -> Vec<u8> {
+    let mut aad = Vec::with_capacity(8 + issuer.len());
+    aad.extend_from_slice(purpose.prefix().as_bytes());
+    aad.push(ENVELOPE_VERSION);
+    aad.extend_from_slice(&key_id.to_be_bytes());
+    aad.extend_from_slice(issuer.as_bytes());
+    aad
 }
 
 #[cfg(test)]

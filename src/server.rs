@@ -50,6 +50,8 @@ pub enum StartError {
     ReplayStore(#[from] crate::oauth::guard::RedisGuardError),
     #[error(transparent)]
     Config(#[from] crate::config::ConfigError),
+    #[error("the keyring is bound to the issuer {keyring:?}, but this server's issuer is {server:?}")]
+    KeyringIssuer { keyring: String, server: String },
 }
 
 /// The replay guard the configuration asks for: Redis shared by every replica, or memory.
@@ -74,19 +76,24 @@ pub fn auth_server(
     guard: Arc<dyn ReplayGuard>,
 ) -> Result<AuthServer, StartError> {
     config.check()?;
+    // Everything the server seals and opens is bound to its issuer: a keyring bound to another
+    // (or to none) would seal what this server's clients cannot use.
+    let issuer = config.issuer();
+    let bound = keyring.current().issuer().to_owned();
+    if bound != issuer {
+        return Err(StartError::KeyringIssuer { keyring: bound, server: issuer });
+    }
     let metrics = Arc::new(Metrics::new());
     let norman = NormanClient::new(config.norman_api_url.clone(), config.norman_api_timeout)?
         .observed_by(Arc::clone(&metrics));
     let cimd = CimdFetcher::new(CimdConfig {
         allow_private_addresses: config.allow_private_metadata_fetch,
-        timeout: Duration::from_secs(5),
-        max_bytes: 5 * 1024,
         cache_capacity: 1024,
-        extra_root_certificates: Vec::new(),
+        ..CimdConfig::default()
     });
     Ok(AuthServer {
         keyring,
-        issuer: config.issuer(),
+        issuer,
         resource: config.mcp_url(),
         secure_cookies: config.secure_cookies(),
         clients: Clients::new(cimd),

@@ -3,15 +3,17 @@
 //! exactly the way it needs: stall, trickle, omit Content-Length, redirect), and the fetcher
 //! trusting that certificate.
 
+use std::net::{IpAddr, SocketAddr};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use norman_mcp::net::{DnsConfig, Nameservers};
 use norman_mcp::oauth::cimd::{CimdConfig, CimdError, CimdFetcher};
 use norman_mcp::oauth::redirect::InvalidRedirectUri;
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::{TcpListener, TcpStream, UdpSocket};
 use tokio::task::{JoinHandle, JoinSet};
 use tokio_rustls::TlsAcceptor;
 use tokio_rustls::rustls;
@@ -411,8 +413,13 @@ async fn a_slow_server_times_out() {
         reply
     })
     .await;
-    let fetcher =
-        CimdFetcher::try_new(CimdConfig { timeout: Duration::from_millis(400), ..config(&server) }).unwrap();
+    // Both paths are on one host, which is otherwise not asked again after the first timeout.
+    let fetcher = CimdFetcher::try_new(CimdConfig {
+        timeout: Duration::from_millis(400),
+        negative_cache_ttl: Duration::ZERO,
+        ..config(&server)
+    })
+    .unwrap();
     for path in ["/slow-headers.json", "/slow-body.json"] {
         let started = Instant::now();
         assert_eq!(fetcher.fetch(&server.url(path)).await, Err(CimdError::Timeout), "{path}");
@@ -597,4 +604,228 @@ async fn an_invalid_extra_certificate_is_a_setup_error() {
     // `new` still builds a fetcher; it just cannot fetch.
     let fetcher = CimdFetcher::new(config);
     assert_eq!(fetcher.fetch("https://app.example/client.json").await, Err(CimdError::Unreachable));
+}
+
+/// A name server on 127.0.0.1 over UDP: answers every A query with `answer` (AAAA queries get
+/// no records), or, with `None`, reads every query and never answers.
+struct NameServer {
+    address: SocketAddr,
+    queries: Arc<AtomicUsize>,
+    task: JoinHandle<()>,
+}
+
+impl NameServer {
+    async fn start(answer: Option<std::net::Ipv4Addr>) -> NameServer {
+        let socket = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+        let address = socket.local_addr().unwrap();
+        let queries = Arc::new(AtomicUsize::new(0));
+        let task = {
+            let queries = Arc::clone(&queries);
+            tokio::spawn(async move {
+                let mut buffer = [0u8; 512];
+                loop {
+                    let Ok((n, from)) = socket.recv_from(&mut buffer).await else { continue };
+                    queries.fetch_add(1, Ordering::SeqCst);
+                    if answer.is_some()
+                        && let Some(reply) = dns_reply(&buffer[..n], answer)
+                    {
+                        let _ = socket.send_to(&reply, from).await;
+                    }
+                }
+            })
+        };
+        NameServer { address, queries, task }
+    }
+
+    fn dns(&self) -> DnsConfig {
+        DnsConfig { nameservers: Nameservers::Only(vec![self.address]), timeout: Duration::from_millis(500) }
+    }
+
+    fn queries(&self) -> usize {
+        self.queries.load(Ordering::SeqCst)
+    }
+}
+
+impl Drop for NameServer {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// The answer to one query (RFC 1035 §4.1): its id and question, and for an A question one
+/// record with `answer`.
+fn dns_reply(query: &[u8], answer: Option<std::net::Ipv4Addr>) -> Option<Vec<u8>> {
+    let mut end = 12;
+    while *query.get(end)? != 0 {
+        end += 1 + usize::from(query[end]);
+    }
+    let question = query.get(12..end + 5)?;
+    let is_a = question[question.len() - 4..question.len() - 2] == [0, 1];
+    let answers = u8::from(is_a && answer.is_some());
+    let mut reply = vec![query[0], query[1], 0x81, 0x80, 0, 1, 0, answers, 0, 0, 0, 0];
+    reply.extend_from_slice(question);
+    if let (true, Some(ip)) = (answers == 1, answer) {
+        // The name by pointer to the question, type A, class IN, TTL 60, four bytes.
+        reply.extend_from_slice(&[0xc0, 12, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4]);
+        reply.extend_from_slice(&ip.octets());
+    }
+    Some(reply)
+}
+
+#[tokio::test]
+async fn names_are_resolved_by_the_guarded_resolver_and_private_answers_refused() {
+    let server = Server::start(good).await;
+    let name_server = NameServer::start(Some(std::net::Ipv4Addr::LOCALHOST)).await;
+    let fetcher = CimdFetcher::try_new(CimdConfig {
+        allow_private_addresses: false,
+        dns: name_server.dns(),
+        ..config(&server)
+    })
+    .unwrap();
+    let url = format!("https://docs.example.test:{}/client.json", server.port);
+    assert_eq!(fetcher.fetch(&url).await, Err(CimdError::PrivateAddress));
+    assert!(name_server.queries() >= 1, "our name server was asked");
+    assert_eq!(server.connections(), 0, "refused before connecting");
+    server.stop().await;
+}
+
+/// getaddrinfo on tokio's blocking pool would hold one thread per lookup for the system
+/// resolver's whole timeout; the guarded resolver holds none, and gives up at its own deadline.
+#[test]
+fn a_name_server_that_never_answers_neither_hangs_nor_holds_blocking_threads() {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .max_blocking_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let silent = NameServer::start(None).await;
+        let fetcher = CimdFetcher::try_new(CimdConfig {
+            allow_private_addresses: false,
+            dns: silent.dns(),
+            timeout: Duration::from_secs(10),
+            ..CimdConfig::default()
+        })
+        .unwrap();
+        let started = Instant::now();
+        let fetches: Vec<_> = (0..8)
+            .map(|i| {
+                let fetcher = fetcher.clone();
+                tokio::spawn(async move {
+                    fetcher.fetch(&format!("https://app{i}.example.test/client.json")).await
+                })
+            })
+            .collect();
+        tokio::time::sleep(Duration::from_millis(150)).await;
+        let blocking =
+            tokio::time::timeout(Duration::from_millis(300), tokio::task::spawn_blocking(|| 7)).await;
+        assert_eq!(blocking.expect("the one blocking thread is free while lookups wait").unwrap(), 7);
+        for fetch in fetches {
+            assert_eq!(fetch.await.unwrap(), Err(CimdError::Timeout));
+        }
+        let took = started.elapsed();
+        assert!(
+            took < Duration::from_secs(3),
+            "the lookups gave up at their deadline, not the fetch's: {took:?}"
+        );
+        assert!(silent.queries() >= 8, "every name was asked for: {}", silent.queries());
+    });
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn at_most_32_fetches_run_at_once_and_the_next_waits_briefly_then_is_busy() {
+    let server = Server::start(|base, path| {
+        let mut reply = good(base, path);
+        if path.starts_with("/stall") {
+            reply.delay = Duration::from_secs(3);
+        }
+        reply
+    })
+    .await;
+    let fetcher = CimdFetcher::try_new(CimdConfig {
+        timeout: Duration::from_secs(10),
+        queue_wait: Duration::from_millis(500),
+        ..config(&server)
+    })
+    .unwrap();
+    let stalled: Vec<_> = (0..32)
+        .map(|i| {
+            let (fetcher, url) = (fetcher.clone(), server.url(&format!("/stall-{i}.json")));
+            tokio::spawn(async move { fetcher.fetch(&url).await })
+        })
+        .collect();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while server.requests().len() < 32 {
+        assert!(Instant::now() < deadline, "only {} fetches started", server.requests().len());
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let started = Instant::now();
+    assert_eq!(fetcher.fetch(&server.url("/one-more.json")).await, Err(CimdError::Busy));
+    let waited = started.elapsed();
+    assert!(waited >= Duration::from_millis(500) && waited < Duration::from_secs(2), "waited {waited:?}");
+    assert_eq!(server.connections(), 32, "the 33rd never connected");
+    assert!(CimdError::Busy.is_unavailable(), "/token answers it with 503 temporarily_unavailable");
+    for fetch in stalled {
+        assert!(fetch.await.unwrap().is_ok());
+    }
+    assert!(fetcher.fetch(&server.url("/one-more.json")).await.is_ok(), "slots are given back");
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn new_fetches_are_limited_per_client_address() {
+    let server = Server::start(good).await;
+    let fetcher = fetcher(&server);
+    let ip = |text: &str| -> IpAddr { text.parse().unwrap() };
+    let alice = ip("203.0.113.7");
+    for i in 0..10 {
+        fetcher.fetch_for(&server.url(&format!("/a{i}.json")), alice).await.unwrap();
+    }
+    assert_eq!(fetcher.fetch_for(&server.url("/a10.json"), alice).await, Err(CimdError::RateLimited));
+    assert_eq!(server.hits("/a10.json"), 0, "refused before fetching");
+    assert!(
+        fetcher.fetch_for(&server.url("/a0.json"), alice).await.is_ok(),
+        "a cached document costs nothing"
+    );
+    assert!(fetcher.fetch_for(&server.url("/a10.json"), ip("198.51.100.9")).await.is_ok(), "another address");
+    // An IPv6 client has a whole /64 to pick addresses from: it is counted as one.
+    for i in 0..10 {
+        let from = if i % 2 == 0 { "2001:db8:1:2::1" } else { "2001:db8:1:2:ffff::9" };
+        fetcher.fetch_for(&server.url(&format!("/v{i}.json")), ip(from)).await.unwrap();
+    }
+    let same_64 = ip("2001:db8:1:2:abcd::1");
+    assert_eq!(fetcher.fetch_for(&server.url("/v10.json"), same_64).await, Err(CimdError::RateLimited));
+    assert!(fetcher.fetch_for(&server.url("/v10.json"), ip("2001:db8:1:3::1")).await.is_ok());
+    // A client id out of something the server sealed is fetched without counting.
+    assert!(fetcher.fetch(&server.url("/a11.json")).await.is_ok());
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_host_that_did_not_answer_is_not_asked_again_for_a_while() {
+    let server = Server::start(|base, path| {
+        let mut reply = good(base, path);
+        if path == "/slow.json" {
+            reply.delay = Duration::from_secs(3);
+        }
+        reply
+    })
+    .await;
+    let fetcher = CimdFetcher::try_new(CimdConfig {
+        timeout: Duration::from_millis(300),
+        negative_cache_ttl: Duration::from_secs(1),
+        ..config(&server)
+    })
+    .unwrap();
+    assert_eq!(fetcher.fetch(&server.url("/slow.json")).await, Err(CimdError::Timeout));
+    assert_eq!(server.connections(), 1);
+    let started = Instant::now();
+    assert_eq!(fetcher.fetch(&server.url("/client.json")).await, Err(CimdError::Timeout), "same host");
+    assert!(started.elapsed() < Duration::from_millis(100), "answered from memory: {:?}", started.elapsed());
+    assert_eq!(server.connections(), 1, "the host was not asked again");
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    assert!(fetcher.fetch(&server.url("/client.json")).await.is_ok());
+    assert_eq!(server.connections(), 2);
+    server.stop().await;
 }

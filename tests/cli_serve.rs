@@ -222,10 +222,27 @@ async fn clients_registered_offline_work_on_the_server() {
     let dir = tempfile::tempdir().unwrap();
     let keys = dir.path().join("keys.toml");
     KeyFile::generate(time::OffsetDateTime::now_utc()).unwrap().create(&keys).unwrap();
+    let port = free_port();
+    let public_url = format!("http://localhost:{port}");
+    let register = |name: &str, public_url: &str| {
+        let out = binary()
+            .args(["clients", "register", "--keys", keys.to_str().unwrap(), "--name", name])
+            .args(["--redirect-uri", "https://app.example/cb"])
+            .env("NORMAN_MCP_PUBLIC_URL", public_url)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let text = String::from_utf8(out.stdout).unwrap();
+        text.lines().find_map(|l| l.strip_prefix("client_id: ")).unwrap().to_owned()
+    };
+    // Registered for the staging deployment, which shares the key file.
+    let staging_client_id = register("Staging", "https://staging.example");
     let out = binary()
         .args([
             "clients",
             "register",
+            "--public-url",
+            &public_url,
             "--keys",
             keys.to_str().unwrap(),
             "--name",
@@ -246,6 +263,8 @@ async fn clients_registered_offline_work_on_the_server() {
         .args([
             "clients",
             "register",
+            "--public-url",
+            &public_url,
             "--keys",
             keys.to_str().unwrap(),
             "--name",
@@ -257,27 +276,37 @@ async fn clients_registered_offline_work_on_the_server() {
         .unwrap();
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("invalid_redirect_uri"));
+    let out = binary()
+        .args(["clients", "register", "--keys", keys.to_str().unwrap(), "--name", "Nowhere"])
+        .args(["--redirect-uri", "https://app.example/cb"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success(), "a client id is sealed for one deployment: --public-url is required");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--public-url"));
 
-    let port = free_port();
     // The largest grace and lifetime are accepted, and limits may be off.
     let bounds =
         ["--refresh-reuse-grace", "60s", "--access-token-ttl", "24h", "--login-failures-per-minute", "0"];
     let served = serve(&keys, port, sandbox.url.as_str(), &bounds).await;
     let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
-    let page = client
-        .get(format!("http://127.0.0.1:{port}/authorize"))
-        .query(&[
-            ("response_type", "code"),
-            ("client_id", client_id.as_str()),
-            ("redirect_uri", "https://app.example/cb"),
-            ("code_challenge", "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"),
-            ("code_challenge_method", "S256"),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let authorize = |client_id: String| {
+        client
+            .get(format!("http://127.0.0.1:{port}/authorize"))
+            .query(&[
+                ("response_type", "code"),
+                ("client_id", client_id.as_str()),
+                ("redirect_uri", "https://app.example/cb"),
+                ("code_challenge", "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"),
+                ("code_challenge_method", "S256"),
+            ])
+            .send()
+    };
+    let page = authorize(client_id).await.unwrap();
     assert_eq!(page.status(), 200);
     assert!(page.text().await.unwrap().contains("Hand-configured"));
+    let page = authorize(staging_client_id).await.unwrap();
+    assert_eq!(page.status(), 400, "a client id of another deployment does not open here");
+    assert!(page.text().await.unwrap().contains("no longer valid"));
     drop(served);
     sandbox.shutdown().await;
 }
@@ -288,7 +317,7 @@ fn tokens_attenuate_offline_and_inspect_without_showing_the_norman_token() {
     let keys = dir.path().join("keys.toml");
     let now = time::OffsetDateTime::now_utc();
     KeyFile::generate(now).unwrap().create(&keys).unwrap();
-    let keyring = Keyring::load(&keys).unwrap();
+    let keyring = Keyring::load(&keys).unwrap().bound_to("http://localhost:3001");
     let norman_secret = "norman-upstream-secret-token-value";
     let minted = access::mint(
         &keyring,
@@ -317,15 +346,24 @@ fn tokens_attenuate_offline_and_inspect_without_showing_the_norman_token() {
     let out = binary().args(["token", "attenuate", &minted.token]).output().unwrap();
     assert!(!out.status.success(), "nothing to narrow is an error");
 
-    let out =
-        binary().args(["token", "inspect", &narrowed, "--keys", keys.to_str().unwrap()]).output().unwrap();
+    let inspect_at = |token: &str, public_url: &str| {
+        binary()
+            .args(["token", "inspect", token, "--keys", keys.to_str().unwrap()])
+            .args(["--public-url", public_url])
+            .output()
+            .unwrap()
+    };
+    let inspect = |token: &str| inspect_at(token, "http://localhost:3001/");
+    let out = inspect(&narrowed);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let report = String::from_utf8(out.stdout).unwrap();
     assert!(report.contains("norman.read"), "{report}");
+    assert!(report.contains("status     valid"), "{report}");
+    // The Norman credentials inside are sealed for the deployment that minted the token.
+    let out = inspect_at(&narrowed, "https://staging.example");
+    let report = String::from_utf8(out.stdout).unwrap();
+    assert!(report.contains("status     not valid"), "{report}");
     assert!(!report.contains(norman_secret) && !String::from_utf8_lossy(&out.stderr).contains(norman_secret));
-    let out = binary()
-        .args(["token", "inspect", "nma_garbage", "--keys", keys.to_str().unwrap()])
-        .output()
-        .unwrap();
+    let out = inspect("nma_garbage");
     assert!(!out.status.success());
 }

@@ -170,7 +170,7 @@ fn reload_swaps_in_a_good_file_and_keeps_the_old_keyring_on_a_broken_one() {
     let path = dir.path().join("keys.toml");
     let mut file = KeyFile::generate(T0).unwrap();
     file.create(&path).unwrap();
-    let shared = SharedKeyring::load(&path).unwrap();
+    let shared = SharedKeyring::load(&path, "https://mcp.example.com").unwrap();
     let envelope = seal::seal(&shared.current(), &upstream(T0 + Duration::days(1)), T0).unwrap();
 
     std::fs::write(&path, "this is not toml [").unwrap();

@@ -661,3 +661,124 @@ async fn large_bodies_share_a_budget_and_the_overflow_is_turned_away() {
     drop(stalled);
     server.stop().await;
 }
+
+/// A caller that sends its headers, then its body a byte at a time, gets the request timeout's
+/// answer and its connection closed: reading the body (by the scope check of a read-only token,
+/// or by rmcp) is inside the timeout.
+#[tokio::test]
+async fn a_body_that_trickles_in_is_cut_off_by_the_request_timeout() {
+    use std::net::SocketAddr;
+
+    use norman_mcp::config::{Config, ReplayConfig};
+    use norman_mcp::keyring::{KeyFile, Keyring, SharedKeyring};
+    use norman_mcp::oauth::guard::MemoryGuard;
+    use norman_mcp::server;
+    use norman_mcp::tokens::NormanToken;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let config = Config {
+        bind: address,
+        public_url: url::Url::parse(&format!("http://{address}")).unwrap(),
+        // Never reached: no body arrives whole.
+        norman_api_url: url::Url::parse("http://127.0.0.1:9/").unwrap(),
+        norman_api_timeout: Duration::from_secs(1),
+        allow_private_metadata_fetch: false,
+        allowed_origins: Vec::new(),
+        trusted_proxies: Vec::new(),
+        replay: ReplayConfig::default(),
+        keys_poll_interval: None,
+        metrics_bind: None,
+        login_failures_per_minute: 10,
+        access_token_ttl: Config::default_access_token_ttl(),
+    };
+    let now = time::OffsetDateTime::now_utc();
+    let keys = KeyFile::generate(now - time::Duration::minutes(1)).unwrap();
+    let keyring = Arc::new(SharedKeyring::fixed(Keyring::from_file(&keys).bound_to(&config.issuer())));
+    let auth =
+        Arc::new(server::auth_server(&config, Arc::clone(&keyring), Arc::new(MemoryGuard::new())).unwrap());
+    let mut mcp = server::mcp_state(&config, Arc::clone(&auth));
+    mcp.request_timeout = Duration::from_secs(1);
+    let app = server::app(auth, Arc::new(mcp), Duration::from_secs(5), false);
+    let task = tokio::spawn(async move {
+        let _ = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>()).await;
+    });
+
+    for scopes in [Scopes::READ, Scopes::ALL] {
+        let grant = AccessGrant {
+            client_id: "nmi_trickle".to_owned(),
+            scopes,
+            audience: config.mcp_url(),
+            norman_access: NormanToken::new("norman-access-never-used".to_owned()),
+            company_id: None,
+            family_id: None,
+            lifetime: access::DEFAULT_ACCESS_LIFETIME,
+        };
+        let token = access::mint(&keyring.current(), &grant, now).unwrap().token;
+        let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
+        let head = format!(
+            "POST /mcp HTTP/1.1\r\nHost: {address}\r\nAuthorization: Bearer {token}\r\n\
+             Content-Type: application/json\r\nAccept: application/json, text/event-stream\r\n\
+             MCP-Protocol-Version: {PROTOCOL}\r\nContent-Length: 1000\r\n\r\n"
+        );
+        stream.write_all(head.as_bytes()).await.unwrap();
+        let (mut reader, mut writer) = stream.into_split();
+        let trickle = tokio::spawn(async move {
+            while writer.write_all(b" ").await.is_ok() {
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        });
+        let started = std::time::Instant::now();
+        let mut answer = Vec::new();
+        let read = tokio::time::timeout(Duration::from_secs(5), async {
+            let mut buffer = [0u8; 1024];
+            while !answer.windows(4).any(|w| w == b"\r\n\r\n") {
+                match reader.read(&mut buffer).await {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => answer.extend_from_slice(&buffer[..n]),
+                }
+            }
+        })
+        .await;
+        assert!(read.is_ok(), "{scopes}: no answer within 5 s while the body trickles in");
+        let answer = String::from_utf8_lossy(&answer).into_owned();
+        assert!(answer.starts_with("HTTP/1.1 504"), "{scopes}: {answer}");
+        assert!(started.elapsed() < Duration::from_secs(3), "{scopes}: {:?}", started.elapsed());
+        // The server hangs up although the caller keeps sending.
+        let closed = tokio::time::timeout(Duration::from_secs(3), async {
+            let mut buffer = [0u8; 1024];
+            loop {
+                match reader.read(&mut buffer).await {
+                    Ok(0) | Err(_) => break,
+                    Ok(_) => {}
+                }
+            }
+        })
+        .await;
+        assert!(closed.is_ok(), "{scopes}: the connection is still open");
+        trickle.abort();
+    }
+    task.abort();
+}
+
+/// Tool results carry presigned download links (a credential in the URL); no log line does,
+/// even at debug level, where rmcp would log every result.
+#[tokio::test]
+async fn presigned_download_links_never_reach_the_logs() {
+    let server = TestServer::start().await;
+    let (_, tokens) = full_flow(&server, "norman.read norman.write", 0).await;
+    let token = token_of(&tokens);
+    let example = tool_examples::examples().into_iter().find(|(name, _)| *name == "create_invoice").unwrap();
+    let created = tool_json(&mcp_call(&server, &token, "create_invoice", example.1).await);
+    let id = created["publicId"].as_str().expect("an invoice").to_owned();
+    let fetched = tool_json(&mcp_call(&server, &token, "get_invoice", json!({ "invoice_id": id })).await);
+    let mut secrets = Vec::new();
+    for invoice in [&created, &fetched] {
+        let link = invoice["downloadUrl"].as_str().expect("a presigned link").to_owned();
+        let signature = link.rsplit('/').next().unwrap().to_owned();
+        secrets.extend([link, signature]);
+    }
+    assert_not_logged(&secrets.iter().map(String::as_str).collect::<Vec<_>>());
+    server.stop().await;
+}

@@ -867,9 +867,11 @@ async fn document_server(
 }
 
 /// The authorization server's routes, its metadata fetcher trusting `certificate` on
-/// loopback (the test server's fetcher trusts only public CAs and addresses).
+/// loopback (the test server's fetcher trusts only public CAs and addresses), changed by
+/// `adjust`. 127.0.0.1 is a trusted proxy: `X-Forwarded-For` names the client.
 async fn auth_server_trusting(
     certificate: Vec<u8>,
+    adjust: impl FnOnce(norman_mcp::oauth::cimd::CimdConfig) -> norman_mcp::oauth::cimd::CimdConfig,
 ) -> (String, std::sync::Arc<norman_mcp::keyring::SharedKeyring>, tokio::task::JoinHandle<()>) {
     use std::sync::Arc;
 
@@ -879,11 +881,11 @@ async fn auth_server_trusting(
     use norman_mcp::oauth::client::Clients;
     use norman_mcp::oauth::guard::MemoryGuard;
 
-    let keys = KeyFile::generate(time::OffsetDateTime::now_utc() - time::Duration::minutes(1)).unwrap();
-    let keyring = Arc::new(SharedKeyring::fixed(Keyring::from_file(&keys)));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let base = format!("http://{addr}");
+    let keys = KeyFile::generate(time::OffsetDateTime::now_utc() - time::Duration::minutes(1)).unwrap();
+    let keyring = Arc::new(SharedKeyring::fixed(Keyring::from_file(&keys).bound_to(&base)));
     let config = Config {
         bind: addr,
         public_url: url::Url::parse(&base).unwrap(),
@@ -892,7 +894,7 @@ async fn auth_server_trusting(
         norman_api_timeout: Duration::from_secs(1),
         allow_private_metadata_fetch: true,
         allowed_origins: Vec::new(),
-        trusted_proxies: Vec::new(),
+        trusted_proxies: vec!["127.0.0.1/32".parse().unwrap()],
         replay: ReplayConfig::default(),
         keys_poll_interval: None,
         metrics_bind: None,
@@ -902,12 +904,12 @@ async fn auth_server_trusting(
     let mut auth =
         norman_mcp::server::auth_server(&config, Arc::clone(&keyring), Arc::new(MemoryGuard::new())).unwrap();
     auth.clients = Clients::new(
-        CimdFetcher::try_new(CimdConfig {
+        CimdFetcher::try_new(adjust(CimdConfig {
             allow_private_addresses: true,
             timeout: Duration::from_millis(500),
             extra_root_certificates: vec![certificate],
             ..CimdConfig::default()
-        })
+        }))
         .unwrap(),
     );
     let app = norman_mcp::oauth::http::routes(Arc::new(auth))
@@ -939,7 +941,11 @@ async fn a_metadata_document_that_cannot_be_fetched_now_is_an_outage_not_an_unkn
     let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let unreachable = format!("https://localhost:{}/client.json", closed.local_addr().unwrap().port());
     drop(closed);
-    let (base, keyring, server_task) = auth_server_trusting(certificate).await;
+    // Each case on its own: a host that did not answer is otherwise not asked again for a while.
+    let (base, keyring, server_task) = auth_server_trusting(certificate, |config| {
+        norman_mcp::oauth::cimd::CimdConfig { negative_cache_ttl: std::time::Duration::ZERO, ..config }
+    })
+    .await;
     let http = http_client();
     let cases = [
         (format!("{documents}/down.json"), StatusCode::SERVICE_UNAVAILABLE, "temporarily_unavailable"),
@@ -969,6 +975,95 @@ async fn a_metadata_document_that_cannot_be_fetched_now_is_an_outage_not_an_unkn
         let (got, error, _) = error_of(response).await;
         assert_eq!((got, error.as_str()), (status, expected), "/revoke {client_id}");
         assert_not_logged(&[&refresh]);
+    }
+    server_task.abort();
+    documents_task.abort();
+}
+
+/// What a client sees of the bounds on metadata document fetches: an address that caused too
+/// many new fetches gets a 429 page at /authorize (and 503 at /revoke) while another address
+/// does not; while every fetch slot is taken, a fetch waits briefly, then /token answers 503
+/// `temporarily_unavailable` and /authorize a 503 page.
+#[tokio::test]
+async fn metadata_document_fetches_are_bounded_on_the_wire() {
+    use std::num::NonZeroU32;
+    use std::time::{Duration, Instant};
+
+    use norman_mcp::oauth::cimd::CimdConfig;
+
+    let (documents, certificate, documents_task) = document_server(|base, path| {
+        if path.starts_with("/stall") {
+            return (200, "{}".to_owned(), Duration::from_secs(30));
+        }
+        let document = json!({"client_id": format!("{base}{path}"), "redirect_uris": [REDIRECT]});
+        (200, document.to_string(), Duration::ZERO)
+    })
+    .await;
+    let (base, keyring, server_task) = auth_server_trusting(certificate, |config| CimdConfig {
+        max_concurrent_fetches: 2,
+        queue_wait: Duration::from_millis(300),
+        timeout: Duration::from_secs(20),
+        fetches_per_address_per_minute: NonZeroU32::new(3),
+        ..config
+    })
+    .await;
+    let http = http_client();
+    let pkce = pkce();
+    let authorize = |client: &str, from: &str| {
+        let client_id = format!("{documents}/{client}.json");
+        let request = http
+            .get(format!("{base}/authorize"))
+            .query(&authorize_params(&client_id, &pkce))
+            .header("x-forwarded-for", from)
+            .send();
+        async move {
+            let response = request.await.unwrap();
+            (response.status(), response.text().await.unwrap())
+        }
+    };
+
+    // Three new fetches from one address, then a fourth.
+    for client in ["a1", "a2", "a3"] {
+        assert_eq!(authorize(client, "192.0.2.1").await.0, StatusCode::OK, "{client}");
+    }
+    let (status, page) = authorize("a4", "192.0.2.1").await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(page.contains("too many new apps were connected from your network"), "{page}");
+    assert_eq!(authorize("a1", "192.0.2.1").await.0, StatusCode::OK, "a cached document costs nothing");
+    let response = http
+        .post(format!("{base}/revoke"))
+        .header("x-forwarded-for", "192.0.2.1")
+        .form(&[("token", "nmr_anything"), ("client_id", &format!("{documents}/a5.json"))])
+        .send()
+        .await
+        .unwrap();
+    let (status, error, headers) = error_of(response).await;
+    assert_eq!((status, error.as_str()), (StatusCode::SERVICE_UNAVAILABLE, "temporarily_unavailable"));
+    assert!(headers.contains_key("retry-after"));
+    assert_eq!(authorize("a4", "192.0.2.2").await.0, StatusCode::OK, "another address has its own limit");
+
+    // Two documents that never come take both fetch slots.
+    let stalled =
+        [tokio::spawn(authorize("stall1", "192.0.2.3")), tokio::spawn(authorize("stall2", "192.0.2.3"))];
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let refresh = sealed_refresh(&keyring.current(), &format!("{documents}/b1.json"));
+    let started = Instant::now();
+    let response = http
+        .post(format!("{base}/token"))
+        .form(&[("grant_type", "refresh_token"), ("refresh_token", &refresh)])
+        .send()
+        .await
+        .unwrap();
+    let (status, error, headers) = error_of(response).await;
+    assert_eq!((status, error.as_str()), (StatusCode::SERVICE_UNAVAILABLE, "temporarily_unavailable"));
+    assert!(headers.contains_key("retry-after"));
+    assert!(started.elapsed() >= Duration::from_millis(300), "it waited for a slot first");
+    let (status, page) = authorize("b2", "192.0.2.4").await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+    assert!(page.contains("this server is fetching too many documents right now"), "{page}");
+
+    for task in stalled {
+        task.abort();
     }
     server_task.abort();
     documents_task.abort();
@@ -1532,4 +1627,178 @@ async fn revocation_checks_whose_token_it_is() {
     assert_eq!(mcp_post(&server, Some(&public_access), &list).await.status(), 401);
     assert_not_logged(&[&secret, &confidential_refresh, &public_access]);
     server.stop().await;
+}
+
+/// Two deployments that share a key file (staging and production, two brands) never accept
+/// each other's sealed values: everything is sealed for the issuer. Replicas of one
+/// deployment (the same public URL) still accept each other's.
+#[tokio::test]
+async fn deployments_sharing_a_keyring_refuse_each_others_sealed_values() {
+    use norman_mcp::keyring::KeyFile;
+    use norman_mcp::tokens::NormanToken;
+    use norman_mcp::tokens::access::{self, AccessGrant};
+    use url::Url;
+
+    let keys = KeyFile::generate(time::OffsetDateTime::now_utc() - time::Duration::minutes(1)).unwrap();
+    let staging = TestServer::start_with(Options { keys: Some(keys.clone()), ..Options::default() }).await;
+    let norman = staging.sandbox.as_ref().unwrap().url.clone();
+    let sharing = |public_url: Option<Url>| Options {
+        keys: Some(keys.clone()),
+        norman_api_url: Some(norman.clone()),
+        public_url,
+        ..Options::default()
+    };
+    let production = TestServer::start_with(sharing(None)).await;
+    let replica = TestServer::start_with(sharing(Some(Url::parse(&staging.issuer).unwrap()))).await;
+    assert_ne!(production.issuer, staging.issuer);
+    // One browser: the CSRF cookie of 127.0.0.1 goes to every server, whatever its port.
+    let browser = &staging.http;
+
+    // A client id registered at staging.
+    let client_id = staging.register_public(REDIRECT).await;
+    let pkce = pkce();
+    let params = authorize_params(&client_id, &pkce);
+    let page = browser.get(production.url("/authorize")).query(&params).send().await.unwrap();
+    assert_eq!(page.status(), StatusCode::BAD_REQUEST);
+    assert!(page.text().await.unwrap().contains("no longer valid"));
+    let response = browser
+        .post(production.url("/revoke"))
+        .form(&[("token", "nmr_anything"), ("client_id", client_id.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(error_of(response).await.1, "invalid_client");
+    let refresh_naming_it = sealed_refresh(&production.keyring.current(), &client_id);
+    let response =
+        production.token(&[("grant_type", "refresh_token"), ("refresh_token", &refresh_naming_it)]).await;
+    assert_eq!(error_of(response).await.1, "invalid_client");
+
+    // A login form shown by staging: production shows the expired-form page; the replica takes it.
+    let page = browser.get(staging.url("/authorize")).query(&params).send().await.unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
+    let form = login_request_of(&page.text().await.unwrap());
+    let user = &DEMO_USERS[0];
+    let login = [
+        ("login_request", form.as_str()),
+        ("email", user.email),
+        ("password", user.password),
+        ("action", "login"),
+    ];
+    let refused = browser.post(production.url("/authorize")).form(&login).send().await.unwrap();
+    assert_eq!(refused.status(), StatusCode::BAD_REQUEST);
+    assert!(refused.text().await.unwrap().contains("This sign-in page has expired"));
+    let accepted = browser.post(replica.url("/authorize")).form(&login).send().await.unwrap();
+    assert_eq!(accepted.status(), StatusCode::SEE_OTHER);
+    let (_, redirect) = location_params(accepted.headers());
+    assert_eq!(redirect.get("iss"), Some(&staging.issuer));
+    let code = redirect["code"].clone();
+
+    // Its code: invalid_grant at production, redeemed by staging.
+    let exchange = [
+        ("grant_type", "authorization_code"),
+        ("code", code.as_str()),
+        ("redirect_uri", REDIRECT),
+        ("client_id", client_id.as_str()),
+        ("code_verifier", pkce.verifier.as_str()),
+    ];
+    let (status, error, _) = error_of(production.token(&exchange).await).await;
+    assert_eq!((status, error.as_str()), (StatusCode::BAD_REQUEST, "invalid_grant"));
+    let response = staging.token(&exchange).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let tokens: Value = response.json().await.unwrap();
+
+    // Its refresh token: invalid_grant at production, rotated by the replica.
+    let refresh = tokens["refresh_token"].as_str().unwrap();
+    let rotate = [("grant_type", "refresh_token"), ("refresh_token", refresh)];
+    let (status, error, _) = error_of(production.token(&rotate).await).await;
+    assert_eq!((status, error.as_str()), (StatusCode::BAD_REQUEST, "invalid_grant"));
+    assert_eq!(replica.token(&rotate).await.status(), StatusCode::OK);
+
+    // The `nmu_` envelope inside an access token: a token for production's resource whose
+    // Norman credentials staging sealed is refused there.
+    let grant = AccessGrant {
+        client_id: client_id.clone(),
+        scopes: Scopes::ALL,
+        audience: production.resource(),
+        norman_access: NormanToken::new("norman-access-token-for-production".to_owned()),
+        company_id: None,
+        family_id: None,
+        lifetime: access::DEFAULT_ACCESS_LIFETIME,
+    };
+    let now = time::OffsetDateTime::now_utc();
+    let list = json!({"jsonrpc": "2.0", "id": 1, "method": "tools/list"});
+    let foreign = access::mint(&staging.keyring.current(), &grant, now).unwrap().token;
+    let response = mcp_post(&production, Some(&foreign), &list).await;
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    assert!(response.headers()[WWW_AUTHENTICATE].to_str().unwrap().contains("invalid_token"));
+    let own = access::mint(&production.keyring.current(), &grant, now).unwrap().token;
+    assert_eq!(mcp_post(&production, Some(&own), &list).await.status(), StatusCode::OK);
+
+    assert_not_logged(&[&code, refresh, &form, &foreign, &own]);
+    replica.stop().await;
+    production.stop().await;
+    staging.stop().await;
+}
+
+/// A parameter name or value that holds a line break cannot forge a log line: values from
+/// requests are logged with `Debug`, which escapes it.
+#[tokio::test]
+async fn a_line_break_in_a_parameter_does_not_start_a_log_line() {
+    let server = TestServer::start().await;
+    let marker = format!("FORGED-{}", norman_mcp::tokens::random_id().unwrap());
+    let forged = format!("x\n2026-01-01T00:00:00.000000Z  INFO {marker} admin signed in");
+    let body = serde_urlencoded::to_string([(forged.as_str(), "1"), (forged.as_str(), "2")]).unwrap();
+    let response = server
+        .http
+        .post(server.url("/token"))
+        .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    let (status, error, _) = error_of(response).await;
+    assert_eq!((status, error.as_str()), (StatusCode::BAD_REQUEST, "invalid_request"));
+    let logs = logs();
+    let lines: Vec<&str> = logs.lines().filter(|line| line.contains(&marker)).collect();
+    assert!(!lines.is_empty(), "the refusal is logged");
+    for line in lines {
+        assert!(line.contains("token request refused"), "a forged log line: {line}");
+    }
+    server.stop().await;
+}
+
+/// A keyring bound to another deployment (or to none) would seal what this server's clients
+/// cannot use: the server does not start with it.
+#[tokio::test]
+async fn a_server_does_not_start_with_a_keyring_bound_to_another_issuer() {
+    use std::sync::Arc;
+
+    use norman_mcp::config::{Config, ReplayConfig};
+    use norman_mcp::keyring::{KeyFile, Keyring, SharedKeyring};
+    use norman_mcp::oauth::guard::MemoryGuard;
+    use norman_mcp::server::{self, StartError};
+
+    let config = Config {
+        bind: "127.0.0.1:0".parse().unwrap(),
+        public_url: url::Url::parse("https://mcp.example.com/").unwrap(),
+        norman_api_url: url::Url::parse("http://127.0.0.1:9/").unwrap(),
+        norman_api_timeout: std::time::Duration::from_secs(1),
+        allow_private_metadata_fetch: false,
+        allowed_origins: Vec::new(),
+        trusted_proxies: Vec::new(),
+        replay: ReplayConfig::default(),
+        keys_poll_interval: None,
+        metrics_bind: None,
+        login_failures_per_minute: 10,
+        access_token_ttl: Config::default_access_token_ttl(),
+    };
+    let keys = KeyFile::generate(time::OffsetDateTime::now_utc()).unwrap();
+    for bound in ["https://staging.example.com", "https://mcp.example.com/", ""] {
+        let keyring = Arc::new(SharedKeyring::fixed(Keyring::from_file(&keys).bound_to(bound)));
+        let refused = server::auth_server(&config, keyring, Arc::new(MemoryGuard::new()));
+        assert!(matches!(refused, Err(StartError::KeyringIssuer { .. })), "bound to {bound:?}");
+    }
+    let keyring =
+        Arc::new(SharedKeyring::fixed(Keyring::from_file(&keys).bound_to("https://mcp.example.com")));
+    assert!(server::auth_server(&config, keyring, Arc::new(MemoryGuard::new())).is_ok());
 }

@@ -159,6 +159,42 @@ fn an_envelope_never_opens_as_another_purpose() {
     }
 }
 
+/// Seals `value` at one deployment and opens it at each of the others sharing its key file.
+fn opens_only_where_sealed<T: Sealed + PartialEq + std::fmt::Debug>(value: T) {
+    let file = KeyFile::generate(T0).unwrap();
+    let ring = |issuer: &str| Keyring::from_file(&file).bound_to(issuer);
+    let envelope = seal::seal(&ring("https://staging.example"), &value, T0).unwrap();
+    let replica = seal::open::<T>(&ring("https://staging.example"), &envelope, T0).unwrap();
+    assert_eq!(replica, value, "a replica of the same deployment opens it");
+    for other in ["https://mcp.example", "https://staging.example/", "https://staging.exampl", ""] {
+        let elsewhere = seal::open::<T>(&ring(other), &envelope, T0);
+        assert_eq!(elsewhere, Err(OpenError::Forged), "{} opened at {other:?}", T::PURPOSE.prefix());
+    }
+    assert_eq!(seal::open::<T>(&Keyring::from_file(&file), &envelope, T0), Err(OpenError::Forged));
+}
+
+#[test]
+fn an_envelope_opens_only_at_the_deployment_that_sealed_it() {
+    opens_only_where_sealed(login());
+    opens_only_where_sealed(code());
+    opens_only_where_sealed(refresh());
+    opens_only_where_sealed(client());
+    opens_only_where_sealed(upstream());
+}
+
+#[test]
+fn version_1_envelopes_no_longer_open() {
+    use base64::Engine as _;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let ring = keyring();
+    let envelope = seal::seal(&ring, &code(), T0).unwrap();
+    let mut raw = URL_SAFE_NO_PAD.decode(&envelope[4..]).unwrap();
+    assert_eq!(raw[0], seal::ENVELOPE_VERSION);
+    raw[0] = 1;
+    let old = format!("nmc_{}", URL_SAFE_NO_PAD.encode(&raw));
+    assert_eq!(seal::open::<AuthorizationCode>(&ring, &old, T0), Err(OpenError::Malformed));
+}
+
 #[test]
 fn changing_any_single_character_is_refused() {
     const ALPHABET: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_=+/.";
@@ -254,7 +290,7 @@ proptest! {
         let envelope = format!("nmr_{body}");
         prop_assert!(seal::open::<RefreshToken>(&ring, &envelope, T0).is_err());
         // Even with the right version and key id the tag cannot be guessed.
-        let mut framed = vec![1u8, 0, 0, 0, 1];
+        let mut framed = vec![seal::ENVELOPE_VERSION, 0, 0, 0, 1];
         framed.extend_from_slice(&bytes);
         let body = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&framed);
         let envelope = format!("nmr_{body}");

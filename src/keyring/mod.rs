@@ -4,6 +4,11 @@
 //! the XChaCha20-Poly1305 key for envelopes, the Ed25519 seed of the Biscuit root key, the
 //! HMAC key for client secrets and the HMAC key that derives each access token's proof key, so
 //! rotating one line rotates all of them.
+//!
+//! A keyring in memory is also bound to one deployment: the issuer identifier (the public URL)
+//! of the server that seals with it. The issuer is part of every envelope's associated data
+//! (`seal`), so two deployments that share a key file (staging and production, two brands)
+//! never open each other's envelopes.
 
 mod file;
 pub mod watch;
@@ -126,14 +131,29 @@ fn expand(hkdf: &Hkdf<Sha256>, label: &[u8]) -> Zeroizing<[u8; 32]> {
 pub struct Keyring {
     /// Sorted by id, ids unique (the key file guarantees both).
     keys: Vec<Key>,
+    /// The deployment this keyring seals and opens for; empty when bound to none.
+    issuer: String,
 }
 
 impl Keyring {
-    /// Builds the keyring of a validated key file.
+    /// Builds the keyring of a validated key file, bound to no deployment (an empty issuer):
+    /// what it seals opens only under a keyring that is not bound either. A server binds its
+    /// keyring with [`Keyring::bound_to`].
     pub fn from_file(file: &KeyFile) -> Keyring {
         let mut keys: Vec<Key> = file.keys().iter().map(Key::derive).collect();
         keys.sort_by_key(Key::id);
-        Keyring { keys }
+        Keyring { keys, issuer: String::new() }
+    }
+
+    /// The same keys, sealing and opening only for the deployment whose issuer identifier is
+    /// `issuer` (`Config::issuer`: the public URL without a trailing slash).
+    pub fn bound_to(self, issuer: &str) -> Keyring {
+        Keyring { issuer: issuer.to_owned(), ..self }
+    }
+
+    /// The issuer this keyring is bound to; empty when bound to none.
+    pub fn issuer(&self) -> &str {
+        &self.issuer
     }
 
     /// Reads, validates and derives the keyring at `path`.
@@ -162,21 +182,33 @@ impl Keyring {
 }
 
 /// The keyring a running server uses: swapped atomically on reload, so a request in flight
-/// keeps the keyring it started with and a broken file never replaces a good one.
+/// keeps the keyring it started with and a broken file never replaces a good one. Every
+/// keyring it holds is bound to the same issuer.
 pub struct SharedKeyring {
     path: PathBuf,
+    issuer: String,
     current: ArcSwap<Keyring>,
 }
 
 impl SharedKeyring {
-    pub fn load(path: &Path) -> Result<SharedKeyring, KeyringError> {
-        let keyring = Keyring::load(path)?;
-        Ok(SharedKeyring { path: path.to_path_buf(), current: ArcSwap::from_pointee(keyring) })
+    /// The key file at `path`, bound to the deployment whose issuer is `issuer`.
+    pub fn load(path: &Path, issuer: &str) -> Result<SharedKeyring, KeyringError> {
+        let keyring = Keyring::load(path)?.bound_to(issuer);
+        Ok(SharedKeyring {
+            path: path.to_path_buf(),
+            issuer: issuer.to_owned(),
+            current: ArcSwap::from_pointee(keyring),
+        })
     }
 
-    /// A keyring not backed by a file (the demo's throwaway keyring, tests).
+    /// A keyring not backed by a file (the demo's throwaway keyring, tests), with the binding
+    /// it already has.
     pub fn fixed(keyring: Keyring) -> SharedKeyring {
-        SharedKeyring { path: PathBuf::new(), current: ArcSwap::from_pointee(keyring) }
+        SharedKeyring {
+            path: PathBuf::new(),
+            issuer: keyring.issuer.clone(),
+            current: ArcSwap::from_pointee(keyring),
+        }
     }
 
     pub fn current(&self) -> Arc<Keyring> {
@@ -190,7 +222,7 @@ impl SharedKeyring {
     /// Re-reads the file. On success the new keyring is in force and returned; on failure the
     /// previous keyring stays in force and the error says why.
     pub fn reload(&self) -> Result<Arc<Keyring>, KeyringError> {
-        let keyring = Arc::new(Keyring::load(&self.path)?);
+        let keyring = Arc::new(Keyring::load(&self.path)?.bound_to(&self.issuer));
         self.current.store(Arc::clone(&keyring));
         Ok(keyring)
     }

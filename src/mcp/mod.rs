@@ -67,8 +67,10 @@ impl McpState {
     }
 }
 
-/// The `/mcp` route. Layers run outside in: origin check, CORS (preflights end there),
-/// body limit, bearer, the request timeout, then rmcp.
+/// The `/mcp` route. Layers run outside in: origin check, CORS (preflights end there), the
+/// request timeout, body limit, bearer, then rmcp. The timeout wraps everything that reads
+/// the body (the bearer layer reads it for the scope check, rmcp for the call), so a client
+/// that trickles its body is cut off like a slow tool.
 pub fn routes(state: Arc<McpState>) -> Router {
     let config = StreamableHttpServerConfig::default()
         .with_legacy_session_mode(false)
@@ -86,11 +88,11 @@ pub fn routes(state: Arc<McpState>) -> Router {
         .allow_origin(AllowOrigin::predicate(move |origin: &HeaderValue, _| origins.origin_allowed(origin)));
     Router::new()
         .route_service("/mcp", service)
-        .route_layer(TimeoutLayer::with_status_code(StatusCode::GATEWAY_TIMEOUT, state.request_timeout))
         // Route layers: with `layer` they would also wrap the fallback, and once merged into
         // the application every unknown path would answer 401 with a bearer challenge.
         .route_layer(middleware::from_fn_with_state(Arc::clone(&state), bearer::require_bearer))
         .route_layer(RequestBodyLimitLayer::new(state.max_body_bytes))
+        .route_layer(TimeoutLayer::with_status_code(StatusCode::GATEWAY_TIMEOUT, state.request_timeout))
         .route_layer(cors)
         .route_layer(middleware::from_fn_with_state(state, check_origin))
 }

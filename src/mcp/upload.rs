@@ -1,22 +1,22 @@
 //! Files for the upload tools: base64 content sent by the model, or an https URL we fetch.
 //!
 //! Fetching a URL that a model (or a prompt injected into it) chose is a server-side request
-//! forgery risk, so the fetch follows the client metadata fetcher's rules (`oauth::cimd`), and
-//! reuses its resolver: https only; the host is resolved by us and every address checked before
-//! connecting (in the HTTP client's resolver, so nothing can be rebound between check and use);
-//! no proxy; redirects only to https and checked again; one overall timeout; the size cap is
-//! enforced while streaming, not trusted from `Content-Length`.
+//! forgery risk: the download goes through the guarded client of `net` (https only, every
+//! address checked before connecting, no proxy, redirects only to https and checked again, one
+//! overall timeout), and the size cap is enforced while streaming, not trusted from
+//! `Content-Length`.
 
-use std::net::IpAddr;
 use std::time::Duration;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD_PAD_INDIFFERENT, URL_SAFE_PAD_INDIFFERENT};
 use reqwest::StatusCode;
 use reqwest::header::CONTENT_DISPOSITION;
-use url::{Host, Url};
+use url::Url;
 
-use crate::oauth::cimd::{AddressRefused, GuardedResolver, find_source, is_public_address};
+use crate::net::{
+    self, DnsConfig, FetchError, GuardedClientConfig, Redirects, is_public_address, literal_ip,
+};
 
 /// Per-file limit unless configured otherwise.
 pub const DEFAULT_MAX_FILE_BYTES: usize = 10 * 1024 * 1024;
@@ -44,6 +44,7 @@ pub struct UploadPolicy {
     pub timeout: Duration,
     /// Extra trusted roots (DER) on top of the system's; for tests with a self-signed server.
     pub extra_root_certificates: Vec<Vec<u8>>,
+    pub dns: DnsConfig,
 }
 
 impl Default for UploadPolicy {
@@ -55,6 +56,7 @@ impl Default for UploadPolicy {
             allow_private_addresses: false,
             timeout: Duration::from_secs(30),
             extra_root_certificates: Vec::new(),
+            dns: DnsConfig::default(),
         }
     }
 }
@@ -100,15 +102,11 @@ fn redirect_note(status: u16) -> &'static str {
     if (300..400).contains(&status) { " (too many redirects, or a redirect to a non-https URL)" } else { "" }
 }
 
-/// The HTTP client could not be built (typically: an extra root certificate is not valid DER).
+/// The HTTP client could not be built (an extra root certificate is not valid DER, or the
+/// system's DNS configuration cannot be read).
 #[derive(Debug, thiserror::Error)]
 #[error("cannot build the HTTP client for file uploads: {0}")]
-pub struct UploadSetupError(#[source] reqwest::Error);
-
-/// A redirect to an address literal that is not public; found again in the error's source chain.
-#[derive(Debug, thiserror::Error)]
-#[error("redirect to a non-public address")]
-struct RedirectRefused;
+pub struct UploadSetupError(#[source] net::SetupError);
 
 /// Decodes and fetches files under one [`UploadPolicy`]. Cheap to share behind the catalogue.
 pub struct Uploads {
@@ -124,7 +122,7 @@ impl Uploads {
         let client = match build_client(&policy) {
             Ok(client) => Some(client),
             Err(error) => {
-                tracing::error!(%error, "file URLs cannot be fetched");
+                tracing::error!(?error, "file URLs cannot be fetched");
                 None
             }
         };
@@ -228,53 +226,24 @@ fn check_size(data: &[u8], max: usize) -> Result<(), UploadError> {
     }
 }
 
-fn literal_ip(url: &Url) -> Option<IpAddr> {
-    match url.host() {
-        Some(Host::Ipv4(ip)) => Some(IpAddr::V4(ip)),
-        Some(Host::Ipv6(ip)) => Some(IpAddr::V6(ip)),
-        _ => None,
-    }
-}
-
 fn build_client(policy: &UploadPolicy) -> Result<reqwest::Client, UploadSetupError> {
-    let certificates = policy
-        .extra_root_certificates
-        .iter()
-        .map(|der| reqwest::Certificate::from_der(der))
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(UploadSetupError)?;
-    let allow_private = policy.allow_private_addresses;
-    let redirects = reqwest::redirect::Policy::custom(move |attempt| {
-        let url = attempt.url();
-        if attempt.previous().len() >= MAX_REDIRECTS || url.scheme() != "https" {
-            attempt.stop()
-        } else if !allow_private && literal_ip(url).is_some_and(|ip| !is_public_address(ip)) {
-            attempt.error(RedirectRefused)
-        } else {
-            attempt.follow()
-        }
-    });
-    let mut builder = reqwest::Client::builder()
-        .https_only(true)
-        .redirect(redirects)
-        // A proxy would resolve the host itself, out of reach of the address check.
-        .no_proxy()
-        .referer(false)
-        .user_agent(concat!("norman-mcp/", env!("CARGO_PKG_VERSION"), " (file upload)"))
-        .timeout(policy.timeout)
-        .dns_resolver(GuardedResolver { allow_private_addresses: allow_private });
-    if !certificates.is_empty() {
-        builder = builder.tls_certs_merge(certificates);
-    }
-    builder.build().map_err(UploadSetupError)
+    net::client::build(&GuardedClientConfig {
+        allow_private_addresses: policy.allow_private_addresses,
+        timeout: policy.timeout,
+        dns: &policy.dns,
+        extra_root_certificates: &policy.extra_root_certificates,
+        user_agent: concat!("norman-mcp/", env!("CARGO_PKG_VERSION"), " (file upload)"),
+        redirects: Redirects::Https { max: MAX_REDIRECTS },
+    })
+    .map_err(UploadSetupError)
 }
 
 fn request_error(error: reqwest::Error) -> UploadError {
-    if find_source::<AddressRefused>(&error).is_some() || find_source::<RedirectRefused>(&error).is_some() {
-        return UploadError::PrivateAddress;
+    match FetchError::of(error) {
+        FetchError::PrivateAddress => UploadError::PrivateAddress,
+        FetchError::Timeout => UploadError::Timeout,
+        FetchError::Unreachable => UploadError::Unreachable,
     }
-    tracing::debug!(%error, "file download failed");
-    if error.is_timeout() { UploadError::Timeout } else { UploadError::Unreachable }
 }
 
 /// `filename*=UTF-8''...` (RFC 6266, preferred) or `filename="..."`.

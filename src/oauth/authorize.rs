@@ -6,6 +6,7 @@ use axum::http::StatusCode;
 use serde::Deserialize;
 use url::Url;
 
+use crate::oauth::cimd::CimdError;
 use crate::oauth::client::{Client, ClientLookupError};
 use crate::oauth::error::ErrorCode;
 use crate::oauth::pages::PageError;
@@ -67,9 +68,15 @@ pub enum AuthorizeFailure {
     Redirect(ErrorRedirect),
 }
 
-/// The page for a client that could not be identified.
+/// The page for a client that could not be identified: 400, or 503 (429 when this address
+/// caused too many fetches) while its metadata document cannot be had right now.
 pub fn client_page(error: &ClientLookupError) -> PageError {
-    PageError::new(StatusCode::BAD_REQUEST, "This app cannot connect", error.to_string())
+    let status = match error {
+        ClientLookupError::Metadata(CimdError::RateLimited) => StatusCode::TOO_MANY_REQUESTS,
+        ClientLookupError::Metadata(e) if e.is_unavailable() => StatusCode::SERVICE_UNAVAILABLE,
+        _ => StatusCode::BAD_REQUEST,
+    };
+    PageError::new(status, "This app cannot connect", error.to_string())
 }
 
 /// Applies every rule that needs no I/O once the client is known.

@@ -2,30 +2,41 @@
 //!
 //! A client may use an https URL as its `client_id`; we fetch that URL and read its OAuth
 //! client metadata (RFC 7591 fields). Fetching a URL chosen by a stranger is a server-side
-//! request forgery risk, so:
-//! - the host is resolved by us and every address checked before any connection, and the
-//!   connection goes to exactly those addresses (the check lives in the HTTP client's resolver,
-//!   so no second lookup can be rebound to an internal address);
-//! - no proxy, no redirects, one overall timeout, a small streamed body limit.
+//! request forgery risk: the fetch goes through the guarded client of `net` (https only, every
+//! address checked before connecting, no proxy), follows no redirects, has one overall timeout
+//! and a small streamed body limit.
 //!
-//! Good documents are cached (bounded, honouring `Cache-Control`); failures are not, so a client
-//! that fixes its document is seen at once. Concurrent fetches of one URL share one request.
+//! Anyone can make us fetch (a `client_id` at `/authorize` needs no account), so fetching is
+//! bounded: at most [`CimdConfig::max_concurrent_fetches`] at once on a replica (a fetch waits
+//! briefly for a slot, then fails as `Busy`); new fetches per client address are limited
+//! (`fetch_for`); and a host that did not answer (timeout, unreachable, no DNS answer) is not
+//! asked again for [`CimdConfig::negative_cache_ttl`], so a stalling host cannot hold slots
+//! request after request.
+//!
+//! Good documents are cached (bounded, honouring `Cache-Control`); other failures are not, so a
+//! client that fixes its document is seen at once. Concurrent fetches of one URL share one
+//! request.
 
 use std::collections::HashMap;
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::net::IpAddr;
+use std::num::NonZeroU32;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use futures_util::FutureExt as _;
 use futures_util::future::{BoxFuture, Shared};
 use reqwest::StatusCode;
-use reqwest::dns::{Addrs, Name, Resolve, Resolving};
 use reqwest::header::{ACCEPT, CACHE_CONTROL, HeaderMap};
 use serde::Serialize;
 use serde_json::{Map, Value};
-use url::{Host, Url};
+use tokio::sync::Semaphore;
+use url::Url;
 
 use super::redirect::{InvalidRedirectUri, RedirectUri};
+use crate::limit::{KeyedBudget, address_group};
+use crate::net::{
+    self, DnsConfig, FetchError, GuardedClientConfig, Redirects, is_public_address, literal_ip,
+};
 
 /// Longest client id URL we will fetch.
 pub const MAX_CLIENT_ID_URL_LEN: usize = 2048;
@@ -35,6 +46,10 @@ pub const DEFAULT_CACHE_TTL: Duration = Duration::from_secs(5 * 60);
 pub const MAX_CACHE_TTL: Duration = Duration::from_secs(24 * 60 * 60);
 /// Longest `token_endpoint_auth_method` value repeated back in an error message.
 const MAX_ECHOED_LEN: usize = 64;
+/// Client addresses whose fetch counts are remembered; the least recently used are forgotten.
+const ADDRESS_CAPACITY: usize = 10_000;
+/// Hosts remembered as not answering.
+const NEGATIVE_CAPACITY: usize = 1_000;
 
 #[derive(Debug, Clone)]
 pub struct CimdConfig {
@@ -48,6 +63,16 @@ pub struct CimdConfig {
     pub cache_capacity: usize,
     /// Extra trusted roots (DER), on top of the system's; for tests with a self-signed server.
     pub extra_root_certificates: Vec<Vec<u8>>,
+    pub dns: DnsConfig,
+    /// Fetches under way at once, all URLs together.
+    pub max_concurrent_fetches: usize,
+    /// How long a fetch waits for one of those slots before it fails as `Busy`.
+    pub queue_wait: Duration,
+    /// New fetches one client address (IPv6: its /64) may cause per minute through
+    /// [`CimdFetcher::fetch_for`]; `None`: unlimited.
+    pub fetches_per_address_per_minute: Option<NonZeroU32>,
+    /// How long a host that did not answer is not asked again; zero: always ask.
+    pub negative_cache_ttl: Duration,
 }
 
 impl Default for CimdConfig {
@@ -58,6 +83,11 @@ impl Default for CimdConfig {
             max_bytes: 5 * 1024,
             cache_capacity: 1000,
             extra_root_certificates: Vec::new(),
+            dns: DnsConfig::default(),
+            max_concurrent_fetches: 32,
+            queue_wait: Duration::from_secs(1),
+            fetches_per_address_per_minute: NonZeroU32::new(10),
+            negative_cache_ttl: Duration::from_secs(30),
         }
     }
 }
@@ -119,6 +149,16 @@ pub enum CimdError {
          but this server accepts only public clients (none)."
     )]
     UnsupportedAuthMethod(String),
+    #[error(
+        "The client's metadata document could not be fetched: this server is fetching too many \
+         documents right now. Please try again in a moment."
+    )]
+    Busy,
+    #[error(
+        "The client's metadata document was not fetched: too many new apps were connected from \
+         your network in the last minute. Please try again in a minute."
+    )]
+    RateLimited,
 }
 
 impl CimdError {
@@ -126,17 +166,28 @@ impl CimdError {
     /// client or serving a bad document: worth a retry.
     pub fn is_unavailable(&self) -> bool {
         match self {
-            CimdError::Unreachable | CimdError::Timeout => true,
+            CimdError::Unreachable | CimdError::Timeout | CimdError::Busy | CimdError::RateLimited => true,
             CimdError::HttpStatus(status) => *status >= 500 || matches!(status, 408 | 429),
             _ => false,
         }
     }
 }
 
-/// The HTTP client could not be built (typically: an extra root certificate is not valid DER).
+impl From<FetchError> for CimdError {
+    fn from(error: FetchError) -> CimdError {
+        match error {
+            FetchError::PrivateAddress => CimdError::PrivateAddress,
+            FetchError::Timeout => CimdError::Timeout,
+            FetchError::Unreachable => CimdError::Unreachable,
+        }
+    }
+}
+
+/// The HTTP client could not be built (an extra root certificate is not valid DER, or the
+/// system's DNS configuration cannot be read).
 #[derive(Debug, thiserror::Error)]
 #[error("cannot build the HTTP client for client metadata documents: {0}")]
-pub struct CimdSetupError(#[source] reqwest::Error);
+pub struct CimdSetupError(#[source] net::SetupError);
 
 type SharedFetch = Shared<BoxFuture<'static, Result<Arc<ClientMetadataDocument>, CimdError>>>;
 
@@ -155,12 +206,24 @@ struct Inner {
     /// Fetches under way, so concurrent callers for one URL share a request. Entries are
     /// removed by the fetch task itself, which always ends (the timeout bounds it).
     in_flight: Mutex<HashMap<String, SharedFetch>>,
+    /// One permit per fetch under way.
+    slots: Semaphore,
+    /// New fetches per client address group.
+    per_address: Option<KeyedBudget<IpAddr>>,
+    /// Hosts that did not answer, with the error they gave.
+    not_answering: quick_cache::sync::Cache<String, NotAnswering>,
 }
 
 #[derive(Clone)]
 struct Cached {
     document: Arc<ClientMetadataDocument>,
     expires_at: Instant,
+}
+
+#[derive(Clone)]
+struct NotAnswering {
+    error: CimdError,
+    until: Instant,
 }
 
 impl CimdFetcher {
@@ -170,7 +233,7 @@ impl CimdFetcher {
         let client = match build_client(&config) {
             Ok(client) => Some(client),
             Err(e) => {
-                tracing::error!(error = %e, "client metadata documents cannot be fetched");
+                tracing::error!(error = ?e, "client metadata documents cannot be fetched");
                 None
             }
         };
@@ -183,8 +246,18 @@ impl CimdFetcher {
     }
 
     fn with_client(config: CimdConfig, client: Option<reqwest::Client>) -> CimdFetcher {
-        let cache = quick_cache::sync::Cache::new(config.cache_capacity.max(1));
-        CimdFetcher { inner: Arc::new(Inner { config, client, cache, in_flight: Mutex::default() }) }
+        let inner = Inner {
+            cache: quick_cache::sync::Cache::new(config.cache_capacity.max(1)),
+            in_flight: Mutex::default(),
+            slots: Semaphore::new(config.max_concurrent_fetches),
+            per_address: config
+                .fetches_per_address_per_minute
+                .map(|per_minute| KeyedBudget::new(per_minute.get(), ADDRESS_CAPACITY)),
+            not_answering: quick_cache::sync::Cache::new(NEGATIVE_CAPACITY),
+            config,
+            client,
+        };
+        CimdFetcher { inner: Arc::new(inner) }
     }
 
     /// Is this client id meant as a metadata document URL (an https URL with a path)? Such ids
@@ -194,12 +267,33 @@ impl CimdFetcher {
             && Url::parse(client_id).is_ok_and(|u| u.host().is_some() && u.path() != "/")
     }
 
-    /// The validated document for this client id, from the cache or fetched now.
+    /// The validated document for this client id, from the cache or fetched now. For client
+    /// ids out of something this server sealed; a request that names a client id itself goes
+    /// through [`CimdFetcher::fetch_for`].
     pub async fn fetch(&self, client_id: &str) -> Result<Arc<ClientMetadataDocument>, CimdError> {
+        self.fetch_counted(client_id, None).await
+    }
+
+    /// Like [`CimdFetcher::fetch`], but a new fetch (not a cached document, not a fetch of the
+    /// same URL already under way) counts against the limit of `requester`'s address.
+    pub async fn fetch_for(
+        &self,
+        client_id: &str,
+        requester: IpAddr,
+    ) -> Result<Arc<ClientMetadataDocument>, CimdError> {
+        self.fetch_counted(client_id, Some(requester)).await
+    }
+
+    async fn fetch_counted(
+        &self,
+        client_id: &str,
+        requester: Option<IpAddr>,
+    ) -> Result<Arc<ClientMetadataDocument>, CimdError> {
         let url = validate_url(client_id)?;
         if let Some(document) = self.inner.cached(client_id) {
             return Ok(document);
         }
+        let host = url.host_str().unwrap_or_default().to_owned();
         let fetch = {
             let mut in_flight = lock(&self.inner.in_flight);
             // A fetch may have finished between the look-up above and taking the lock; it fills
@@ -210,10 +304,25 @@ impl CimdFetcher {
             match in_flight.get(client_id) {
                 Some(fetch) => fetch.clone(),
                 None => {
+                    if let Some(error) = self.inner.not_answering(&host) {
+                        return Err(error);
+                    }
+                    if let Some(requester) = requester
+                        && !self.inner.admit(requester)
+                    {
+                        tracing::info!(
+                            client_id,
+                            "client metadata document fetch refused: address over its limit"
+                        );
+                        return Err(CimdError::RateLimited);
+                    }
                     // A task, not a future polled by the callers: the fetch completes and leaves
                     // `in_flight` even if every caller gives up (a browser closing the tab).
-                    let task =
-                        tokio::spawn(Arc::clone(&self.inner).fetch_and_cache(client_id.to_owned(), url));
+                    let task = tokio::spawn(Arc::clone(&self.inner).fetch_and_cache(
+                        client_id.to_owned(),
+                        host,
+                        url,
+                    ));
                     let fetch =
                         async move { task.await.unwrap_or(Err(CimdError::Unreachable)) }.boxed().shared();
                     in_flight.insert(client_id.to_owned(), fetch.clone());
@@ -236,14 +345,31 @@ impl Inner {
         None
     }
 
+    /// The error a host that recently did not answer gave, while it is remembered.
+    fn not_answering(&self, host: &str) -> Option<CimdError> {
+        let entry = self.not_answering.get(host)?;
+        let now = Instant::now();
+        if entry.until > now {
+            return Some(entry.error);
+        }
+        self.not_answering.remove_if(host, |e| e.until <= now);
+        None
+    }
+
+    /// Counts one new fetch for `requester`'s address group; false when it is over its limit.
+    fn admit(&self, requester: IpAddr) -> bool {
+        self.per_address
+            .as_ref()
+            .is_none_or(|budget| budget.reserve(address_group(requester), Instant::now()).is_ok())
+    }
+
     async fn fetch_and_cache(
         self: Arc<Self>,
         client_id: String,
+        host: String,
         url: Url,
     ) -> Result<Arc<ClientMetadataDocument>, CimdError> {
-        let result = tokio::time::timeout(self.config.timeout, self.fetch_uncached(&client_id, url))
-            .await
-            .unwrap_or(Err(CimdError::Timeout));
+        let result = self.fetch_in_slot(&client_id, url).await;
         match &result {
             Ok((document, ttl)) => {
                 if let Some(expires_at) = Instant::now().checked_add(*ttl).filter(|_| !ttl.is_zero()) {
@@ -251,10 +377,32 @@ impl Inner {
                     self.cache.insert(client_id.clone(), cached);
                 }
             }
-            Err(e) => tracing::info!(client_id, error = %e, "client metadata document refused"),
+            Err(error) => {
+                let ttl = self.config.negative_cache_ttl;
+                if matches!(error, CimdError::Timeout | CimdError::Unreachable)
+                    && let Some(until) = Instant::now().checked_add(ttl).filter(|_| !ttl.is_zero())
+                {
+                    self.not_answering.insert(host, NotAnswering { error: error.clone(), until });
+                }
+                tracing::info!(client_id, ?error, "client metadata document refused");
+            }
         }
         lock(&self.in_flight).remove(&client_id);
         result.map(|(document, _)| document)
+    }
+
+    /// Waits (briefly) for a slot, then fetches under the timeout.
+    async fn fetch_in_slot(
+        &self,
+        client_id: &str,
+        url: Url,
+    ) -> Result<(Arc<ClientMetadataDocument>, Duration), CimdError> {
+        let Ok(Ok(_slot)) = tokio::time::timeout(self.config.queue_wait, self.slots.acquire()).await else {
+            return Err(CimdError::Busy);
+        };
+        tokio::time::timeout(self.config.timeout, self.fetch_uncached(client_id, url))
+            .await
+            .unwrap_or(Err(CimdError::Timeout))
     }
 
     /// One fetch with no cache and no timeout (the caller applies it); returns the document and
@@ -266,12 +414,7 @@ impl Inner {
     ) -> Result<(Arc<ClientMetadataDocument>, Duration), CimdError> {
         let client = self.client.as_ref().ok_or(CimdError::Unreachable)?;
         // Hosts written as IP addresses never reach the resolver, so they are checked here.
-        let literal = match url.host() {
-            Some(Host::Ipv4(ip)) => Some(IpAddr::V4(ip)),
-            Some(Host::Ipv6(ip)) => Some(IpAddr::V6(ip)),
-            _ => None,
-        };
-        if literal.is_some_and(|ip| !self.config.allow_private_addresses && !is_public_address(ip)) {
+        if literal_ip(&url).is_some_and(|ip| !self.config.allow_private_addresses && !is_public_address(ip)) {
             return Err(CimdError::PrivateAddress);
         }
         let mut response =
@@ -297,25 +440,15 @@ impl Inner {
 }
 
 fn build_client(config: &CimdConfig) -> Result<reqwest::Client, CimdSetupError> {
-    let certificates = config
-        .extra_root_certificates
-        .iter()
-        .map(|der| reqwest::Certificate::from_der(der))
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(CimdSetupError)?;
-    let mut builder = reqwest::Client::builder()
-        .https_only(true)
-        .redirect(reqwest::redirect::Policy::none())
-        // A proxy would resolve the host itself, out of reach of our address check.
-        .no_proxy()
-        .referer(false)
-        .user_agent(concat!("norman-mcp/", env!("CARGO_PKG_VERSION"), " (client metadata fetcher)"))
-        .timeout(config.timeout)
-        .dns_resolver(GuardedResolver { allow_private_addresses: config.allow_private_addresses });
-    if !certificates.is_empty() {
-        builder = builder.tls_certs_merge(certificates);
-    }
-    builder.build().map_err(CimdSetupError)
+    net::client::build(&GuardedClientConfig {
+        allow_private_addresses: config.allow_private_addresses,
+        timeout: config.timeout,
+        dns: &config.dns,
+        extra_root_certificates: &config.extra_root_certificates,
+        user_agent: concat!("norman-mcp/", env!("CARGO_PKG_VERSION"), " (client metadata fetcher)"),
+        redirects: Redirects::Refuse,
+    })
+    .map_err(CimdSetupError)
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -356,26 +489,7 @@ fn validate_url(client_id: &str) -> Result<Url, CimdError> {
 }
 
 fn request_error(error: reqwest::Error) -> CimdError {
-    if find_source::<AddressRefused>(&error).is_some() {
-        return CimdError::PrivateAddress;
-    }
-    tracing::debug!(error = %error, "client metadata document request failed");
-    if error.is_timeout() { CimdError::Timeout } else { CimdError::Unreachable }
-}
-
-/// Finds an error of type `T` in the source chain (bounded, in case of a cycle).
-pub(crate) fn find_source<'a, T: std::error::Error + 'static>(
-    error: &'a (dyn std::error::Error + 'static),
-) -> Option<&'a T> {
-    let mut current = Some(error);
-    for _ in 0..32 {
-        let e = current?;
-        if let Some(found) = e.downcast_ref::<T>() {
-            return Some(found);
-        }
-        current = e.source();
-    }
-    None
+    CimdError::from(FetchError::of(error))
 }
 
 /// Validates the body against the fetched URL. Unknown fields are ignored (RFC 7591 §2).
@@ -474,220 +588,10 @@ fn cache_ttl(headers: &HeaderMap) -> Duration {
     max_age.unwrap_or(DEFAULT_CACHE_TTL)
 }
 
-/// May a metadata document be fetched from this address? Only globally routable unicast
-/// addresses qualify: not loopback, private (RFC 1918), shared (CGNAT), link-local, unique-local,
-/// unspecified, multicast, broadcast, documentation, benchmarking or otherwise reserved ranges,
-/// including IPv6 forms that embed such an IPv4 address (mapped, NAT64, 6to4).
-pub fn is_public_address(ip: IpAddr) -> bool {
-    match ip {
-        IpAddr::V4(ip) => is_public_v4(ip),
-        IpAddr::V6(ip) => is_public_v6(ip),
-    }
-}
-
-fn is_public_v4(ip: Ipv4Addr) -> bool {
-    let [a, b, c, _] = ip.octets();
-    let reserved = a == 0                                  // "this network", incl. 0.0.0.0
-        || a == 10                                         // private
-        || a == 127                                        // loopback
-        || (a == 100 && (64..128).contains(&b))            // shared address space (CGNAT)
-        || (a == 169 && b == 254)                          // link-local (cloud metadata!)
-        || (a == 172 && (16..32).contains(&b))             // private
-        || (a == 192 && b == 0 && c == 0)                  // IETF protocol assignments
-        || (a == 192 && b == 0 && c == 2)                  // documentation
-        || (a == 192 && b == 88 && c == 99)                // 6to4 relay anycast
-        || (a == 192 && b == 168)                          // private
-        || (a == 198 && (b == 18 || b == 19))              // benchmarking
-        || (a == 198 && b == 51 && c == 100)               // documentation
-        || (a == 203 && b == 0 && c == 113)                // documentation
-        || a >= 224; // multicast, reserved, broadcast
-    !reserved
-}
-
-fn is_public_v6(ip: Ipv6Addr) -> bool {
-    if let Some(v4) = ip.to_ipv4_mapped() {
-        return is_public_v4(v4);
-    }
-    let s = ip.segments();
-    let embedded_v4 = |high: u16, low: u16| Ipv4Addr::from((u32::from(high) << 16) | u32::from(low));
-    // NAT64 (64:ff9b::/96) and 6to4 (2002::/16) reach the IPv4 address they carry.
-    if s[..6] == [0x64, 0xff9b, 0, 0, 0, 0] {
-        return is_public_v4(embedded_v4(s[6], s[7]));
-    }
-    if s[0] == 0x2002 {
-        return is_public_v4(embedded_v4(s[1], s[2]));
-    }
-    // Outside 2000::/3 nothing is global unicast: this refuses ::, ::1, the deprecated
-    // IPv4-compatible ::/96, fc00::/7, fe80::/10, fec0::/10, ff00::/8, 100::/64 and the rest.
-    if s[0] & 0xe000 != 0x2000 {
-        return false;
-    }
-    let reserved = match s[0] {
-        // IETF protocol assignments (Teredo, benchmarking, ORCHID…) and documentation.
-        0x2001 => s[1] < 0x0200 || s[1] == 0x0db8,
-        // Documentation (RFC 9637).
-        0x3fff => s[1] < 0x1000,
-        _ => false,
-    };
-    !reserved
-}
-
-/// Raised inside the resolver; found again in the request error's source chain.
-#[derive(Debug, thiserror::Error)]
-#[error("{host} resolves to {address}, which is not a public address")]
-pub(crate) struct AddressRefused {
-    host: String,
-    address: IpAddr,
-}
-
-/// The HTTP client's resolver: resolves with the system resolver and refuses the name if any
-/// address is not public. Refusing on any (not filtering) keeps a name that mixes public and
-/// internal addresses from being used to probe the internal ones.
-pub(crate) struct GuardedResolver {
-    pub(crate) allow_private_addresses: bool,
-}
-
-impl Resolve for GuardedResolver {
-    fn resolve(&self, name: Name) -> Resolving {
-        Box::pin(resolve_checked(name.as_str().to_owned(), self.allow_private_addresses))
-    }
-}
-
-type BoxError = Box<dyn std::error::Error + Send + Sync>;
-
-async fn resolve_checked(host: String, allow_private_addresses: bool) -> Result<Addrs, BoxError> {
-    // Port 0: the connector puts in the URL's port.
-    let addresses: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
-    if addresses.is_empty() {
-        return Err(format!("{host} has no addresses").into());
-    }
-    if !allow_private_addresses && let Some(bad) = addresses.iter().find(|a| !is_public_address(a.ip())) {
-        return Err(Box::new(AddressRefused { host, address: bad.ip() }));
-    }
-    Ok(Box::new(addresses.into_iter()))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use reqwest::header::HeaderValue;
-
-    fn v4(text: &str) -> IpAddr {
-        IpAddr::V4(text.parse().unwrap())
-    }
-
-    fn v6(text: &str) -> IpAddr {
-        IpAddr::V6(text.parse().unwrap())
-    }
-
-    #[test]
-    fn ipv4_classification() {
-        for public in [
-            "1.1.1.1",
-            "8.8.8.8",
-            "93.184.216.34",
-            "100.63.255.255",
-            "100.128.0.0",
-            "172.15.0.1",
-            "172.32.0.1",
-            "192.0.1.1",
-            "192.169.0.1",
-            "198.17.0.1",
-            "198.20.0.1",
-            "223.255.255.255",
-        ] {
-            assert!(is_public_address(v4(public)), "{public} is public");
-        }
-        for reserved in [
-            "0.0.0.0",
-            "0.1.2.3",
-            "10.0.0.1",
-            "10.255.255.255",
-            "127.0.0.1",
-            "127.1.2.3",
-            "100.64.0.1",
-            "100.127.255.255",
-            "169.254.169.254",
-            "172.16.0.1",
-            "172.31.255.255",
-            "192.168.1.1",
-            "192.0.0.8",
-            "192.0.2.1",
-            "198.51.100.7",
-            "203.0.113.9",
-            "192.88.99.1",
-            "198.18.0.1",
-            "198.19.255.255",
-            "224.0.0.1",
-            "239.255.255.250",
-            "240.0.0.1",
-            "255.255.255.255",
-        ] {
-            assert!(!is_public_address(v4(reserved)), "{reserved} is not public");
-        }
-    }
-
-    #[test]
-    fn ipv6_classification() {
-        for public in [
-            "2606:4700:4700::1111",
-            "2a00:1450:4001:80b::200e",
-            "2001:4860:4860::8888",
-            "2001:200::1",
-            "3ffe::1",
-            "3fff:1000::1",
-        ] {
-            assert!(is_public_address(v6(public)), "{public} is public");
-        }
-        for reserved in [
-            "::",
-            "::1",
-            "::127.0.0.1",
-            "::8.8.8.8",
-            "fc00::1",
-            "fd12:3456::1",
-            "fe80::1",
-            "febf::1",
-            "fec0::1",
-            "ff02::1",
-            "ff0e::1",
-            "100::1",
-            "64:ff9b:1::1",
-            "2001::1",
-            "2001:0:4136:e378::1",
-            "2001:2::1",
-            "2001:db8::1",
-            "3fff::1",
-            "3fff:fff::1",
-            "5f00::1",
-            "4000::1",
-            "1::1",
-        ] {
-            assert!(!is_public_address(v6(reserved)), "{reserved} is not public");
-        }
-    }
-
-    #[test]
-    fn ipv6_forms_embedding_ipv4_are_classified_by_the_ipv4_address() {
-        for (address, public) in [
-            ("::ffff:127.0.0.1", false),
-            ("::ffff:10.1.2.3", false),
-            ("::ffff:169.254.169.254", false),
-            ("::ffff:192.168.0.1", false),
-            ("::ffff:100.64.0.1", false),
-            ("::ffff:0.0.0.0", false),
-            ("::ffff:255.255.255.255", false),
-            ("::ffff:8.8.8.8", true),
-            ("64:ff9b::127.0.0.1", false),
-            ("64:ff9b::a9fe:a9fe", false),
-            ("64:ff9b::8.8.8.8", true),
-            ("2002:7f00:1::", false),
-            ("2002:a00:1::1", false),
-            ("2002:808:808::1", true),
-        ] {
-            assert_eq!(is_public_address(v6(address)), public, "{address}");
-        }
-    }
 
     #[test]
     fn client_id_urls() {

@@ -1,6 +1,8 @@
 //! Who is asking: a client id is either an `nmi_` envelope of our own registration or an https
 //! URL of a Client ID Metadata Document. Either way the result is one `Client` value.
 
+use std::net::IpAddr;
+
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use hmac::{Hmac, KeyInit, Mac};
@@ -101,6 +103,18 @@ pub fn client_secret(keyring: &Keyring, key_id: KeyId, client_id: &str) -> Optio
     Some(URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes()))
 }
 
+/// Who makes the server resolve a client id, for the per-address limit on metadata document
+/// fetches (`CimdFetcher::fetch_for`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Requester {
+    /// A request from this address that names the client id itself (`/authorize`, `/revoke`):
+    /// the fetches it causes count against the address.
+    Address(IpAddr),
+    /// A client id out of a grant this server sealed (`/token`): it went through `/authorize`
+    /// and a sign-in, so a fetch is not counted again.
+    SealedGrant,
+}
+
 /// Resolves client ids; holds the metadata document fetcher and its cache.
 pub struct Clients {
     cimd: CimdFetcher,
@@ -115,6 +129,7 @@ impl Clients {
         &self,
         keyring: &Keyring,
         client_id: &str,
+        requester: Requester,
         now: OffsetDateTime,
     ) -> Result<Client, ClientLookupError> {
         if client_id.is_empty() {
@@ -138,7 +153,11 @@ impl Clients {
             });
         }
         if CimdFetcher::is_cimd_client_id(client_id) {
-            let document = self.cimd.fetch(client_id).await.map_err(ClientLookupError::Metadata)?;
+            let fetched = match requester {
+                Requester::Address(address) => self.cimd.fetch_for(client_id, address).await,
+                Requester::SealedGrant => self.cimd.fetch(client_id).await,
+            };
+            let document = fetched.map_err(ClientLookupError::Metadata)?;
             return Ok(Client {
                 id: client_id.to_owned(),
                 name: document.client_name.clone(),

@@ -16,6 +16,7 @@ use tower_http::cors::{AllowOrigin, CorsLayer};
 
 use crate::oauth::AuthServer;
 use crate::oauth::authorize::{self, AuthorizeFailure, AuthorizeParams};
+use crate::oauth::client::Requester;
 use crate::oauth::error::{ErrorCode, OAuthError};
 use crate::oauth::login::{LoginForm, LoginOutcome, csrf_cookie_name, retry_after_seconds};
 use crate::oauth::metadata;
@@ -141,16 +142,24 @@ async fn token(State(server): State<Arc<AuthServer>>, headers: HeaderMap, body: 
             response
         }
         Err(error) => {
-            tracing::info!(error = error.code.as_str(), description = %error.description, "token request refused");
+            // Debug, not Display: a description may quote a parameter name, which may hold a
+            // line break meant to forge a log line.
+            tracing::info!(error = error.code.as_str(), description = ?error.description, "token request refused");
             error.into_response()
         }
     }
 }
 
-async fn revoke(State(server): State<Arc<AuthServer>>, headers: HeaderMap, body: Bytes) -> Response {
+async fn revoke(
+    State(server): State<Arc<AuthServer>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     let authorization = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
+    let requester = server.trusted_proxies.client_address(peer.ip(), &headers);
     let result = match form_params(&headers, &body) {
-        Ok(params) => server.revoke(&params, authorization, OffsetDateTime::now_utc()).await,
+        Ok(params) => server.revoke(&params, authorization, requester, OffsetDateTime::now_utc()).await,
         Err(error) => Err(error),
     };
     match result {
@@ -161,6 +170,8 @@ async fn revoke(State(server): State<Arc<AuthServer>>, headers: HeaderMap, body:
 
 async fn authorize_page(
     State(server): State<Arc<AuthServer>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
     params: Result<Query<AuthorizeParams>, axum::extract::rejection::QueryRejection>,
 ) -> Response {
     let Ok(Query(params)) = params else {
@@ -174,10 +185,11 @@ async fn authorize_page(
     let now = OffsetDateTime::now_utc();
     let keyring = server.keyring.current();
     let client_id = params.client_id.as_deref().unwrap_or("");
-    let client = match server.clients.resolve(&keyring, client_id, now).await {
+    let requester = Requester::Address(server.trusted_proxies.client_address(peer.ip(), &headers));
+    let client = match server.clients.resolve(&keyring, client_id, requester, now).await {
         Ok(client) => client,
         Err(error) => {
-            tracing::info!(%error, "authorization request from an unknown client");
+            tracing::info!(?error, "authorization request from an unknown client");
             return authorize::client_page(&error).into_response();
         }
     };

@@ -4,9 +4,12 @@
 //! A public client's token may be revoked by whoever holds it; a confidential client's refresh
 //! token only by that client, authenticated.
 
+use std::net::IpAddr;
+
 use time::OffsetDateTime;
 
 use crate::oauth::AuthServer;
+use crate::oauth::client::Requester;
 use crate::oauth::error::OAuthError;
 use crate::oauth::guard::GuardSpace;
 use crate::oauth::token::{FormParams, PresentedClient, client_error};
@@ -19,6 +22,7 @@ impl AuthServer {
         &self,
         params: &FormParams,
         authorization: Option<&str>,
+        requester: IpAddr,
         now: OffsetDateTime,
     ) -> Result<(), OAuthError> {
         let presented = PresentedClient::from_request(authorization, params)?;
@@ -29,7 +33,7 @@ impl AuthServer {
         if let Some(id) = presented.id.as_deref() {
             let client = self
                 .clients
-                .resolve(&keyring, id, now)
+                .resolve(&keyring, id, Requester::Address(requester), now)
                 .await
                 .map_err(|error| client_error(error, presented.via_basic))?;
             if client.is_confidential()
@@ -55,7 +59,7 @@ impl AuthServer {
                     && refresh.client_id.starts_with(Purpose::Client.prefix())
                     && self
                         .clients
-                        .resolve(&keyring, &refresh.client_id, now)
+                        .resolve(&keyring, &refresh.client_id, Requester::SealedGrant, now)
                         .await
                         .is_ok_and(|owner| owner.is_confidential());
                 if confidential_owner {

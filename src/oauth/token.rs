@@ -15,7 +15,7 @@ use time::OffsetDateTime;
 use crate::metrics::GuardHit;
 use crate::norman::{NormanClient, NormanError, NormanTokens};
 use crate::oauth::AuthServer;
-use crate::oauth::client::{Client, ClientLookupError};
+use crate::oauth::client::{Client, ClientLookupError, Requester};
 use crate::oauth::error::{ErrorCode, OAuthError};
 use crate::oauth::guard::{GuardSpace, RefreshClaim};
 use crate::oauth::pkce;
@@ -209,14 +209,14 @@ fn grant_error(error: OpenError) -> OAuthError {
 pub(crate) fn client_error(error: ClientLookupError, via_basic: bool) -> OAuthError {
     match error {
         ClientLookupError::Metadata(error) if error.is_unavailable() => {
-            tracing::warn!(%error, "client metadata document unavailable");
+            tracing::warn!(?error, "client metadata document unavailable");
             OAuthError::unavailable(
                 "the client's metadata document cannot be fetched right now; try again shortly",
                 5,
             )
         }
         error => {
-            tracing::info!(%error, "request from a client that does not resolve");
+            tracing::info!(?error, "request from a client that does not resolve");
             OAuthError::invalid_client("the client is not known; register again")
                 .with_basic_challenge(via_basic)
         }
@@ -306,7 +306,7 @@ impl AuthServer {
         let keyring = self.keyring.current();
         let client = self
             .clients
-            .resolve(&keyring, grant_client_id, now)
+            .resolve(&keyring, grant_client_id, Requester::SealedGrant, now)
             .await
             .map_err(|error| client_error(error, presented.via_basic))?;
         if client.is_confidential() {

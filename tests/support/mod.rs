@@ -44,7 +44,10 @@ fn capture_logs() {
     INIT.get_or_init(|| {
         let buffer = Arc::clone(LOG_BUFFER.get_or_init(Default::default));
         let _ = tracing_subscriber::fmt()
-            .with_env_filter("debug,hyper=info,reqwest=info,h2=info,rustls=info")
+            // The server's own filter, as `serve` builds it, at debug level.
+            .with_env_filter(norman_mcp::logging::filter(Some(
+                "debug,hyper=info,reqwest=info,h2=info,rustls=info",
+            )))
             .with_ansi(false)
             .with_writer(move || BufferWriter(Arc::clone(&buffer)))
             .try_init();
@@ -127,16 +130,6 @@ impl TestServer {
                 (Some(sandbox), url)
             }
         };
-        let (keys, keyring) = match (options.keys_path, options.keys) {
-            (Some(path), _) => (KeyFile::read(&path).unwrap(), Arc::new(SharedKeyring::load(&path).unwrap())),
-            (None, keys) => {
-                let keys = keys.unwrap_or_else(|| {
-                    KeyFile::generate(time::OffsetDateTime::now_utc() - time::Duration::minutes(1)).unwrap()
-                });
-                let keyring = Arc::new(SharedKeyring::fixed(Keyring::from_file(&keys)));
-                (keys, keyring)
-            }
-        };
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr: SocketAddr = listener.local_addr().unwrap();
         let listening = Url::parse(&format!("http://127.0.0.1:{}", addr.port())).unwrap();
@@ -154,10 +147,23 @@ impl TestServer {
             login_failures_per_minute: options.login_failures_per_minute,
             access_token_ttl: options.access_token_ttl,
         };
+        let issuer = config.issuer();
+        let (keys, keyring) = match (options.keys_path, options.keys) {
+            (Some(path), _) => {
+                (KeyFile::read(&path).unwrap(), Arc::new(SharedKeyring::load(&path, &issuer).unwrap()))
+            }
+            (None, keys) => {
+                let keys = keys.unwrap_or_else(|| {
+                    KeyFile::generate(time::OffsetDateTime::now_utc() - time::Duration::minutes(1)).unwrap()
+                });
+                let keyring = Arc::new(SharedKeyring::fixed(Keyring::from_file(&keys).bound_to(&issuer)));
+                (keys, keyring)
+            }
+        };
         let server = server::start(listener, &config, Arc::clone(&keyring)).await.unwrap();
         TestServer {
             base: listening.as_str().trim_end_matches('/').to_owned(),
-            issuer: config.issuer(),
+            issuer,
             keys,
             keyring,
             server: Some(server),

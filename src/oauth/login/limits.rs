@@ -5,17 +5,16 @@
 //! it back unless Norman refused the credentials. A correct password therefore never uses up
 //! a limit, however often people sign in.
 //!
-//! Each key holds one instant, GCRA style: every failure pushes it one step (a minute divided
-//! by the budget) into the future, and a key whose instant would pass a minute from now is
-//! over its budget. A full budget may be spent at once; after that one failure is allowed per
-//! step. The tables are `quick_cache` caches of fixed capacity: a flood of new keys evicts old
-//! ones (the least used first) and can never grow memory past the capacity.
+//! The budgets are `crate::limit::KeyedBudget`s: fixed memory, a full budget at once, then
+//! one failure per step.
 
-use std::net::{IpAddr, Ipv6Addr};
-use std::time::{Duration, Instant};
+use std::net::IpAddr;
+use std::time::Instant;
 
-use quick_cache::sync::{Cache, EntryAction, EntryResult};
 use sha2::{Digest, Sha256};
+
+pub use crate::limit::Limited;
+use crate::limit::{KeyedBudget, address_group};
 
 /// Keys each table holds at most: about 100 bytes each, so a few MiB per replica.
 pub const TRACKED_KEYS: usize = 32 * 1024;
@@ -24,23 +23,14 @@ pub const TRACKED_KEYS: usize = 32 * 1024;
 /// two of them the angle brackets). Longer input is refused before it is hashed or sent on.
 pub const MAX_EMAIL_BYTES: usize = 254;
 
-const WINDOW: Duration = Duration::from_secs(60);
-
-/// Over a budget: the attempt is refused without asking Norman.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Limited {
-    /// When the next attempt from this address, or for this email, may be made.
-    pub retry_after: Duration,
-}
-
 /// The failure budgets of one replica; `None` inside: limits are off.
 pub struct LoginLimits {
     budgets: Option<Budgets>,
 }
 
 struct Budgets {
-    by_address: FailureBudget<IpAddr>,
-    by_email: FailureBudget<[u8; 32]>,
+    by_address: KeyedBudget<IpAddr>,
+    by_email: KeyedBudget<[u8; 32]>,
     /// Salts the email hashes, so the table never holds a value that a dictionary of
     /// addresses could be matched against.
     email_salt: [u8; 16],
@@ -69,8 +59,8 @@ impl LoginLimits {
         let _ = getrandom::fill(&mut email_salt);
         LoginLimits {
             budgets: Some(Budgets {
-                by_address: FailureBudget::new(per_address.get(), capacity),
-                by_email: FailureBudget::new(per_email, capacity),
+                by_address: KeyedBudget::new(per_address.get(), capacity),
+                by_email: KeyedBudget::new(per_email, capacity),
                 email_salt,
             }),
         }
@@ -83,7 +73,7 @@ impl LoginLimits {
         let Some(budgets) = &self.budgets else {
             return Ok(Attempt { limits: self, reserved: None });
         };
-        let address = address_key(address);
+        let address = address_group(address);
         budgets.by_address.reserve(address, now)?;
         let email = email_key(&budgets.email_salt, email);
         if let Err(limited) = budgets.by_email.reserve(email, now) {
@@ -108,16 +98,6 @@ impl Attempt<'_> {
     }
 }
 
-/// The key of a client address: IPv4 as is, IPv6 by its /64, the smallest network a single
-/// customer is commonly given (RFC 6177), so rotating through one's own addresses does not
-/// escape the limit. IPv4-mapped IPv6 addresses count as the IPv4 address they carry.
-fn address_key(address: IpAddr) -> IpAddr {
-    match address.to_canonical() {
-        IpAddr::V6(v6) => IpAddr::V6(Ipv6Addr::from(u128::from(v6) & (u128::MAX << 64))),
-        v4 => v4,
-    }
-}
-
 /// SHA-256 of the salt and the email as Norman compares it (trimmed, case-insensitive).
 fn email_key(salt: &[u8; 16], email: &str) -> [u8; 32] {
     let mut hasher = Sha256::new();
@@ -126,67 +106,11 @@ fn email_key(salt: &[u8; 16], email: &str) -> [u8; 32] {
     hasher.finalize().into()
 }
 
-/// Failures per key: `budget` at once, then one per `step`.
-struct FailureBudget<K> {
-    step: Duration,
-    /// Per key, the instant by which its counted failures have all run out.
-    until: Cache<K, Instant>,
-}
-
-impl<K: Eq + std::hash::Hash + Clone> FailureBudget<K> {
-    fn new(budget: u32, capacity: usize) -> FailureBudget<K> {
-        FailureBudget { step: WINDOW / budget.max(1), until: Cache::new(capacity) }
-    }
-
-    /// Counts one failure for `key` unless that would exceed its budget.
-    fn reserve(&self, key: K, now: Instant) -> Result<(), Limited> {
-        let (step, limit) = (self.step, now + WINDOW);
-        let advance = |until: Instant| {
-            let next = until.max(now) + step;
-            if next <= limit { Ok(next) } else { Err(Limited { retry_after: next - limit }) }
-        };
-        let result = self.until.entry(&key, None, |_, until| match advance(*until) {
-            Ok(next) => {
-                *until = next;
-                EntryAction::Retain(Ok(()))
-            }
-            Err(limited) => EntryAction::Retain(Err(limited)),
-        });
-        match result {
-            EntryResult::Retained(outcome) => outcome,
-            EntryResult::Vacant(guard) => {
-                // A step never exceeds the window, so a new key always has room.
-                let _ = guard.insert(now + step);
-                Ok(())
-            }
-            // Only `Retain` is ever answered, and `entry` without a timeout waits.
-            EntryResult::Removed(..) | EntryResult::Replaced(..) | EntryResult::Timeout => Ok(()),
-        }
-    }
-
-    /// Takes back one failure reserved for `key` (if the key was evicted meanwhile, there is
-    /// nothing to take back).
-    fn release(&self, key: &K) {
-        let step = self.step;
-        let _ = self.until.entry(key, None, |_, until| {
-            *until = until.checked_sub(step).unwrap_or(*until);
-            EntryAction::Retain(())
-        });
-    }
-
-    #[cfg(test)]
-    fn len(&self) -> usize {
-        self.until.len()
-    }
-
-    #[cfg(test)]
-    fn capacity(&self) -> usize {
-        usize::try_from(self.until.capacity()).unwrap_or(usize::MAX)
-    }
-}
-
 #[cfg(test)]
 mod tests {
+    use std::net::Ipv6Addr;
+    use std::time::Duration;
+
     use super::*;
 
     const HOME: IpAddr = IpAddr::V4(std::net::Ipv4Addr::new(192, 0, 2, 7));
@@ -271,8 +195,8 @@ mod tests {
         let next_64 = IpAddr::V6(Ipv6Addr::new(0x2001, 0xdb8, 1, 3, 0, 0, 0, 1));
         limits.begin(next_64, "b@example.com", now).unwrap().release();
 
-        assert_eq!(address_key("::ffff:192.0.2.7".parse().unwrap()), HOME, "IPv4-mapped is IPv4");
-        assert_eq!(address_key(HOME), HOME);
+        assert_eq!(address_group("::ffff:192.0.2.7".parse().unwrap()), HOME, "IPv4-mapped is IPv4");
+        assert_eq!(address_group(HOME), HOME);
     }
 
     #[test]
