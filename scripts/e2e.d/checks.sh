@@ -139,7 +139,7 @@ check "after the switch: refreshing the key-1 grant gives an access token signed
     eval '[ "$STATUS" = 200 ] && [ "$(access_key "$ACCESS1R")" = 2 ]'
 
 load_result rotate
-check "load with a key-1 token across rotate, SIGHUP and switch: no failed request ($LOAD_LINE)" load_clean
+check "load with a key-1 token across rotate, reload and switch: no failed request ($LOAD_LINE)" load_clean
 
 # The emergency stop under load: retire key 1 while key-2 tokens are in use.
 load retire2 "$ACCESS2" 12 2
@@ -157,7 +157,7 @@ cp "$KEYS" "$DIR/keys-copy.toml"
 check "keys retire 2 --force on the last key is refused" \
     eval '! "$BIN" keys retire 2 --force --keys "$DIR/keys-copy.toml" >/dev/null 2>&1'
 load_result retire2
-check "load with a key-2 token across retire 1 and SIGHUP: no failed request ($LOAD_LINE)" load_clean
+check "load with a key-2 token across retire 1 and reload: no failed request ($LOAD_LINE)" load_clean
 load_result retire1r
 check "load with a key-2 token of a key-1 client across retire 1: no failed request ($LOAD_LINE)" load_clean
 
