@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # What only containers have, sourced by scripts/container-e2e after the shared checks (the fleet
 # runs: sandbox, Redis, nginx and three replicas on the host's network): the HEALTHCHECK,
 # SIGTERM to PID 1 with a request in flight, the TLS roots the image trusts, and the files in
@@ -44,7 +45,7 @@ wait "$SLOW_PID"
 check "SIGTERM to PID 1 with a tool call in flight: the call still answers 200 with $COMPANY" \
     eval '[ "$(cat "$DIR/slow.status")" = 200 ] && grep -qF "$COMPANY" "$DIR/slow.out"'
 check "then the container exits with status 0 by itself, after $STOP_MS ms (it waited for the call; podman stop would SIGKILL at 10 s)" \
-    eval '[ "$STOP_STATUS" = 0 ] && ((STOP_MS > 2500 && STOP_MS < 10000)) && grep -q "shutting down: finishing requests in flight" "$DIR/replica2.log"'
+    eval '[ "$STOP_STATUS" = 0 ] && ((STOP_MS > 1500 && STOP_MS < 10000)) && grep -q "shutting down: finishing requests in flight" "$DIR/replica2.log"'
 start_replica 2
 wait_replica 2 || die "replica 3 did not start again (see $DIR/replica2.log)"
 

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # The core checks of scripts/e2e and scripts/container-e2e, sourced after lib.sh once the
 # fleet runs (sandbox, Redis, three replicas, nginx). The sourcing script defines:
 #   start_replica I / wait_replica I / stop_replica I SIGNAL   one replica (0, 1, 2)

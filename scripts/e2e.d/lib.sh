@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared by scripts/e2e (replicas as processes) and scripts/container-e2e (replicas as
 # containers): reporting, free ports, which replica answered, the HTTP, OAuth and MCP helpers,
 # the wrk load, and the nginx configuration. Sourced, never run. The script that sources it sets
