@@ -200,18 +200,28 @@ UNSET_STATUS=$?
 check "and refuses to run without NORMAN_MCP_PUBLIC_URL" eval '[ "$UNSET_STATUS" != 0 ]'
 
 compose up -d >"$DIR/compose-up.log" 2>&1
+compose_container() { # SERVICE: its container's id
+    pm ps -q --filter "label=io.podman.compose.project=$COMPOSE_PROJECT" --filter "label=io.podman.compose.service=$1"
+}
 compose_logs() { # SERVICE: its container's log
-    pm logs "$(pm ps -q --filter "label=io.podman.compose.project=$COMPOSE_PROJECT" --filter "label=io.podman.compose.service=$1")" 2>&1
+    pm logs "$(compose_container "$1")" 2>&1
 }
 # compose_log_has SERVICE PATTERN: whether its log has a line matching PATTERN (read whole
 # first: `grep -q` in the pipe would end `podman logs` early, and pipefail would count that).
 compose_log_has() { local log; log=$(compose_logs "$1"); grep -q -- "$2" <<<"$log"; }
-compose_ready() { # every replica listens, the sandbox serves, nginx answers
+# Every replica listens and finds the TLS sandbox by name within a second (the network's DNS
+# can take a moment after `up`), the sandbox serves, nginx answers.
+compose_ready() {
     local r
-    for r in 1 2 3; do compose_log_has "replica-$r" 'listening' || return 1; done
+    for r in 1 2 3; do
+        compose_log_has "replica-$r" 'listening' || return 1
+        pm exec "$(compose_container "replica-$r")" bash -c \
+            's=$EPOCHREALTIME; exec 3<>/dev/tcp/sandbox-tls/8443 && e=$EPOCHREALTIME && ((${e/./} - ${s/./} < 1000000))' \
+            >/dev/null 2>&1 || return 1
+    done
     compose_log_has sandbox 'sandbox Norman API on' && curl -sf -o /dev/null --max-time 1 "$COMPOSE_PUBLIC/healthz"
 }
-for _ in $(seq 300); do compose_ready && break; sleep 0.2; done
+for _ in $(seq 120); do compose_ready && break; sleep 0.5; done
 check "podman-compose up: three replicas (keyring as a secret), Redis and nginx, serving through nginx" compose_ready \
     || tail -n 20 "$DIR/compose-up.log"
 compose_ok_flow() { # the OAuth flow and a tool call through the compose fleet's nginx

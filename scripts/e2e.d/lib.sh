@@ -93,9 +93,17 @@ render_nginx() {
 
 LOGLINE='finished processing request'
 COUNTS=(0 0 0)
+# With LOG_SETTLE (seconds) set, the counts are taken once they hold still that long: where log
+# lines reach the files late (containers: through Podman), an earlier request's line must not
+# land after the snapshot.
 snapshot() {
-    local i
-    for i in 0 1 2; do COUNTS[$i]=$(grep -c "$LOGLINE" "$DIR/replica$i.log"); done
+    local i previous=""
+    while :; do
+        for i in 0 1 2; do COUNTS[$i]=$(grep -c "$LOGLINE" "$DIR/replica$i.log"); done
+        [ -n "${LOG_SETTLE:-}" ] && [ "${COUNTS[*]}" != "$previous" ] || return 0
+        previous="${COUNTS[*]}"
+        sleep "$LOG_SETTLE"
+    done
 }
 # answered_by METHOD PATH: the replica (1..3) that logged exactly this one request since the
 # last snapshot, or "?" when it is not exactly one replica with exactly that request.
