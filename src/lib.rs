@@ -7,7 +7,6 @@ pub mod mcp;
 pub mod metrics;
 pub mod norman;
 pub mod oauth;
-pub mod sandbox;
 pub mod scope;
 pub mod seal;
 pub mod server;

@@ -3,10 +3,10 @@
 
 mod support;
 
-use norman_mcp::sandbox::DEMO_USERS;
 use norman_mcp::scope::Scopes;
 use norman_mcp::seal;
 use norman_mcp::tokens::code::AuthorizationCode;
+use norman_sandbox::DEMO_USERS;
 use reqwest::StatusCode;
 use reqwest::header::{CACHE_CONTROL, CONTENT_TYPE, LOCATION, SET_COOKIE, WWW_AUTHENTICATE};
 use serde_json::{Value, json};
@@ -427,7 +427,7 @@ async fn the_login_limit_is_per_client_behind_a_trusted_proxy() {
     assert_eq!(blocked, StatusCode::TOO_MANY_REQUESTS);
     // ... while a real user behind the same balancer signs in.
     let envelope = login_page(&behind, &client_id, &pkce).await;
-    let user = norman_mcp::sandbox::DEMO_USERS[0];
+    let user = norman_sandbox::DEMO_USERS[0];
     let ok = attempt(&behind, envelope, user.email.into(), user.password, "198.51.100.23").await;
     assert_eq!(ok, StatusCode::SEE_OTHER);
     behind.stop().await;

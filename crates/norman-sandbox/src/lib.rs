@@ -2,46 +2,108 @@
 //!
 //! `norman-mcp demo`, every integration test and the benchmarks talk to this instead of the
 //! real API, over real HTTP. It is meant to be strict where a real server would be strict
-//! (signed, expiring, rotating JWT-shaped tokens; per-company scoping; DRF-style validation
+//! (signed, expiring, rotating JWT-shaped tokens; per-company ownership; DRF-style validation
 //! errors), so that a test passing against it proves something, and cheap enough to serve
 //! well over 10k requests per second: every request does one HMAC check and then works on
-//! one company's state under a `std` lock that is never held across an `.await`.
+//! one company's records under a `std` lock that is never held across an `.await`.
 //!
-//! Layout: `token` (JWT mint/verify), `auth` (login, refresh, the bearer extractor),
-//! `store` + `seed` (per-company state and its deterministic demo data), `fields`
-//! (body validation), one module per endpoint group, `files` (presigned downloads) and
-//! `multipart` (a minimal `multipart/form-data` parser, since axum's is not enabled).
+//! # Layout
+//!
+//! Each module imports only from modules above it in this list:
+//!
+//! - `users` (the demo logins), `token` (JWT mint and verify), `blobs` (the files behind presigned links) and
+//!   `drf` (how the API speaks: errors, field validation, bodies, query filters, pages);
+//! - `data` (the embedded data files), `reference` (categories and federal states), `store`
+//!   (a company's records and the helpers on them) and `sessions` (logins, refresh rotation,
+//!   bearer checks);
+//! - `tenants` (which companies exist and who may act on which) and `state` (the [`Sandbox`]);
+//! - `caller` (`Ctx`: the authenticated caller and the company a request acts
+//!   on, the one place ownership is decided);
+//! - `endpoints` (the handlers, one module per group, each with the seed rule of its records;
+//!   `endpoints::crud` serves plain collections generically);
+//! - `seed` (the demo companies, from `data/companies/*.json`) and `routes` (every path).
+//!
+//! # The data files
+//!
+//! `data/` holds the demo data as JSON, embedded at build time (`src/data.rs` lists the files)
+//! and parsed once per process. `categories.json` and `states.json` are reference data. Each
+//! file in `data/companies/` is one company:
+//!
+//! ```text
+//! {
+//!   "owner": "demo@norman.finance",      // the demo user whose company it is
+//!   "openingBalance": 12500.0, "invoicePrefix": "RE", "quotePrefix": "AN",
+//!   "company": { "publicId": "cmp_…", "name": "…", … },   // served as is
+//!   "clients": [ { "name": "…", … } ],                     // one list per collection
+//!   …
+//! }
+//! ```
+//!
+//! A collection's key is its `store::Collection` variant in camelCase, and its
+//! records are written in the shape the API serves them. The seed gives the `n`-th record its
+//! `publicId` ([`seeded_id`]) and its `company`, then the collection's seed rule (a `seed` fn
+//! in its endpoint module, if any) adds what the real API would derive and resolves seed-only
+//! keys that refer to earlier records by position (`clientIndex`, `paidByTransaction`,
+//! `transactionIndex`). A seed that does not parse or refers to nothing fails the crate's unit
+//! tests, naming the file and the record.
+//!
+//! # Adding an endpoint
+//!
+//! 1. **A new kind of record** (vendors, bills, company categories): add a variant to
+//!    `store::Collection` with its `publicId` prefix, and its records to the
+//!    company files under the variant's camelCase name. A plain collection is then one small
+//!    module: a type implementing `endpoints::crud::Resource` (fields, defaults,
+//!    list filter), routed in `routes.rs` with `crud::list::<Kind>`, `crud::create::<Kind>`,
+//!    `crud::detail::<Kind>`, `crud::update::<Kind>` and `crud::delete::<Kind>`. Records with
+//!    rules (totals, state machines, links to other records) get their own handlers next to
+//!    those, like `endpoints::invoices`, and a seed rule registered in `seed::seed`.
+//! 2. **Read-only reference data** shared by every company (SKR account tables, choices):
+//!    a JSON file in `data/`, listed in `src/data.rs` and parsed in `reference.rs`.
+//! 3. **Routing and ownership:** a path under `companies/{cid}/` names its company; a global
+//!    path (`accounting/vendors/`, `taxes/…`, `tax-advisor/clients/{cid}/…`) acts on the
+//!    `companyId` query parameter's company or the caller's own. Either way the handler takes
+//!    a `Ctx` and works on `ctx.company()` only: a company the caller may not
+//!    act on, and so every record in it, is a 404 before the handler runs. Name a company in a
+//!    path `{cid}` so this check applies to it. Who may act on which company comes from the
+//!    company files (`owner`); a user who may act on more companies (a tax advisor's clients)
+//!    is a wider access list in `tenants.rs`, not a check in a handler. Records a person owns
+//!    rather than a company (founding drafts) belong in a per-user partition held beside the
+//!    companies and reached through the caller the same way.
+//! 4. **Tests:** over HTTP in `tests/api.rs` (happy path, validation errors, another user's
+//!    company or record is 404); seed rules and ownership rules as unit tests beside them.
 
-mod attachments;
-mod auth;
-mod clients;
-mod company;
-mod error;
-mod fields;
-mod files;
-mod invoices;
-mod multipart;
+mod blobs;
+mod caller;
+mod data;
+mod drf;
+mod endpoints;
+mod reference;
+mod routes;
 mod seed;
+mod sessions;
+mod state;
 mod store;
-mod taxes;
+mod tenants;
 mod token;
-mod transactions;
+mod users;
 
 use std::net::{Ipv4Addr, SocketAddr};
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use axum::Router;
-use axum::extract::DefaultBodyLimit;
-use axum::http::Method;
-use axum::routing::{get, post};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 use url::Url;
 
-use self::error::ApiError;
-use self::store::CompanyState;
+use self::blobs::FileStore;
+use self::endpoints::attachments;
+use self::sessions::Sessions;
+use self::state::Counters;
+pub use self::state::Sandbox;
+use self::tenants::Tenants;
+pub use self::users::{DEMO_USERS, DemoUser};
 
 /// Token lifetimes of a sandbox. Tests shorten them to exercise expiry paths.
 #[derive(Clone, Debug)]
@@ -61,32 +123,6 @@ impl Default for SandboxConfig {
     }
 }
 
-/// A login the sandbox accepts. Each user owns exactly one company.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct DemoUser {
-    pub email: &'static str,
-    pub password: &'static str,
-    /// The company's `publicId`, as `GET /api/v1/companies/` reports it.
-    pub company_id: &'static str,
-    pub company_name: &'static str,
-}
-
-/// The two demo logins. Two, so that tests can prove one user never sees the other's data.
-pub const DEMO_USERS: [DemoUser; 2] = [
-    DemoUser {
-        email: "demo@norman.finance",
-        password: "demo-password-1",
-        company_id: "cmp_7QxK2mVd9RtL4nPw",
-        company_name: "Muster Design GmbH",
-    },
-    DemoUser {
-        email: "second@norman.finance",
-        password: "demo-password-2",
-        company_id: "cmp_3HbZ8sNf6JgY1cUe",
-        company_name: "Zweite Werkstatt UG",
-    },
-];
-
 /// A snapshot of the sandbox's counters.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct SandboxStats {
@@ -104,57 +140,19 @@ pub struct SandboxStats {
     pub unauthorized: u64,
 }
 
-#[derive(Default)]
-struct Counters {
-    logins_ok: AtomicU64,
-    logins_failed: AtomicU64,
-    refreshes_ok: AtomicU64,
-    refreshes_rejected: AtomicU64,
-    api_calls: AtomicU64,
-    unauthorized: AtomicU64,
-}
-
-fn bump(counter: &AtomicU64) {
-    counter.fetch_add(1, Ordering::Relaxed);
-}
-
-/// The fake Norman API: two users, their companies, the live refresh tokens and the
-/// presigned files. Share it as `Arc<Sandbox>`; all methods take `&self`.
-pub struct Sandbox {
-    config: SandboxConfig,
-    keys: token::Keys,
-    /// Index = user index in [`DEMO_USERS`].
-    companies: Vec<CompanyState>,
-    /// Per user: access tokens with a serial number below this are revoked.
-    min_serial: [AtomicU64; 2],
-    /// Serial number for the next token; makes revocation exact to the token, not the second.
-    next_serial: AtomicU64,
-    /// Refresh tokens that may still be spent, by `jti`. Rotation removes the entry.
-    refresh_tokens: Mutex<auth::RefreshStore>,
-    files: files::FileStore,
-    /// Where the sandbox is reachable; presigned URLs are built from it. Falls back to the
-    /// request's `Host` header when unset (when the router is served by someone else).
-    base_url: RwLock<Option<Url>>,
-    counters: Counters,
-}
-
 impl Sandbox {
     /// A fresh sandbox with the seeded demo data and a new random signing secret.
     pub fn new(config: SandboxConfig) -> Sandbox {
-        let files = files::FileStore::default();
-        let keys = token::Keys::random();
-        let companies = DEMO_USERS
-            .iter()
-            .enumerate()
-            .map(|(index, user)| CompanyState::new(seed::company(index, user, &keys, &files)))
-            .collect();
+        let sessions = Sessions::new(config.access_ttl, config.refresh_ttl);
+        let files = FileStore::default();
+        let companies = seed::companies();
+        for (_, data) in &companies {
+            let company_id = store::str_of(&data.company, "publicId");
+            attachments::store_seeded_files(&files, &sessions.keys, company_id, data);
+        }
         Sandbox {
-            config,
-            keys,
-            companies,
-            min_serial: [AtomicU64::new(0), AtomicU64::new(0)],
-            next_serial: AtomicU64::new(1),
-            refresh_tokens: Mutex::new(auth::RefreshStore::default()),
+            sessions,
+            tenants: Tenants::new(companies),
             files,
             base_url: RwLock::new(None),
             counters: Counters::default(),
@@ -172,92 +170,7 @@ impl Sandbox {
     /// The whole API under `/api/v1/...`, plus the unauthenticated `/files/{token}`
     /// presigned downloads.
     pub fn router(self: &Arc<Self>) -> Router {
-        let api = Router::new()
-            // authentication
-            .route("/api/v1/auth/token/", post(auth::login))
-            .route("/api/v1/auth/token/refresh/", post(auth::refresh))
-            // companies
-            .route("/api/v1/companies/", get(company::list))
-            .route("/api/v1/companies/{cid}/", get(company::detail).patch(company::update))
-            .route("/api/v1/companies/{cid}/balance/", get(company::balance))
-            .route("/api/v1/companies/{cid}/company-tax-statistic/", get(company::tax_statistic))
-            .route("/api/v1/companies/{cid}/vat-next-report-amount/", get(company::vat_next_report))
-            // clients
-            .route("/api/v1/companies/{cid}/clients/", get(clients::list).post(clients::create))
-            .route(
-                "/api/v1/companies/{cid}/clients/{id}/",
-                get(clients::detail).patch(clients::update).delete(clients::delete),
-            )
-            // invoices and quotes
-            .route("/api/v1/companies/{cid}/invoices/", get(invoices::list).post(invoices::create))
-            .route(
-                "/api/v1/companies/{cid}/invoices/next-invoice-number/",
-                get(invoices::next_invoice_number),
-            )
-            .route("/api/v1/companies/{cid}/invoices/{id}/", get(invoices::detail))
-            .route("/api/v1/companies/{cid}/invoices/{id}/pdf/", get(invoices::pdf))
-            .route("/api/v1/companies/{cid}/invoices/{id}/preview/", get(invoices::preview))
-            .route("/api/v1/companies/{cid}/invoices/{id}/xml/", get(invoices::xml))
-            .route("/api/v1/companies/{cid}/invoices/{id}/send/", post(invoices::send))
-            .route("/api/v1/companies/{cid}/invoices/{id}/send-on-overdue/", post(invoices::send_on_overdue))
-            .route(
-                "/api/v1/companies/{cid}/invoices/{id}/link-transaction/",
-                post(invoices::link_transaction),
-            )
-            .route(
-                "/api/v1/companies/{cid}/invoices/{id}/convert-to-invoice/",
-                post(invoices::convert_to_invoice),
-            )
-            .route("/api/v1/companies/{cid}/recurring-invoices/", post(invoices::create_recurring))
-            // transactions
-            .route(
-                "/api/v1/companies/{cid}/accounting/transactions/",
-                get(transactions::list).post(transactions::create),
-            )
-            .route(
-                "/api/v1/companies/{cid}/accounting/transactions/{id}/",
-                get(transactions::detail).patch(transactions::update),
-            )
-            .route("/api/v1/companies/{cid}/accounting/transactions/{id}/verify/", post(transactions::verify))
-            .route(
-                "/api/v1/companies/{cid}/accounting/transactions/{id}/unverify/",
-                post(transactions::unverify),
-            )
-            .route("/api/v1/accounting/transactions/upload-documents/", post(attachments::upload_documents))
-            .route("/api/v1/accounting/categories/", get(transactions::categories))
-            .route("/api/v1/assistant/detect-category/", post(transactions::detect_category))
-            // attachments
-            .route("/api/v1/companies/{cid}/attachments/", get(attachments::list).post(attachments::create))
-            .route(
-                "/api/v1/companies/{cid}/attachments/{id}/",
-                get(attachments::detail).delete(attachments::delete),
-            )
-            .route("/api/v1/companies/{cid}/attachments/{id}/download/", get(attachments::download))
-            .route(
-                "/api/v1/companies/{cid}/attachments/{id}/link-transaction/",
-                post(attachments::link_transaction),
-            )
-            // taxes
-            .route("/api/v1/taxes/reports/", get(taxes::list_reports))
-            .route("/api/v1/taxes/reports/{id}/", get(taxes::report_detail))
-            .route("/api/v1/taxes/reports/{id}/download/", get(taxes::report_download))
-            .route("/api/v1/taxes/reports/{id}/generate-preview-url/", post(taxes::generate_preview_url))
-            .route("/api/v1/taxes/reports/{id}/generate-preview/", post(taxes::generate_preview))
-            .route("/api/v1/taxes/reports/{id}/submit-report/", post(taxes::submit_report))
-            .route("/api/v1/taxes/check-tax-number/", post(taxes::check_tax_number))
-            .route("/api/v1/taxes/states/", get(taxes::states))
-            .route("/api/v1/taxes/tax-settings/", get(taxes::list_settings))
-            .route(
-                "/api/v1/taxes/tax-settings/{id}/",
-                get(taxes::setting_detail).patch(taxes::update_setting),
-            )
-            // presigned downloads
-            .route("/files/{token}", get(files::serve))
-            .fallback(not_found)
-            .method_not_allowed_fallback(method_not_allowed)
-            // Uploads are the only large bodies; 10 MiB is plenty for a fake.
-            .layer(DefaultBodyLimit::max(10 * 1024 * 1024));
-        api.with_state(Arc::clone(self))
+        routes::router(self)
     }
 
     /// Starts a sandbox on `127.0.0.1:0` in a tokio task.
@@ -307,15 +220,9 @@ impl Sandbox {
     /// tests can drive the "upstream token expired mid-session" path without waiting.
     /// Unknown emails are ignored.
     pub fn expire_access_tokens_of(&self, email: &str) {
-        if let Some(user) = user_index(email) {
-            let cutoff = self.next_serial.load(Ordering::SeqCst);
-            self.min_serial[user].fetch_max(cutoff, Ordering::SeqCst);
+        if let Some(user) = users::user_index(email) {
+            self.sessions.expire_access_tokens_of(user);
         }
-    }
-
-    fn company(&self, user: usize) -> &CompanyState {
-        // `user` only ever comes from a verified token whose index was range-checked.
-        &self.companies[user.min(self.companies.len() - 1)]
     }
 }
 
@@ -325,10 +232,6 @@ impl Sandbox {
 /// and examples can name demo objects without listing them first.
 pub fn seeded_id(prefix: &str, company_id: &str, n: usize) -> String {
     store::seeded_id(prefix, company_id, n)
-}
-
-fn user_index(email: &str) -> Option<usize> {
-    DEMO_USERS.iter().position(|u| u.email.eq_ignore_ascii_case(email.trim()))
 }
 
 /// A running sandbox. Dropping it aborts the server task; [`SandboxHandle::shutdown`] stops
@@ -363,12 +266,4 @@ impl Drop for SandboxHandle {
             task.abort();
         }
     }
-}
-
-async fn not_found() -> ApiError {
-    ApiError::NotFound
-}
-
-async fn method_not_allowed(method: Method) -> ApiError {
-    ApiError::MethodNotAllowed(method)
 }

@@ -1,42 +1,115 @@
-//! One company's in-memory state and the helpers the handlers share.
+//! The records of one company and the helpers every handler uses on them.
 //!
 //! Records are kept as JSON objects in the camelCase shape the API returns, so reads serialise
-//! them straight from under the read lock and PATCH is a field-wise merge. Collections are
-//! small vectors searched linearly: a seeded company has a few dozen objects, and even after a
-//! benchmark's writes a scan is cheaper than keeping indexes in sync.
+//! them straight from under the read lock and PATCH is a field-wise merge. Each kind of record
+//! is a [`Collection`]: a small vector searched linearly. A seeded company has a few dozen
+//! objects, and even after a benchmark's writes a scan is cheaper than keeping indexes in sync.
 
+use std::ops::{Index, IndexMut};
 use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 
-use axum::http::Uri;
-use serde::Serialize;
+use serde::Deserialize;
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 use time::format_description::well_known::Rfc3339;
 use time::{Date, OffsetDateTime};
 
-use super::auth::{Ctx, Params};
-use super::error::ApiError;
-use super::token::random_bytes;
+use crate::drf::error::ApiError;
+use crate::drf::fields::{parse_date, to_f64};
+use crate::token::random_bytes;
 
 pub(crate) type Record = Map<String, Value>;
 
+/// The kinds of records a company holds. The seed data name them in camelCase (`taxReports`).
+/// Declared in seed order: a record's seed may refer only to collections declared before its
+/// own (an invoice to its client and the transaction that paid it).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) enum Collection {
+    Clients,
+    Transactions,
+    Invoices,
+    Attachments,
+    TaxReports,
+    TaxSettings,
+}
+
+impl Collection {
+    pub(crate) const ALL: [Collection; 6] = [
+        Collection::Clients,
+        Collection::Transactions,
+        Collection::Invoices,
+        Collection::Attachments,
+        Collection::TaxReports,
+        Collection::TaxSettings,
+    ];
+
+    /// The prefix of its records' `publicId`s (quotes, kept with the invoices, use `quo`).
+    pub(crate) fn id_prefix(self) -> &'static str {
+        match self {
+            Collection::Clients => "cli",
+            Collection::Transactions => "trx",
+            Collection::Invoices => "inv",
+            Collection::Attachments => "att",
+            Collection::TaxReports => "txr",
+            Collection::TaxSettings => "tset",
+        }
+    }
+}
+
+/// A company: its own record (`GET companies/{cid}/`), a few settings and its collections.
+#[derive(Clone, Debug)]
 pub(crate) struct CompanyData {
     pub company: Record,
-    pub clients: Vec<Record>,
-    pub invoices: Vec<Record>,
-    pub transactions: Vec<Record>,
-    pub attachments: Vec<Record>,
-    pub tax_reports: Vec<Record>,
-    pub tax_settings: Vec<Record>,
-    /// Without a paid plan the real API refuses to file reports (403).
-    pub has_subscription: bool,
     /// Bank balance before the first seeded transaction.
     pub opening_balance: f64,
     pub invoice_prefix: String,
     pub quote_prefix: String,
+    collections: [Vec<Record>; Collection::ALL.len()],
 }
 
-/// A company's state behind its own lock, so the two demo users never contend.
+impl CompanyData {
+    /// A company without records.
+    pub(crate) fn new(
+        company: Record,
+        opening_balance: f64,
+        invoice_prefix: String,
+        quote_prefix: String,
+    ) -> CompanyData {
+        CompanyData {
+            company,
+            opening_balance,
+            invoice_prefix,
+            quote_prefix,
+            collections: Default::default(),
+        }
+    }
+
+    /// Without an active paid plan the real API refuses to file reports (403).
+    pub(crate) fn has_subscription(&self) -> bool {
+        self.company
+            .get("subscription")
+            .and_then(|s| s.get("active"))
+            .and_then(Value::as_bool)
+            .unwrap_or(false)
+    }
+}
+
+impl Index<Collection> for CompanyData {
+    type Output = Vec<Record>;
+
+    fn index(&self, collection: Collection) -> &Vec<Record> {
+        &self.collections[collection as usize]
+    }
+}
+
+impl IndexMut<Collection> for CompanyData {
+    fn index_mut(&mut self, collection: Collection) -> &mut Vec<Record> {
+        &mut self.collections[collection as usize]
+    }
+}
+
+/// A company's data behind its own lock, so different companies never contend.
 pub(crate) struct CompanyState {
     data: RwLock<CompanyData>,
 }
@@ -76,7 +149,7 @@ pub(crate) fn str_of<'a>(record: &'a Record, key: &str) -> &'a str {
 }
 
 pub(crate) fn f64_of(record: &Record, key: &str) -> f64 {
-    record.get(key).and_then(super::fields::to_f64).unwrap_or(0.0)
+    record.get(key).and_then(to_f64).unwrap_or(0.0)
 }
 
 /// Turns a `json!({...})` literal into a record.
@@ -126,109 +199,12 @@ pub(crate) fn icontains(haystack: &str, needle: &str) -> bool {
     needle.is_empty() || haystack.to_lowercase().contains(&needle.to_lowercase())
 }
 
-/// DRF's page envelope, serialised straight from borrowed records.
-#[derive(Serialize)]
-pub(crate) struct Page<'a> {
-    count: usize,
-    next: Option<String>,
-    previous: Option<String>,
-    results: Vec<&'a Record>,
-}
-
-const DEFAULT_PAGE_SIZE: usize = 100;
-const MAX_PAGE_SIZE: usize = 1000;
-
-/// Cuts `items` into the page asked for by `page` and `pageSize` (also `page_size` and
-/// `limit`, which the Python client sends on some lists). A page past the end is DRF's
-/// 404 "Invalid page."; an unparsable page size falls back to the default, as in DRF.
-pub(crate) fn paginate<'a>(
-    ctx: &Ctx,
-    uri: &Uri,
-    params: &Params,
-    items: Vec<&'a Record>,
-) -> Result<Page<'a>, ApiError> {
-    let size = ["pageSize", "page_size", "limit"]
-        .iter()
-        .find_map(|k| params.get(k).and_then(|v| v.trim().parse::<usize>().ok()))
-        .filter(|&n| n > 0)
-        .unwrap_or(DEFAULT_PAGE_SIZE)
-        .min(MAX_PAGE_SIZE);
-    let page = match params.get("page") {
-        None => 1,
-        Some("last") => items.len().div_ceil(size).max(1),
-        Some(v) => v.trim().parse::<usize>().ok().filter(|&n| n > 0).ok_or_else(invalid_page)?,
-    };
-    let count = items.len();
-    let start = (page - 1).saturating_mul(size);
-    if page > 1 && start >= count {
-        return Err(invalid_page());
-    }
-    let end = start.saturating_add(size).min(count);
-    let link = |target: usize| page_link(ctx, uri, target);
-    let next = (end < count).then(|| link(page + 1));
-    let previous = (page > 1).then(|| link(page - 1));
-    let results = items.into_iter().skip(start).take(end - start).collect();
-    Ok(Page { count, next, previous, results })
-}
-
-fn invalid_page() -> ApiError {
-    ApiError::Detail(axum::http::StatusCode::NOT_FOUND, "Invalid page.".into())
-}
-
-fn page_link(ctx: &Ctx, uri: &Uri, page: usize) -> String {
-    let mut query = url::form_urlencoded::Serializer::new(String::new());
-    if let Some(q) = uri.query() {
-        for (k, v) in url::form_urlencoded::parse(q.as_bytes()) {
-            if k != "page" {
-                query.append_pair(&k, &v);
-            }
-        }
-    }
-    query.append_pair("page", &page.to_string());
-    let path = uri.path().trim_start_matches('/');
-    format!("{}{path}?{}", ctx.base_url(), query.finish())
-}
-
-/// Reads an optional date filter from the query; a malformed one is a 400 on that parameter.
-pub(crate) fn date_param(params: &Params, key: &str) -> Result<Option<Date>, ApiError> {
-    match params.get(key) {
-        None | Some("") => Ok(None),
-        Some(v) => {
-            super::fields::parse_date(v).map(Some).ok_or_else(|| ApiError::field(key, "Enter a valid date."))
-        }
-    }
-}
-
-/// Reads an optional boolean filter (`True`/`False` as python-requests sends them).
-pub(crate) fn bool_param(params: &Params, key: &str) -> Result<Option<bool>, ApiError> {
-    match params.get(key) {
-        None | Some("") => Ok(None),
-        Some(v) => super::fields::parse_bool(v)
-            .map(Some)
-            .ok_or_else(|| ApiError::field(key, "Must be a valid boolean.")),
-    }
-}
-
-/// Reads an optional number filter.
-pub(crate) fn number_param(params: &Params, key: &str) -> Result<Option<f64>, ApiError> {
-    match params.get(key) {
-        None | Some("") => Ok(None),
-        Some(v) => v
-            .trim()
-            .parse::<f64>()
-            .ok()
-            .filter(|f| f.is_finite())
-            .map(Some)
-            .ok_or_else(|| ApiError::field(key, "Enter a number.")),
-    }
-}
-
 /// Whether a record's date field lies within the optional bounds (inclusive).
 pub(crate) fn in_range(record: &Record, key: &str, from: Option<Date>, to: Option<Date>) -> bool {
     if from.is_none() && to.is_none() {
         return true;
     }
-    let Some(date) = super::fields::parse_date(str_of(record, key)) else {
+    let Some(date) = parse_date(str_of(record, key)) else {
         return false;
     };
     from.is_none_or(|f| date >= f) && to.is_none_or(|t| date <= t)
