@@ -9,12 +9,14 @@
 //!
 //! # Layout
 //!
-//! Each module imports only from modules above it in this list:
+//! Each module imports only from modules listed before it (the endpoint modules also share a
+//! few helpers among themselves):
 //!
-//! - `users` (the demo logins), `token` (JWT mint and verify), `blobs` (the files behind presigned links) and
-//!   `drf` (how the API speaks: errors, field validation, bodies, query filters, pages);
-//! - `data` (the embedded data files), `reference` (categories and federal states), `store`
-//!   (a company's records and the helpers on them) and `sessions` (logins, refresh rotation,
+//! - `users` (the demo logins), `token` (JWT mint and verify), `blobs` (the files behind
+//!   presigned links) and `drf` (how the API speaks: errors, field validation, bodies, query
+//!   filters, pages);
+//! - `data` (the embedded data files), `store` (a company's records and the helpers on them),
+//!   `reference` (categories and federal states) and `sessions` (logins, refresh rotation,
 //!   bearer checks);
 //! - `tenants` (which companies exist and who may act on which) and `state` (the [`Sandbox`]);
 //! - `caller` (`Ctx`: the authenticated caller and the company a request acts
