@@ -20,9 +20,9 @@ use std::time::Duration;
 use norman_mcp::config::Config;
 use norman_mcp::keyring::{KeyFile, Keyring, SharedKeyring};
 use norman_mcp::norman::NormanClient;
-use norman_mcp::sandbox::DEMO_USERS;
 use norman_mcp::scope::Scopes;
 use norman_mcp::tokens::access::{self, AccessGrant};
+use norman_sandbox::DEMO_USERS;
 
 mod support;
 use support::cpu_time;

@@ -14,11 +14,11 @@ use norman_mcp::config::Config;
 use norman_mcp::keyring::{KeyFile, Keyring, SharedKeyring};
 use norman_mcp::norman::NormanClient;
 use norman_mcp::oauth::register::{self, RegistrationRequest};
-use norman_mcp::sandbox::{DEMO_USERS, Sandbox, SandboxConfig};
 use norman_mcp::scope::Scopes;
 use norman_mcp::seal;
 use norman_mcp::tokens::code::{AuthorizationCode, CODE_LIFETIME};
 use norman_mcp::tokens::random_id;
+use norman_sandbox::{DEMO_USERS, Sandbox, SandboxConfig};
 use sha2::{Digest, Sha256};
 
 const REDIRECT: &str = "http://127.0.0.1:6276/oauth/callback";

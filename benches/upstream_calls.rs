@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use norman_mcp::norman::NormanClient;
 use norman_mcp::norman::api::{ApiBody, ApiRequest};
-use norman_mcp::sandbox::{DEMO_USERS, Sandbox, SandboxConfig};
+use norman_sandbox::{DEMO_USERS, Sandbox, SandboxConfig};
 
 mod support;
 use support::cpu_time;

@@ -10,7 +10,6 @@ pub mod metrics;
 pub mod net;
 pub mod norman;
 pub mod oauth;
-pub mod sandbox;
 pub mod scope;
 pub mod seal;
 pub mod server;

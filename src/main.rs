@@ -10,7 +10,6 @@ use clap::{Parser, Subcommand};
 use norman_mcp::config::{Config, DEFAULT_LOGIN_FAILURES_PER_MINUTE, ReplayConfig, ReplayStoreUrl};
 use norman_mcp::keyring::{KeyFile, KeyId, KeyRole, Keyring, RetireError, SharedKeyring, watch};
 use norman_mcp::oauth::register::{self, RegistrationRequest};
-use norman_mcp::sandbox::{DEMO_USERS, Sandbox, SandboxConfig};
 use norman_mcp::server;
 use norman_mcp::tokens::access;
 use time::OffsetDateTime;
@@ -34,9 +33,11 @@ enum Command {
     /// Run the server.
     Serve(Box<ServeArgs>),
     /// Run the server against a built-in sandbox Norman API, with a throwaway keyring.
-    Demo(DemoArgs),
+    #[cfg(feature = "demo")]
+    Demo(demo::DemoArgs),
     /// Run only the sandbox Norman API (for end-to-end runs with several replicas).
-    Sandbox(SandboxArgs),
+    #[cfg(feature = "demo")]
+    Sandbox(demo::SandboxArgs),
     /// Manage the keyring file shared by every replica.
     Keys {
         #[command(subcommand)]
@@ -142,24 +143,6 @@ struct LoginArgs {
 enum NormanEnvironment {
     Production,
     Sandbox,
-}
-
-#[derive(clap::Args)]
-struct DemoArgs {
-    #[command(flatten)]
-    listen: ListenArgs,
-    #[command(flatten)]
-    login: LoginArgs,
-}
-
-#[derive(clap::Args)]
-struct SandboxArgs {
-    /// Address to listen on.
-    #[arg(long, default_value = "127.0.0.1:3002")]
-    bind: SocketAddr,
-    /// Lifetime of the sandbox's Norman access tokens (short values exercise refreshes).
-    #[arg(long, default_value = "1h", value_parser = parse_duration)]
-    access_ttl: time::Duration,
 }
 
 #[derive(Subcommand)]
@@ -315,8 +298,10 @@ fn main() -> ExitCode {
     let now = OffsetDateTime::now_utc();
     let result = match cli.command {
         Command::Serve(args) => run_async(serve(*args)),
-        Command::Demo(args) => run_async(demo(args)),
-        Command::Sandbox(args) => run_async(sandbox(args)),
+        #[cfg(feature = "demo")]
+        Command::Demo(args) => run_async(demo::demo(args)),
+        #[cfg(feature = "demo")]
+        Command::Sandbox(args) => run_async(demo::sandbox(args)),
         Command::Keys { command } => run_keys(command, now),
         Command::Clients { command } => run_clients(command, now),
         Command::Token { command } => run_token(command, now),
@@ -381,63 +366,100 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
     run_server(config, keyring).await
 }
 
-async fn demo(args: DemoArgs) -> Result<(), String> {
-    let sandbox = Sandbox::spawn(SandboxConfig::default())
-        .await
-        .map_err(|e| format!("cannot start the sandbox: {e}"))?;
-    let keys =
-        KeyFile::generate(OffsetDateTime::now_utc()).map_err(|e| format!("cannot generate a key: {e}"))?;
-    let bind = args.listen.bind();
-    let config = Config {
-        bind,
-        public_url: args.listen.public_url.clone().unwrap_or_else(|| Config::default_public_url(bind)),
-        norman_api_url: sandbox.url.clone(),
-        norman_api_timeout: Duration::from_secs(10),
-        allow_private_metadata_fetch: true,
-        allowed_origins: args.listen.allowed_origins.clone(),
-        trusted_proxies: args.listen.trusted_proxies.clone(),
-        metrics_bind: args.listen.metrics_bind,
-        replay: ReplayConfig::default(),
-        keys_poll_interval: None,
-        login_failures_per_minute: args.login.login_failures_per_minute,
-        access_token_ttl: Config::default_access_token_ttl(),
-    };
-    let keyring = Arc::new(SharedKeyring::fixed(Keyring::from_file(&keys).bound_to(&config.issuer())));
-    println!("norman-mcp demo: a sandbox Norman API and a throwaway keyring (tokens die with this process).");
-    println!();
-    println!("  MCP URL:  {}", config.mcp_url());
-    println!("  Issuer:   {}", config.issuer());
-    for user in DEMO_USERS {
-        println!("  Login:    {} / {}   ({})", user.email, user.password, user.company_name);
-    }
-    println!();
-    println!("Connect an MCP client to the MCP URL, e.g. npx @modelcontextprotocol/inspector");
-    let result = run_server(config, keyring).await;
-    sandbox.shutdown().await;
-    result
-}
+/// The server with the fake Norman API built in (the `demo` feature, on by default): a build
+/// with `--no-default-features` has neither these subcommands nor the sandbox crate.
+#[cfg(feature = "demo")]
+mod demo {
+    use std::net::SocketAddr;
+    use std::sync::Arc;
+    use std::time::Duration;
 
-async fn sandbox(args: SandboxArgs) -> Result<(), String> {
-    use tokio::signal::unix::{SignalKind, signal};
-    let listener = tokio::net::TcpListener::bind(args.bind)
-        .await
-        .map_err(|e| format!("cannot listen on {}: {e}", args.bind))?;
-    let access_ttl =
-        Duration::try_from(args.access_ttl).map_err(|_| "--access-ttl must be positive".to_owned())?;
-    let config = SandboxConfig { access_ttl, ..SandboxConfig::default() };
-    let sandbox =
-        Sandbox::spawn_on(listener, config).await.map_err(|e| format!("cannot start the sandbox: {e}"))?;
-    println!("sandbox Norman API on {}", sandbox.url);
-    for user in DEMO_USERS {
-        println!("  Login:    {} / {}   ({})", user.email, user.password, user.company_name);
+    use norman_mcp::config::{Config, ReplayConfig};
+    use norman_mcp::keyring::{KeyFile, Keyring, SharedKeyring};
+    use norman_sandbox::{DEMO_USERS, Sandbox, SandboxConfig};
+    use time::OffsetDateTime;
+
+    use super::{ListenArgs, LoginArgs, parse_duration, run_server};
+
+    #[derive(clap::Args)]
+    pub(super) struct DemoArgs {
+        #[command(flatten)]
+        listen: ListenArgs,
+        #[command(flatten)]
+        login: LoginArgs,
     }
-    let mut terminate = signal(SignalKind::terminate()).map_err(|e| e.to_string())?;
-    tokio::select! {
-        _ = tokio::signal::ctrl_c() => {}
-        _ = terminate.recv() => {}
+
+    #[derive(clap::Args)]
+    pub(super) struct SandboxArgs {
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1:3002")]
+        bind: SocketAddr,
+        /// Lifetime of the sandbox's Norman access tokens (short values exercise refreshes).
+        #[arg(long, default_value = "1h", value_parser = parse_duration)]
+        access_ttl: time::Duration,
     }
-    sandbox.shutdown().await;
-    Ok(())
+
+    pub(super) async fn demo(args: DemoArgs) -> Result<(), String> {
+        let sandbox = Sandbox::spawn(SandboxConfig::default())
+            .await
+            .map_err(|e| format!("cannot start the sandbox: {e}"))?;
+        let keys = KeyFile::generate(OffsetDateTime::now_utc())
+            .map_err(|e| format!("cannot generate a key: {e}"))?;
+        let bind = args.listen.bind();
+        let config = Config {
+            bind,
+            public_url: args.listen.public_url.clone().unwrap_or_else(|| Config::default_public_url(bind)),
+            norman_api_url: sandbox.url.clone(),
+            norman_api_timeout: Duration::from_secs(10),
+            allow_private_metadata_fetch: true,
+            allowed_origins: args.listen.allowed_origins.clone(),
+            trusted_proxies: args.listen.trusted_proxies.clone(),
+            metrics_bind: args.listen.metrics_bind,
+            replay: ReplayConfig::default(),
+            keys_poll_interval: None,
+            login_failures_per_minute: args.login.login_failures_per_minute,
+            access_token_ttl: Config::default_access_token_ttl(),
+        };
+        let keyring = Arc::new(SharedKeyring::fixed(Keyring::from_file(&keys).bound_to(&config.issuer())));
+        println!(
+            "norman-mcp demo: a sandbox Norman API and a throwaway keyring (tokens die with this process)."
+        );
+        println!();
+        println!("  MCP URL:  {}", config.mcp_url());
+        println!("  Issuer:   {}", config.issuer());
+        for user in DEMO_USERS {
+            println!("  Login:    {} / {}   ({})", user.email, user.password, user.company_name);
+        }
+        println!();
+        println!("Connect an MCP client to the MCP URL, e.g. npx @modelcontextprotocol/inspector");
+        let result = run_server(config, keyring).await;
+        sandbox.shutdown().await;
+        result
+    }
+
+    pub(super) async fn sandbox(args: SandboxArgs) -> Result<(), String> {
+        use tokio::signal::unix::{SignalKind, signal};
+        let listener = tokio::net::TcpListener::bind(args.bind)
+            .await
+            .map_err(|e| format!("cannot listen on {}: {e}", args.bind))?;
+        let access_ttl =
+            Duration::try_from(args.access_ttl).map_err(|_| "--access-ttl must be positive".to_owned())?;
+        let config = SandboxConfig { access_ttl, ..SandboxConfig::default() };
+        let sandbox = Sandbox::spawn_on(listener, config)
+            .await
+            .map_err(|e| format!("cannot start the sandbox: {e}"))?;
+        println!("sandbox Norman API on {}", sandbox.url);
+        for user in DEMO_USERS {
+            println!("  Login:    {} / {}   ({})", user.email, user.password, user.company_name);
+        }
+        let mut terminate = signal(SignalKind::terminate()).map_err(|e| e.to_string())?;
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = terminate.recv() => {}
+        }
+        sandbox.shutdown().await;
+        Ok(())
+    }
 }
 
 /// Binds, serves until SIGTERM or Ctrl-C, and reloads the keyring on SIGHUP (the server also

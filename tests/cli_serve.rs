@@ -6,10 +6,10 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use norman_mcp::keyring::{KeyFile, Keyring};
-use norman_mcp::sandbox::{Sandbox, SandboxConfig};
 use norman_mcp::scope::{Scope, Scopes};
 use norman_mcp::tokens::NormanToken;
 use norman_mcp::tokens::access::{self, AccessGrant, Verifier};
+use norman_sandbox::{Sandbox, SandboxConfig};
 
 fn binary() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_norman-mcp"));

@@ -9,9 +9,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use norman_mcp::norman::NormanClient;
-use norman_mcp::sandbox::DEMO_USERS;
 use norman_mcp::scope::Scopes;
 use norman_mcp::tokens::access::{self, AccessGrant};
+use norman_sandbox::DEMO_USERS;
 use serde_json::{Value, json};
 use support::*;
 
@@ -585,8 +585,7 @@ async fn a_tool_making_several_slow_norman_calls_still_answers() {
     // Each Norman call takes most of its deadline; creating an invoice makes three in a row
     // (next number, the invoice, its PDF link), longer than one deadline plus a margin.
     let norman_timeout = Duration::from_secs(4);
-    let sandbox =
-        norman_mcp::sandbox::Sandbox::spawn(norman_mcp::sandbox::SandboxConfig::default()).await.unwrap();
+    let sandbox = norman_sandbox::Sandbox::spawn(norman_sandbox::SandboxConfig::default()).await.unwrap();
     let (slow_url, proxy) = slow_norman(sandbox.url.clone(), "/invoices", Duration::from_millis(3500)).await;
     let server = TestServer::start_with(Options {
         norman_api_url: Some(slow_url),

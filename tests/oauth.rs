@@ -5,10 +5,10 @@ mod support;
 
 use std::time::Duration;
 
-use norman_mcp::sandbox::DEMO_USERS;
 use norman_mcp::scope::Scopes;
 use norman_mcp::seal;
 use norman_mcp::tokens::code::AuthorizationCode;
+use norman_sandbox::DEMO_USERS;
 use reqwest::StatusCode;
 use reqwest::header::{CACHE_CONTROL, CONTENT_TYPE, LOCATION, SET_COOKIE, WWW_AUTHENTICATE};
 use serde_json::{Value, json};
@@ -429,7 +429,7 @@ async fn the_login_limit_is_per_client_behind_a_trusted_proxy() {
     assert_eq!(blocked, StatusCode::TOO_MANY_REQUESTS);
     // ... while a real user behind the same balancer signs in.
     let envelope = login_page(&behind, &client_id, &pkce).await;
-    let user = norman_mcp::sandbox::DEMO_USERS[0];
+    let user = norman_sandbox::DEMO_USERS[0];
     let ok = attempt(&behind, envelope, user.email.into(), user.password, "198.51.100.23").await;
     assert_eq!(ok, StatusCode::SEE_OTHER);
     behind.stop().await;
@@ -1426,7 +1426,7 @@ async fn a_code_whose_norman_token_is_about_to_end_is_exchanged_after_an_upstrea
 #[tokio::test]
 async fn a_sign_in_whose_norman_token_lives_seconds_still_works() {
     let sandbox =
-        norman_mcp::sandbox::SandboxConfig { access_ttl: Duration::from_secs(20), ..Default::default() };
+        norman_sandbox::SandboxConfig { access_ttl: Duration::from_secs(20), ..Default::default() };
     let server = TestServer::start_with(Options { sandbox, ..Options::default() }).await;
     let (_, tokens) = full_flow(&server, "", 0).await;
     // A quarter of the Norman token's 20 s is kept as the margin.

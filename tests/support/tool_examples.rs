@@ -7,7 +7,7 @@
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
-use norman_mcp::sandbox::{DEMO_USERS, seeded_id};
+use norman_sandbox::{DEMO_USERS, seeded_id};
 use serde_json::{Value, json};
 
 /// A tiny but well-formed PDF, as uploads carry.

@@ -3,10 +3,14 @@
 
 use serde_json::{Map, Value, json};
 
-use super::auth::{Ctx, RawBody};
-use super::error::{ApiResult, ok};
-use super::fields::{Fields, Kind, Spec, f, money};
-use super::store::{CompanyData, date_str, f64_of, now_rfc3339, str_of, today};
+use crate::caller::Ctx;
+use crate::drf::error::{ApiResult, ok};
+use crate::drf::fields::{Fields, Kind, Spec, f, money};
+use crate::drf::request::RawBody;
+use crate::store::{
+    Collection::{Invoices, TaxReports, Transactions},
+    CompanyData, CompanyState, date_str, f64_of, now_rfc3339, str_of, today,
+};
 
 const SPECS: &[Spec] = &[
     f("name", Kind::NonBlank, false),
@@ -26,14 +30,17 @@ const SPECS: &[Spec] = &[
     f("email", Kind::Email, false),
 ];
 
-/// `GET companies/`: only the caller's own company.
+/// `GET companies/`: the companies the caller may act on, their own first.
 pub(crate) async fn list(ctx: Ctx) -> ApiResult {
-    let data = ctx.company().read();
+    // Several read locks at once cannot deadlock: no handler holds two companies' locks
+    // while it writes.
+    let companies: Vec<_> = ctx.companies().map(CompanyState::read).collect();
+    let results: Vec<_> = companies.iter().map(|data| &data.company).collect();
     Ok(ok(&json!({
-        "count": 1,
+        "count": results.len(),
         "next": null,
         "previous": null,
-        "results": [&data.company],
+        "results": results,
     })))
 }
 
@@ -73,7 +80,7 @@ pub(crate) async fn update(ctx: Ctx, body: RawBody) -> ApiResult {
     Ok(ok(&data.company))
 }
 
-pub(crate) fn country_name(code: &str) -> &str {
+fn country_name(code: &str) -> &str {
     match code {
         "DE" => "Germany",
         "AT" => "Austria",
@@ -95,7 +102,7 @@ pub(crate) fn country_name(code: &str) -> &str {
 /// `GET companies/{cid}/balance/`: opening balance plus every transaction.
 pub(crate) async fn balance(ctx: Ctx) -> ApiResult {
     let data = ctx.company().read();
-    let (income, expenses) = data.transactions.iter().fold((0.0, 0.0), |(i, e), t| {
+    let (income, expenses) = data[Transactions].iter().fold((0.0, 0.0), |(i, e), t| {
         let amount = f64_of(t, "amount");
         if amount >= 0.0 { (i + amount, e) } else { (i, e + amount) }
     });
@@ -126,7 +133,7 @@ fn split_vat(t: &Map<String, Value>) -> (f64, f64) {
 }
 
 fn open_invoices(data: &CompanyData) -> (usize, f64) {
-    data.invoices
+    data[Invoices]
         .iter()
         .filter(|i| str_of(i, "type") == "invoice" && matches!(str_of(i, "status"), "sent" | "overdue"))
         .fold((0, 0.0), |(n, sum), i| (n + 1, sum + f64_of(i, "totalGross")))
@@ -141,7 +148,7 @@ pub(crate) async fn tax_statistic(ctx: Ctx) -> ApiResult {
     let mut input_vat = 0.0;
     let mut unverified = 0;
     let mut missing_receipts = 0;
-    for t in &data.transactions {
+    for t in &data[Transactions] {
         let (net, vat) = split_vat(t);
         if f64_of(t, "amount") >= 0.0 {
             revenue += net;
@@ -170,7 +177,7 @@ pub(crate) async fn tax_statistic(ctx: Ctx) -> ApiResult {
         "vatPayable": money(vat_collected - input_vat),
         // Rough German estimate for a GmbH/UG: 15.825 % corporate tax + ~14 % trade tax.
         "estimatedIncomeTax": money((profit * 0.29825).max(0.0)),
-        "transactionCount": data.transactions.len(),
+        "transactionCount": data[Transactions].len(),
         "unverifiedTransactions": unverified,
         "expensesWithoutReceipt": missing_receipts,
         "openInvoices": { "count": open_count, "totalGross": money(open_amount) },
@@ -180,8 +187,7 @@ pub(crate) async fn tax_statistic(ctx: Ctx) -> ApiResult {
 /// `GET companies/{cid}/vat-next-report-amount/`: the earliest VAT return not yet filed.
 pub(crate) async fn vat_next_report(ctx: Ctx) -> ApiResult {
     let data = ctx.company().read();
-    let next = data
-        .tax_reports
+    let next = data[TaxReports]
         .iter()
         .filter(|r| str_of(r, "type") == "sales" && !matches!(str_of(r, "status"), "submitted" | "filed"))
         .min_by(|a, b| str_of(a, "dueDate").cmp(str_of(b, "dueDate")));

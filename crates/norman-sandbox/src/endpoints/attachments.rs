@@ -13,16 +13,21 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64_STD;
 use serde_json::{Map, Value, json};
 
-use super::auth::{Ctx, Id, Params, RawBody};
-use super::error::{ApiError, ApiResult, created, no_content, ok};
-use super::fields::{Fields, Kind, Spec, parse_date, push_repeated};
-use super::files::{FileBlob, presign, token_for};
-use super::multipart;
-use super::store::{
-    CompanyData, Record, bool_param, find, find_mut, icontains, new_id, now_rfc3339, obj, paginate, position,
+use super::files::presign;
+use super::transactions::{CASHFLOW, SALE_TYPES, SUPPLIER_COUNTRIES};
+use crate::blobs::{FileBlob, FileStore, token_for};
+use crate::caller::Ctx;
+use crate::drf::error::{ApiError, ApiResult, created, no_content, ok};
+use crate::drf::fields::{Fields, Kind, Spec, parse_date, push_repeated};
+use crate::drf::multipart;
+use crate::drf::page::paginate;
+use crate::drf::request::{Id, Params, RawBody, bool_param};
+use crate::store::{
+    Collection::{Attachments, Transactions},
+    CompanyData, Record, date_str, f64_of, find, find_mut, icontains, new_id, now_rfc3339, obj, position,
     str_of, today,
 };
-use super::transactions::{CASHFLOW, SALE_TYPES, SUPPLIER_COUNTRIES};
+use crate::token::Keys;
 
 pub(crate) const ATTACHMENT_TYPES: &[&str] = &["invoice", "receipt", "contract", "other"];
 
@@ -160,8 +165,8 @@ fn check_upload(upload: &Upload, fields: &mut Fields<'_>, key: &str) -> bool {
 
 /// Keeps each transaction's `attachments` list and `hasAttachment` flag in step.
 fn link(data: &mut CompanyData, attachment_id: &str, tx_id: &str) {
-    if let Some(i) = position(&data.transactions, tx_id) {
-        let tx = &mut data.transactions[i];
+    if let Some(i) = position(&data[Transactions], tx_id) {
+        let tx = &mut data[Transactions][i];
         let list = tx.entry("attachments").or_insert_with(|| Value::Array(Vec::new()));
         if let Value::Array(list) = list
             && !list.iter().any(|v| v.as_str() == Some(attachment_id))
@@ -173,7 +178,7 @@ fn link(data: &mut CompanyData, attachment_id: &str, tx_id: &str) {
 }
 
 fn unlink(data: &mut CompanyData, attachment_id: &str) {
-    for tx in &mut data.transactions {
+    for tx in &mut data[Transactions] {
         if let Some(Value::Array(list)) = tx.get_mut("attachments") {
             list.retain(|v| v.as_str() != Some(attachment_id));
             let has = !list.is_empty();
@@ -214,6 +219,64 @@ pub(crate) fn new_record(ctx_company: &str, id: &str, upload: &Upload, attachmen
     }))
 }
 
+/// The seed rule. `transactionIndex` names the transaction the document belongs to by its
+/// position in the company file; the file is the sample PDF (or PNG, for `.png` names),
+/// uploaded at noon on its `valueDate`.
+pub(crate) fn seed(data: &mut CompanyData, mut record: Record) -> Result<Record, String> {
+    let tx_index = record.remove("transactionIndex").map(|v| v.as_u64());
+    let id = str_of(&record, "publicId").to_owned();
+    let company_id = str_of(&record, "company").to_owned();
+    let file_name = str_of(&record, "fileName").to_owned();
+    if file_name.is_empty() {
+        return Err("fileName is missing".into());
+    }
+    let date = str_of(&record, "valueDate").to_owned();
+    if parse_date(&date).is_none() {
+        return Err(format!("valueDate \"{date}\" is not YYYY-MM-DD"));
+    }
+    let amount = f64_of(&record, "amount");
+    let rate = record.get("vatRate").and_then(Value::as_i64).ok_or("vatRate is not a whole number")? as f64;
+    let vat_sum = (amount * rate / (100.0 + rate) * 100.0).round() / 100.0;
+    let linked: Vec<String> = match tx_index {
+        None => Vec::new(),
+        Some(index) => {
+            let tx = index
+                .and_then(|i| data[Transactions].get(usize::try_from(i).ok()?))
+                .ok_or("transactionIndex is not the position of a transaction")?;
+            let tx_id = str_of(tx, "publicId").to_owned();
+            link(data, &id, &tx_id);
+            vec![tx_id]
+        }
+    };
+    let blob = FileBlob::sample(file_name.clone());
+    let stamp = format!("{date}T12:00:00Z");
+    record.extend(obj(json!({
+        "file": format!("attachments/{company_id}/{id}/{file_name}"),
+        "fileSize": blob.data.len(),
+        "contentType": blob.content_type,
+        "amountExchanged": amount,
+        "currency": "EUR",
+        "currencyExchanged": "EUR",
+        "vatSumAmount": vat_sum,
+        "vatSumAmountExchanged": vat_sum,
+        "saleType": "",
+        "additionalMetadata": null,
+        "linked": !linked.is_empty(),
+        "transactions": linked,
+        "createdAt": stamp,
+        "updatedAt": stamp,
+    })));
+    Ok(record)
+}
+
+/// Makes the seeded documents of a company downloadable under this sandbox's signing key.
+pub(crate) fn store_seeded_files(files: &FileStore, keys: &Keys, company_id: &str, data: &CompanyData) {
+    for attachment in &data[Attachments] {
+        let token = token_for(keys, company_id, "attachment", str_of(attachment, "publicId"));
+        files.put(token, FileBlob::sample(str_of(attachment, "fileName").to_owned()));
+    }
+}
+
 /// `GET`: newest first; filters `file_name`, `linked`, `has_type`, `description`, `brand_name`.
 pub(crate) async fn list(ctx: Ctx, uri: Uri, params: Params) -> ApiResult {
     let linked = bool_param(&params, "linked")?;
@@ -222,8 +285,7 @@ pub(crate) async fn list(ctx: Ctx, uri: Uri, params: Params) -> ApiResult {
     let description = params.get("description").filter(|s| !s.is_empty());
     let brand = params.get("brand_name").filter(|s| !s.is_empty());
     let data = ctx.company().read();
-    let items = data
-        .attachments
+    let items = data[Attachments]
         .iter()
         .rev()
         .filter(|a| name.is_none_or(|n| icontains(str_of(a, "fileName"), n)))
@@ -232,12 +294,12 @@ pub(crate) async fn list(ctx: Ctx, uri: Uri, params: Params) -> ApiResult {
         .filter(|a| description.is_none_or(|d| icontains(str_of(a, "description"), d)))
         .filter(|a| brand.is_none_or(|b| icontains(str_of(a, "brandName"), b)))
         .collect();
-    Ok(ok(&paginate(&ctx, &uri, &params, items)?))
+    Ok(ok(&paginate(&ctx.base_url(), &uri, &params, items)?))
 }
 
 pub(crate) async fn detail(ctx: Ctx, Id(id): Id) -> ApiResult {
     let data = ctx.company().read();
-    Ok(ok(find(&data.attachments, &id)?))
+    Ok(ok(find(&data[Attachments], &id)?))
 }
 
 /// `POST`: one file (`file` part) with bookkeeping metadata.
@@ -264,7 +326,7 @@ pub(crate) async fn create(ctx: Ctx, body: RawBody) -> ApiResult {
     };
     let mut data = ctx.company().write();
     for tx in &tx_ids {
-        if position(&data.transactions, tx).is_none() {
+        if position(&data[Transactions], tx).is_none() {
             fields.error("transactions", format!("Invalid pk \"{tx}\" - object does not exist."));
         }
     }
@@ -272,7 +334,7 @@ pub(crate) async fn create(ctx: Ctx, body: RawBody) -> ApiResult {
     let Some(upload) = upload else {
         return Err(ApiError::field("file", "No file was submitted."));
     };
-    let id = new_id("att");
+    let id = new_id(Attachments.id_prefix());
     let attachment_type = meta.get("attachmentType").and_then(Value::as_str).unwrap_or("other").to_owned();
     let mut record = new_record(ctx.company_id(), &id, &upload, &attachment_type);
     meta.remove("transactions");
@@ -283,14 +345,14 @@ pub(crate) async fn create(ctx: Ctx, body: RawBody) -> ApiResult {
         link(&mut data, &id, tx);
     }
     let response = created(&record);
-    data.attachments.push(record);
+    data[Attachments].push(record);
     drop(data);
     register(&ctx, &id, upload);
     Ok(response)
 }
 
 fn register(ctx: &Ctx, id: &str, upload: Upload) {
-    let token = token_for(&ctx.sb.keys, ctx.company_id(), "attachment", id);
+    let token = token_for(&ctx.sb.sessions.keys, ctx.company_id(), "attachment", id);
     ctx.sb.files.put(
         token,
         FileBlob { content_type: upload.content_type, filename: upload.filename, data: upload.data },
@@ -301,7 +363,7 @@ fn register(ctx: &Ctx, id: &str, upload: Upload) {
 pub(crate) async fn download(ctx: Ctx, Id(id): Id) -> ApiResult {
     let (name, content_type) = {
         let data = ctx.company().read();
-        let a = find(&data.attachments, &id)?;
+        let a = find(&data[Attachments], &id)?;
         (str_of(a, "fileName").to_owned(), str_of(a, "contentType").to_owned())
     };
     let blob_name = name.clone();
@@ -321,13 +383,13 @@ pub(crate) async fn download(ctx: Ctx, Id(id): Id) -> ApiResult {
 pub(crate) async fn delete(ctx: Ctx, Id(id): Id, params: Params) -> ApiResult {
     let confirmed = bool_param(&params, "confirmed")?.unwrap_or(false);
     let mut data = ctx.company().write();
-    let index = position(&data.attachments, &id).ok_or(ApiError::NotFound)?;
-    let attachment = &data.attachments[index];
+    let index = position(&data[Attachments], &id).ok_or(ApiError::NotFound)?;
+    let attachment = &data[Attachments][index];
     let booked_year = match attachment.get("transactions") {
         Some(Value::Array(list)) => list
             .iter()
             .filter_map(Value::as_str)
-            .filter_map(|tx| find(&data.transactions, tx).ok())
+            .filter_map(|tx| find(&data[Transactions], tx).ok())
             .filter(|tx| str_of(tx, "status") == "VERIFIED")
             .filter_map(|tx| parse_date(str_of(tx, "valueDate")))
             .map(|d| d.year())
@@ -347,7 +409,7 @@ pub(crate) async fn delete(ctx: Ctx, Id(id): Id, params: Params) -> ApiResult {
             }),
         ));
     }
-    data.attachments.remove(index);
+    data[Attachments].remove(index);
     unlink(&mut data, &id);
     Ok(no_content())
 }
@@ -358,16 +420,16 @@ pub(crate) async fn link_transaction(ctx: Ctx, Id(id): Id, body: RawBody) -> Api
     let mut fields = Fields::new(&body);
     let tx = fields.get("transaction", Kind::NonBlank, true);
     let mut data = ctx.company().write();
-    find(&data.attachments, &id)?;
+    find(&data[Attachments], &id)?;
     fields.finish()?;
     let Some(Value::String(tx)) = tx else {
         return Err(ApiError::field("transaction", "This field is required."));
     };
-    if position(&data.transactions, &tx).is_none() {
+    if position(&data[Transactions], &tx).is_none() {
         return Err(ApiError::field("transaction", format!("Invalid pk \"{tx}\" - object does not exist.")));
     }
     link(&mut data, &id, &tx);
-    let attachment = find_mut(&mut data.attachments, &id)?;
+    let attachment = find_mut(&mut data[Attachments], &id)?;
     let list = attachment.entry("transactions").or_insert_with(|| Value::Array(Vec::new()));
     if let Value::Array(list) = list
         && !list.iter().any(|v| v.as_str() == Some(tx.as_str()))
@@ -414,13 +476,10 @@ pub(crate) async fn upload_documents(ctx: Ctx, body: RawBody) -> ApiResult {
     let mut records = Vec::with_capacity(uploads.len());
     let mut ids = Vec::with_capacity(uploads.len());
     for upload in &uploads {
-        let id = new_id("att");
+        let id = new_id(Attachments.id_prefix());
         let mut record = new_record(ctx.company_id(), &id, upload, kind);
         record.insert("valueDate".into(), Value::Null);
-        record.insert(
-            "description".into(),
-            Value::String(format!("Uploaded {}", super::store::date_str(today()))),
-        );
+        record.insert("description".into(), Value::String(format!("Uploaded {}", date_str(today()))));
         records.push(record);
         ids.push(id);
     }
@@ -432,7 +491,7 @@ pub(crate) async fn upload_documents(ctx: Ctx, body: RawBody) -> ApiResult {
         "companyId": ctx.company_id(),
         "results": records,
     }));
-    ctx.company().write().attachments.extend(records);
+    ctx.company().write()[Attachments].extend(records);
     for (id, upload) in ids.iter().zip(uploads) {
         register(&ctx, id, upload);
     }

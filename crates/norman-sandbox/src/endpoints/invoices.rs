@@ -11,15 +11,19 @@ use axum::response::Response;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64_STD;
 use serde_json::{Map, Value, json};
-use time::{Date, Duration};
+use time::Duration;
 
-use super::auth::{Ctx, Id, Params, RawBody};
-use super::error::{ApiError, ApiResult, created, ok};
-use super::fields::{Fields, Kind, Spec, f, parse_date, to_f64};
-use super::files::{FileBlob, PREVIEW_PNG, presign};
-use super::store::{
-    CompanyData, Record, date_param, date_str, f64_of, find, find_mut, icontains, in_range, new_id,
-    now_rfc3339, obj, paginate, position, str_of, today,
+use super::files::presign;
+use crate::blobs::{FileBlob, PREVIEW_PNG};
+use crate::caller::Ctx;
+use crate::drf::error::{ApiError, ApiResult, created, ok};
+use crate::drf::fields::{Fields, Kind, Spec, f, parse_date, to_f64};
+use crate::drf::page::paginate;
+use crate::drf::request::{Id, Params, RawBody, date_param};
+use crate::store::{
+    Collection::{Clients, Invoices, Transactions},
+    CompanyData, Record, date_str, f64_of, find, find_mut, icontains, in_range, new_id, now_rfc3339, obj,
+    position, seeded_id, str_of, today,
 };
 
 const SPECS: &[Spec] = &[
@@ -65,6 +69,9 @@ const ITEM_SPECS: &[Spec] = &[
     f("unit", Kind::Text, false),
     f("description", Kind::LongText, false),
 ];
+
+/// The `publicId` prefix of quotes, which share the invoices' collection.
+const QUOTE_ID_PREFIX: &str = "quo";
 
 /// Bounds that keep cent arithmetic far from `i64` overflow.
 const MAX_QUANTITY: f64 = 1_000_000.0;
@@ -160,8 +167,7 @@ pub(crate) fn report_key(company_id: &str, id: &str) -> String {
 pub(crate) fn next_number(data: &CompanyData, kind: &str) -> String {
     let base = if kind == "quote" { &data.quote_prefix } else { &data.invoice_prefix };
     let prefix = format!("{base}-{}-", today().year());
-    let highest = data
-        .invoices
+    let highest = data[Invoices]
         .iter()
         .filter(|i| str_of(i, "type") == kind)
         .filter_map(|i| str_of(i, "invoiceNumber").strip_prefix(&prefix)?.parse::<u32>().ok())
@@ -190,8 +196,7 @@ pub(crate) async fn list(ctx: Ctx, uri: Uri, params: Params) -> ApiResult {
     let status = params.get("status").filter(|s| !s.is_empty());
     let name = params.get("name").filter(|s| !s.is_empty());
     let data = ctx.company().read();
-    let items = data
-        .invoices
+    let items = data[Invoices]
         .iter()
         .rev()
         .filter(|i| str_of(i, "type") == kind)
@@ -203,7 +208,7 @@ pub(crate) async fn list(ctx: Ctx, uri: Uri, params: Params) -> ApiResult {
         })
         .filter(|i| in_range(i, "issued", from, to))
         .collect();
-    Ok(ok(&paginate(&ctx, &uri, &params, items)?))
+    Ok(ok(&paginate(&ctx.base_url(), &uri, &params, items)?))
 }
 
 /// `GET …/next-invoice-number/` (`?type=quote` for quotes).
@@ -219,7 +224,7 @@ pub(crate) async fn next_invoice_number(ctx: Ctx, params: Params) -> ApiResult {
 
 pub(crate) async fn detail(ctx: Ctx, Id(id): Id) -> ApiResult {
     let data = ctx.company().read();
-    Ok(ok(find(&data.invoices, &id)?))
+    Ok(ok(find(&data[Invoices], &id)?))
 }
 
 /// Validates a create body and builds the record. Runs under the write lock because the
@@ -243,7 +248,7 @@ fn build(
         fields.error("companyId", "Does not match the company of this request.");
     }
     let client = match client_id {
-        Some(Value::String(id)) => match find(&data.clients, &id) {
+        Some(Value::String(id)) => match find(&data[Clients], &id) {
             Ok(client) => Some(client),
             Err(_) => {
                 fields.error("client", format!("Invalid pk \"{id}\" - object does not exist."));
@@ -287,7 +292,7 @@ fn build(
         _ => next_number(data, &kind),
     };
     let duplicate =
-        data.invoices.iter().any(|i| str_of(i, "type") == kind && str_of(i, "invoiceNumber") == number);
+        data[Invoices].iter().any(|i| str_of(i, "type") == kind && str_of(i, "invoiceNumber") == number);
     if duplicate {
         fields.error("invoiceNumber", "An invoice with this number already exists.");
     }
@@ -296,7 +301,7 @@ fn build(
         return Err(ApiError::bad_request("Invalid invoice."));
     };
 
-    let id = new_id(if kind == "quote" { "quo" } else { "inv" });
+    let id = new_id(if kind == "quote" { QUOTE_ID_PREFIX } else { Invoices.id_prefix() });
     let now = now_rfc3339();
     let mut out = obj(json!({
         "publicId": id,
@@ -356,7 +361,7 @@ pub(crate) async fn create(ctx: Ctx, body: RawBody) -> ApiResult {
     let mut data = ctx.company().write();
     let record = build(&ctx, &body, &data, false)?;
     let response = created(&record);
-    data.invoices.push(record);
+    data[Invoices].push(record);
     Ok(response)
 }
 
@@ -366,7 +371,7 @@ pub(crate) async fn create_recurring(ctx: Ctx, body: RawBody) -> ApiResult {
     let mut data = ctx.company().write();
     let record = build(&ctx, &body, &data, true)?;
     let response = created(&record);
-    data.invoices.push(record);
+    data[Invoices].push(record);
     Ok(response)
 }
 
@@ -374,7 +379,7 @@ pub(crate) async fn create_recurring(ctx: Ctx, body: RawBody) -> ApiResult {
 pub(crate) async fn pdf(ctx: Ctx, Id(id): Id) -> ApiResult {
     let (number, has_pdf) = {
         let data = ctx.company().read();
-        let invoice = find(&data.invoices, &id)?;
+        let invoice = find(&data[Invoices], &id)?;
         let has_pdf = invoice.get("reportUrl").is_some_and(|v| !v.is_null() && v != "");
         (str_of(invoice, "invoiceNumber").to_owned(), has_pdf)
     };
@@ -393,7 +398,7 @@ pub(crate) async fn pdf(ctx: Ctx, Id(id): Id) -> ApiResult {
 /// `GET …/preview/`: a first-page image (a small PNG).
 pub(crate) async fn preview(ctx: Ctx, Id(id): Id) -> ApiResult {
     let data = ctx.company().read();
-    let invoice = find(&data.invoices, &id)?;
+    let invoice = find(&data[Invoices], &id)?;
     Ok(ok(&json!({
         "previewImage": B64_STD.encode(PREVIEW_PNG),
         "mimeType": "image/png",
@@ -422,7 +427,7 @@ fn xml_escape(s: &str) -> String {
 /// `GET …/xml/`: an XRechnung-style UBL document as text.
 pub(crate) async fn xml(ctx: Ctx, Id(id): Id) -> ApiResult {
     let data = ctx.company().read();
-    let invoice = find(&data.invoices, &id)?;
+    let invoice = find(&data[Invoices], &id)?;
     if str_of(invoice, "type") != "invoice" {
         return Err(ApiError::bad_request("E-invoices are only available for invoices."));
     }
@@ -521,7 +526,8 @@ fn mail(ctx: Ctx, id: String, body: RawBody, mail: Mail) -> ApiResult {
     let body = body.object()?;
     let mut guard = ctx.company().write();
     let data = &mut *guard;
-    let invoice = find_mut(&mut data.invoices, &id)?;
+    let company_email = str_of(&data.company, "email").to_owned();
+    let invoice = find_mut(&mut data[Invoices], &id)?;
     let mut fields = Fields::new(&body);
     fields.get("subject", Kind::NonBlank, true);
     if let Some(Value::String(text)) = fields.get("body", Kind::LongText, true)
@@ -529,7 +535,7 @@ fn mail(ctx: Ctx, id: String, body: RawBody, mail: Mail) -> ApiResult {
     {
         fields.error("body", "This field may not be blank.");
     }
-    let to = recipients(invoice, str_of(&data.company, "email"), &mut fields);
+    let to = recipients(invoice, &company_email, &mut fields);
     fields.finish()?;
     if to.is_empty() {
         return Err(ApiError::bad_request("The client has no email address; pass customClientEmail."));
@@ -583,25 +589,26 @@ pub(crate) async fn link_transaction(ctx: Ctx, Id(id): Id, body: RawBody) -> Api
     let body = body.object()?;
     let mut guard = ctx.company().write();
     let data = &mut *guard;
-    let invoice = find_mut(&mut data.invoices, &id)?;
+    let index = position(&data[Invoices], &id).ok_or(ApiError::NotFound)?;
     let mut fields = Fields::new(&body);
     let tx_id = fields.get("transaction", Kind::NonBlank, true);
     fields.finish()?;
     let Some(Value::String(tx_id)) = tx_id else {
         return Err(ApiError::field("transaction", "This field is required."));
     };
-    if str_of(invoice, "type") != "invoice" {
+    if str_of(&data[Invoices][index], "type") != "invoice" {
         return Err(ApiError::bad_request("Only invoices can be linked to payments."));
     }
-    let Some(tx_index) = position(&data.transactions, &tx_id) else {
+    let Some(tx_index) = position(&data[Transactions], &tx_id) else {
         return Err(ApiError::field(
             "transaction",
             format!("Invalid pk \"{tx_id}\" - object does not exist."),
         ));
     };
-    let tx = &mut data.transactions[tx_index];
+    let tx = &mut data[Transactions][tx_index];
     tx.insert("invoice".into(), Value::String(id.clone()));
     let tx_date = str_of(tx, "valueDate").to_owned();
+    let invoice = &mut data[Invoices][index];
     let linked = invoice.entry("linkedTransactions").or_insert_with(|| Value::Array(Vec::new()));
     if let Value::Array(list) = linked
         && !list.iter().any(|v| v.as_str() == Some(tx_id.as_str()))
@@ -612,13 +619,14 @@ pub(crate) async fn link_transaction(ctx: Ctx, Id(id): Id, body: RawBody) -> Api
         Some(Value::Array(list)) => list.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect(),
         _ => Vec::new(),
     };
-    let paid: f64 = data
-        .transactions
+    let gross = f64_of(invoice, "totalGross");
+    let paid: f64 = data[Transactions]
         .iter()
         .filter(|t| linked_ids.iter().any(|l| l == str_of(t, "publicId")))
         .map(|t| f64_of(t, "amount"))
         .sum();
-    if paid + 0.005 >= f64_of(invoice, "totalGross") {
+    let invoice = &mut data[Invoices][index];
+    if paid + 0.005 >= gross {
         invoice.insert("status".into(), Value::String("paid".into()));
         invoice.insert("paidAt".into(), Value::String(tx_date));
     }
@@ -629,13 +637,13 @@ pub(crate) async fn link_transaction(ctx: Ctx, Id(id): Id, body: RawBody) -> Api
 /// `POST …/convert-to-invoice/`: the quote becomes a new draft invoice and is removed.
 pub(crate) async fn convert_to_invoice(ctx: Ctx, Id(id): Id) -> ApiResult {
     let mut data = ctx.company().write();
-    let index = position(&data.invoices, &id).ok_or(ApiError::NotFound)?;
-    if str_of(&data.invoices[index], "type") != "quote" {
+    let index = position(&data[Invoices], &id).ok_or(ApiError::NotFound)?;
+    if str_of(&data[Invoices][index], "type") != "quote" {
         return Err(ApiError::bad_request("Only quotes can be converted to invoices."));
     }
-    let quote = data.invoices.remove(index);
+    let quote = data[Invoices].remove(index);
     let number = next_number(&data, "invoice");
-    let new_id = new_id("inv");
+    let new_id = new_id(Invoices.id_prefix());
     let issued = today();
     let now = now_rfc3339();
     let mut invoice = quote;
@@ -655,55 +663,69 @@ pub(crate) async fn convert_to_invoice(ctx: Ctx, Id(id): Id) -> ApiResult {
         invoice.insert(key.into(), value);
     }
     let response = created(&invoice);
-    data.invoices.push(invoice);
+    data[Invoices].push(invoice);
     Ok(response)
 }
 
-/// Seeding helper: an invoice record with priced items.
-pub(crate) struct SeedInvoice<'a> {
-    pub id: String,
-    pub kind: &'a str,
-    pub number: String,
-    pub status: &'a str,
-    pub client: &'a Record,
-    pub issued: Date,
-    pub items: Value,
-    pub invoice_type: &'a str,
-    pub language: &'a str,
-    pub has_pdf: bool,
-}
-
-pub(crate) fn seed_invoice(company_id: &str, s: SeedInvoice<'_>) -> Record {
-    let (items, totals) = price_items(&s.items, false).unwrap_or_default();
-    let mut record = obj(json!({
-        "publicId": s.id,
-        "company": company_id,
+/// The seed rule. `clientIndex` and `paidByTransaction` name the client and the paying
+/// transaction by their position in the company file; `hasPdf` says whether the PDF was
+/// generated. Numbers follow the company's prefixes in file order; the invoice is due after
+/// 30 days and was sent (unless a draft) on its issue day.
+pub(crate) fn seed(data: &mut CompanyData, n: usize, mut record: Record) -> Result<Record, String> {
+    let client_index = record.remove("clientIndex").and_then(|v| v.as_u64());
+    let paid_by = record.remove("paidByTransaction").map(|v| v.as_u64());
+    let has_pdf = record.remove("hasPdf").and_then(|v| v.as_bool()).unwrap_or(false);
+    let company_id = str_of(&record, "company").to_owned();
+    let kind = str_of(&record, "type").to_owned();
+    if kind != "invoice" && kind != "quote" {
+        return Err(format!("type \"{kind}\" is neither invoice nor quote"));
+    }
+    let issued = parse_date(str_of(&record, "issued")).ok_or("issued is not YYYY-MM-DD")?;
+    let client = client_index
+        .and_then(|i| data[Clients].get(usize::try_from(i).ok()?))
+        .ok_or("clientIndex is not the position of a client")?;
+    let items = record.get("invoicedItems").unwrap_or(&Value::Null);
+    let (items, totals) = price_items(items, false).map_err(|errors| format!("invoicedItems: {errors}"))?;
+    let id = if kind == "quote" {
+        seeded_id(QUOTE_ID_PREFIX, &company_id, n)
+    } else {
+        str_of(&record, "publicId").to_owned()
+    };
+    let prefix = if kind == "quote" { &data.quote_prefix } else { &data.invoice_prefix };
+    let seq = 1 + data[Invoices].iter().filter(|i| str_of(i, "type") == kind).count();
+    let day = date_str(issued);
+    let sent = str_of(&record, "status") != "draft";
+    record.extend(obj(json!({
+        "publicId": id,
         "companyId": company_id,
-        "type": s.kind,
-        "invoiceNumber": s.number,
-        "status": s.status,
-        "client": str_of(s.client, "publicId"),
-        "clientName": str_of(s.client, "name"),
-        "clientEmail": str_of(s.client, "email"),
-        "issued": date_str(s.issued),
-        "dueTo": date_str(s.issued.saturating_add(Duration::days(30))),
+        "invoiceNumber": format!("{prefix}-{}-{seq:04}", issued.year()),
+        "client": str_of(client, "publicId"),
+        "clientName": str_of(client, "name"),
+        "clientEmail": str_of(client, "email"),
+        "dueTo": date_str(issued.saturating_add(Duration::days(30))),
         "currency": "EUR",
-        "language": s.language,
-        "invoiceType": s.invoice_type,
         "isVatIncluded": false,
         "isRecurring": false,
         "paymentTerms": "Zahlbar innerhalb von 30 Tagen ohne Abzug.",
         "notes": "",
         "invoicedItems": items,
         "linkedTransactions": [],
-        "reportUrl": if s.has_pdf { Value::String(report_key(company_id, &s.id)) } else { Value::Null },
-        "sentAt": if s.status == "draft" { Value::Null } else { Value::String(format!("{}T09:00:00Z", date_str(s.issued))) },
+        "reportUrl": if has_pdf { Value::String(report_key(&company_id, &id)) } else { Value::Null },
+        "sentAt": if sent { Value::String(format!("{day}T09:00:00Z")) } else { Value::Null },
         "paidAt": null,
-        "createdAt": format!("{}T08:30:00Z", date_str(s.issued)),
-        "updatedAt": format!("{}T08:30:00Z", date_str(s.issued)),
-    }));
+        "createdAt": format!("{day}T08:30:00Z"),
+        "updatedAt": format!("{day}T08:30:00Z"),
+    })));
     set_totals(&mut record, totals);
-    record
+    if let Some(index) = paid_by {
+        let tx = index
+            .and_then(|i| data[Transactions].get_mut(usize::try_from(i).ok()?))
+            .ok_or("paidByTransaction is not the position of a transaction")?;
+        tx.insert("invoice".into(), Value::String(id));
+        record.insert("linkedTransactions".into(), json!([str_of(tx, "publicId")]));
+        record.insert("paidAt".into(), tx.get("valueDate").cloned().unwrap_or(Value::Null));
+    }
+    Ok(record)
 }
 
 #[cfg(test)]

@@ -53,12 +53,6 @@ impl Claims {
     }
 }
 
-/// What the sandbox remembers of a refresh token that has not been spent yet.
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct RefreshEntry {
-    pub exp: u64,
-}
-
 /// The signing key. The keyed HMAC state is computed once and cloned per use.
 pub(crate) struct Keys {
     mac: HmacSha256,

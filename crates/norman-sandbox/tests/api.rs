@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
-use norman_mcp::sandbox::{DEMO_USERS, DemoUser, Sandbox, SandboxConfig, SandboxHandle};
+use norman_sandbox::{DEMO_USERS, DemoUser, Sandbox, SandboxConfig, SandboxHandle};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 

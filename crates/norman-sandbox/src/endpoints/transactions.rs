@@ -1,205 +1,19 @@
 //! `companies/{cid}/accounting/transactions/`, the global booking categories and the
 //! category assistant.
 
-use std::sync::OnceLock;
-
 use axum::http::Uri;
 use serde_json::{Map, Value, json};
 
-use super::auth::{Ctx, Id, Params, RawBody};
-use super::error::{ApiResult, created, ok};
-use super::fields::{Fields, Kind, Spec, f, to_f64};
-use super::store::{
-    Record, bool_param, date_param, date_str, f64_of, find, find_mut, icontains, in_range, new_id,
-    now_rfc3339, number_param, obj, paginate, str_of, today,
+use crate::caller::Ctx;
+use crate::drf::error::{ApiResult, created, ok};
+use crate::drf::fields::{Fields, Kind, Spec, f, parse_date, to_f64};
+use crate::drf::page::paginate;
+use crate::drf::request::{Id, Params, RawBody, bool_param, date_param, number_param};
+use crate::reference::{Category, categories, category, category_named, category_records};
+use crate::store::{
+    Collection::Transactions, Record, date_str, f64_of, find, find_mut, icontains, in_range, new_id,
+    now_rfc3339, obj, str_of, today,
 };
-
-/// A booking category of the standard charts of accounts (SKR 03 / SKR 04).
-pub(crate) struct Category {
-    pub id: &'static str,
-    pub skr03: &'static str,
-    pub skr04: &'static str,
-    pub name: &'static str,
-    pub name_de: &'static str,
-    pub cashflow: &'static str,
-    /// Lower-case words the assistant matches descriptions against.
-    pub keywords: &'static [&'static str],
-}
-
-pub(crate) const CATEGORIES: &[Category] = &[
-    Category {
-        id: "cat_R7mXq2Lp9sVd",
-        skr03: "8400",
-        skr04: "4400",
-        name: "Revenue 19% VAT",
-        name_de: "Erlöse 19 % USt",
-        cashflow: "INCOME",
-        keywords: &["zahlung", "payment", "rechnung", "invoice", "honorar"],
-    },
-    Category {
-        id: "cat_B3nHw8Kt1cZf",
-        skr03: "8300",
-        skr04: "4300",
-        name: "Revenue 7% VAT",
-        name_de: "Erlöse 7 % USt",
-        cashflow: "INCOME",
-        keywords: &["buch", "book", "lizenz"],
-    },
-    Category {
-        id: "cat_J5pTy4Ga6eWm",
-        skr03: "8338",
-        skr04: "4338",
-        name: "Revenue EU services (reverse charge)",
-        name_de: "Erlöse sonstige Leistungen EU (Reverse Charge)",
-        cashflow: "INCOME",
-        keywords: &["ab", "ltd", "b.v.", "og", "sarl", "eu"],
-    },
-    Category {
-        id: "cat_Q8vDc3Xs7nPk",
-        skr03: "1710",
-        skr04: "3272",
-        name: "Customer prepayments",
-        name_de: "Erhaltene Anzahlungen",
-        cashflow: "INCOME",
-        keywords: &["anzahlung", "prepayment", "deposit"],
-    },
-    Category {
-        id: "cat_L2gFr9Mb5hTa",
-        skr03: "6815",
-        skr04: "6815",
-        name: "Office supplies",
-        name_de: "Bürobedarf",
-        cashflow: "EXPENSE",
-        keywords: &["büromaterial", "bürobedarf", "staples", "papier", "office"],
-    },
-    Category {
-        id: "cat_W6kNz1Jd8qYe",
-        skr03: "4964",
-        skr04: "6837",
-        name: "Software and licences",
-        name_de: "Aufwendungen für Software",
-        cashflow: "EXPENSE",
-        keywords: &["adobe", "software", "abo", "subscription", "github", "figma", "lizenz"],
-    },
-    Category {
-        id: "cat_T9sBx5Vh2mUc",
-        skr03: "4210",
-        skr04: "6310",
-        name: "Rent",
-        name_de: "Miete",
-        cashflow: "EXPENSE",
-        keywords: &["miete", "rent", "werkstattmiete"],
-    },
-    Category {
-        id: "cat_H4cMa7Pq3rGn",
-        skr03: "4670",
-        skr04: "6670",
-        name: "Travel expenses",
-        name_de: "Reisekosten",
-        cashflow: "EXPENSE",
-        keywords: &["bahn", "ticket", "flug", "hotel", "reise", "travel", "taxi"],
-    },
-    Category {
-        id: "cat_D1yKe6Ws9tFb",
-        skr03: "0420",
-        skr04: "0650",
-        name: "Office equipment",
-        name_de: "Büroeinrichtung",
-        cashflow: "EXPENSE",
-        keywords: &["macbook", "laptop", "monitor", "schreibtisch", "computer"],
-    },
-    Category {
-        id: "cat_N8qRu2Ct4xJh",
-        skr03: "4920",
-        skr04: "6805",
-        name: "Telecommunication",
-        name_de: "Telefon und Internet",
-        cashflow: "EXPENSE",
-        keywords: &["telekom", "vodafone", "o2", "mobilfunk", "internet", "festnetz"],
-    },
-    Category {
-        id: "cat_F5wGj8Yn1pLs",
-        skr03: "3400",
-        skr04: "5400",
-        name: "Goods and materials 19%",
-        name_de: "Wareneingang 19 % Vorsteuer",
-        cashflow: "EXPENSE",
-        keywords: &["holz", "material", "wareneingang", "schleifpapier", "festool", "zubehör"],
-    },
-    Category {
-        id: "cat_C7zPd4Hr6vQm",
-        skr03: "4360",
-        skr04: "6400",
-        name: "Insurance",
-        name_de: "Versicherungen",
-        cashflow: "EXPENSE",
-        keywords: &["versicherung", "insurance", "haftpflicht"],
-    },
-    Category {
-        id: "cat_V3mSb9Ke2wXt",
-        skr03: "4530",
-        skr04: "6530",
-        name: "Vehicle running costs",
-        name_de: "Laufende Kfz-Betriebskosten",
-        cashflow: "EXPENSE",
-        keywords: &["tank", "aral", "shell", "benzin", "diesel", "kfz", "werkstatt auto"],
-    },
-    Category {
-        id: "cat_Y6tLf1Qa8cNr",
-        skr03: "1780",
-        skr04: "3820",
-        name: "VAT prepayments",
-        name_de: "Umsatzsteuer-Vorauszahlungen",
-        cashflow: "EXPENSE",
-        keywords: &["finanzamt", "umsatzsteuer", "ust", "vorauszahlung"],
-    },
-    Category {
-        id: "cat_K2hVn7Gc5sBd",
-        skr03: "4900",
-        skr04: "6300",
-        name: "Other operating expenses",
-        name_de: "Sonstige betriebliche Aufwendungen",
-        cashflow: "EXPENSE",
-        keywords: &[],
-    },
-    Category {
-        id: "cat_P9rXw3Zm4aEj",
-        skr03: "8200",
-        skr04: "4200",
-        name: "Other revenue",
-        name_de: "Sonstige Erlöse",
-        cashflow: "INCOME",
-        keywords: &[],
-    },
-];
-
-pub(crate) fn category(id: &str) -> Option<&'static Category> {
-    CATEGORIES.iter().find(|c| c.id == id)
-}
-
-/// Looks a category up by its English or German name (seeding convenience).
-pub(crate) fn category_named(name: &str) -> Option<&'static Category> {
-    CATEGORIES.iter().find(|c| c.name_de == name || c.name == name)
-}
-
-fn category_records() -> &'static [Record] {
-    static RECORDS: OnceLock<Vec<Record>> = OnceLock::new();
-    RECORDS.get_or_init(|| {
-        CATEGORIES
-            .iter()
-            .map(|c| {
-                obj(json!({
-                    "publicId": c.id,
-                    "name": c.name,
-                    "nameDe": c.name_de,
-                    "cashflowType": c.cashflow,
-                    "skr03": c.skr03,
-                    "skr04": c.skr04,
-                }))
-            })
-            .collect()
-    })
-}
 
 pub(crate) const CASHFLOW: &[&str] = &["INCOME", "EXPENSE"];
 pub(crate) const SUPPLIER_COUNTRIES: &[&str] = &["DE", "INSIDE_EU", "OUTSIDE_EU"];
@@ -207,24 +21,11 @@ pub(crate) const SALE_TYPES: &[&str] = &["", "GOODS", "SERVICES"];
 const PAYMENT_TYPES: &[&str] =
     &["BANK", "CASH", "NOT_PAID", "BANK_TRANSFER", "CREDIT_CARD", "PAYPAL", "DIRECT_DEBIT", "OTHER"];
 
-const CREATE_SPECS: &[Spec] = &[
+/// The writable fields; a PATCH requires none of them.
+const SPECS: &[Spec] = &[
     f("amount", Kind::Money, true),
     f("description", Kind::NonBlank, true),
     f("cashflowType", Kind::Choice(CASHFLOW), true),
-    f("supplierCountry", Kind::Choice(SUPPLIER_COUNTRIES), false),
-    f("companyCategory", Kind::Text, false),
-    f("vatRate", Kind::IntChoice(&[0, 7, 19]), false),
-    f("saleType", Kind::Choice(SALE_TYPES), false),
-    f("valueDate", Kind::Date, false),
-    f("paymentDate", Kind::Date, false),
-    f("paymentType", Kind::Choice(PAYMENT_TYPES), false),
-    f("counterpartyName", Kind::Text, false),
-];
-
-const UPDATE_SPECS: &[Spec] = &[
-    f("amount", Kind::Money, false),
-    f("description", Kind::NonBlank, false),
-    f("cashflowType", Kind::Choice(CASHFLOW), false),
     f("supplierCountry", Kind::Choice(SUPPLIER_COUNTRIES), false),
     f("companyCategory", Kind::Text, false),
     f("vatRate", Kind::IntChoice(&[0, 7, 19]), false),
@@ -245,8 +46,8 @@ fn apply_category(fields: &mut Fields<'_>, body: &Map<String, Value>, record: &m
         match fields.get(key, Kind::Text, false) {
             Some(Value::String(id)) if !id.is_empty() => match category(&id) {
                 Some(c) => {
-                    record.insert("category".into(), Value::String(c.id.into()));
-                    record.insert("categoryName".into(), Value::String(c.name_de.into()));
+                    record.insert("category".into(), Value::String(c.id.clone()));
+                    record.insert("categoryName".into(), Value::String(c.name_de.clone()));
                 }
                 None => fields.error(key, format!("Invalid pk \"{id}\" - object does not exist.")),
             },
@@ -259,6 +60,34 @@ fn apply_category(fields: &mut Fields<'_>, body: &Map<String, Value>, record: &m
         // `category_id` wins when both are sent, as in the Python update tool.
         return;
     }
+}
+
+/// The seed rule: a transaction as booked from the bank (or, paid in cash, entered by hand)
+/// on its `valueDate`, in the category its `categoryName` names.
+pub(crate) fn seed(mut record: Record) -> Result<Record, String> {
+    let date = str_of(&record, "valueDate").to_owned();
+    if parse_date(&date).is_none() {
+        return Err(format!("valueDate \"{date}\" is not YYYY-MM-DD"));
+    }
+    let name = str_of(&record, "categoryName");
+    let category = category_named(name).ok_or_else(|| format!("no category is named \"{name}\""))?;
+    let cash = str_of(&record, "paymentType") == "CASH";
+    let stamp = format!("{date}T07:00:00Z");
+    record.extend(obj(json!({
+        "currency": "EUR",
+        "cashflowType": if f64_of(&record, "amount") >= 0.0 { "INCOME" } else { "EXPENSE" },
+        "category": category.id,
+        "categoryName": category.name_de,
+        "companyCategory": null,
+        "paymentDate": date,
+        "source": if cash { "MANUAL" } else { "BANK" },
+        "hasAttachment": false,
+        "attachments": [],
+        "invoice": null,
+        "createdAt": stamp,
+        "updatedAt": stamp,
+    })));
+    Ok(record)
 }
 
 /// `GET`: newest first; filters as the Python `search_transactions` sends them.
@@ -274,8 +103,7 @@ pub(crate) async fn list(ctx: Ctx, uri: Uri, params: Params) -> ApiResult {
     let status = params.get("status").filter(|s| !s.is_empty());
     let cashflow = params.get("cashflowType").filter(|s| !s.is_empty());
     let data = ctx.company().read();
-    let items = data
-        .transactions
+    let items = data[Transactions]
         .iter()
         .rev()
         .filter(|t| description.is_none_or(|d| icontains(str_of(t, "description"), d)))
@@ -291,12 +119,12 @@ pub(crate) async fn list(ctx: Ctx, uri: Uri, params: Params) -> ApiResult {
         .filter(|t| status.is_none_or(|s| str_of(t, "status").eq_ignore_ascii_case(s)))
         .filter(|t| cashflow.is_none_or(|c| str_of(t, "cashflowType").eq_ignore_ascii_case(c)))
         .collect();
-    Ok(ok(&paginate(&ctx, &uri, &params, items)?))
+    Ok(ok(&paginate(&ctx.base_url(), &uri, &params, items)?))
 }
 
 pub(crate) async fn detail(ctx: Ctx, Id(id): Id) -> ApiResult {
     let data = ctx.company().read();
-    Ok(ok(find(&data.transactions, &id)?))
+    Ok(ok(find(&data[Transactions], &id)?))
 }
 
 /// `POST`: a manual transaction, unverified until someone verifies it.
@@ -304,7 +132,7 @@ pub(crate) async fn create(ctx: Ctx, body: RawBody) -> ApiResult {
     let body = body.object()?;
     let now = now_rfc3339();
     let mut record = obj(json!({
-        "publicId": new_id("trx"),
+        "publicId": new_id(Transactions.id_prefix()),
         "company": ctx.company_id(),
         "currency": "EUR",
         "supplierCountry": "DE",
@@ -326,7 +154,7 @@ pub(crate) async fn create(ctx: Ctx, body: RawBody) -> ApiResult {
         "updatedAt": now,
     }));
     let mut fields = Fields::new(&body);
-    fields.apply(CREATE_SPECS, &mut record, false);
+    fields.apply(SPECS, &mut record, false);
     apply_category(&mut fields, &body, &mut record);
     if let Some(Value::String(company)) = body.get("company")
         && company != ctx.company_id()
@@ -335,7 +163,7 @@ pub(crate) async fn create(ctx: Ctx, body: RawBody) -> ApiResult {
     }
     fields.finish()?;
     let response = created(&record);
-    ctx.company().write().transactions.push(record);
+    ctx.company().write()[Transactions].push(record);
     Ok(response)
 }
 
@@ -344,10 +172,10 @@ pub(crate) async fn update(ctx: Ctx, Id(id): Id, body: RawBody) -> ApiResult {
     let body = body.object()?;
     let mut changes = Map::new();
     let mut fields = Fields::new(&body);
-    fields.apply(UPDATE_SPECS, &mut changes, true);
+    fields.apply(SPECS, &mut changes, true);
     apply_category(&mut fields, &body, &mut changes);
     let mut data = ctx.company().write();
-    let tx = find_mut(&mut data.transactions, &id)?;
+    let tx = find_mut(&mut data[Transactions], &id)?;
     fields.finish()?;
     if !changes.is_empty() {
         changes.insert("updatedAt".into(), Value::String(now_rfc3339()));
@@ -358,7 +186,7 @@ pub(crate) async fn update(ctx: Ctx, Id(id): Id, body: RawBody) -> ApiResult {
 
 fn set_status(ctx: &Ctx, id: &str, status: &str) -> ApiResult {
     let mut data = ctx.company().write();
-    let tx = find_mut(&mut data.transactions, id)?;
+    let tx = find_mut(&mut data[Transactions], id)?;
     tx.insert("status".into(), Value::String(status.into()));
     tx.insert("updatedAt".into(), Value::String(now_rfc3339()));
     Ok(ok(tx))
@@ -373,13 +201,13 @@ pub(crate) async fn unverify(ctx: Ctx, Id(id): Id) -> ApiResult {
 }
 
 /// `GET accounting/categories/` (optionally `?cashflowType=`).
-pub(crate) async fn categories(ctx: Ctx, uri: Uri, params: Params) -> ApiResult {
+pub(crate) async fn list_categories(ctx: Ctx, uri: Uri, params: Params) -> ApiResult {
     let cashflow = params.get("cashflowType").filter(|s| !s.is_empty());
     let items = category_records()
         .iter()
         .filter(|c| cashflow.is_none_or(|f| str_of(c, "cashflowType").eq_ignore_ascii_case(f)))
         .collect();
-    Ok(ok(&paginate(&ctx, &uri, &params, items)?))
+    Ok(ok(&paginate(&ctx.base_url(), &uri, &params, items)?))
 }
 
 /// `POST assistant/detect-category/` with the snake_case body of `categorize_transaction`:
@@ -403,11 +231,11 @@ pub(crate) async fn detect_category(ctx: Ctx, body: RawBody) -> ApiResult {
             .unwrap_or("skr04")
             .to_owned()
     };
-    let mut scored: Vec<(usize, &Category)> = CATEGORIES
+    let mut scored: Vec<(usize, &Category)> = categories()
         .iter()
         .filter(|c| c.cashflow == cashflow)
         .map(|c| {
-            let hits = c.keywords.iter().filter(|k| description.contains(*k)).count();
+            let hits = c.keywords.iter().filter(|k| description.contains(k.as_str())).count();
             (hits, c)
         })
         .collect();
@@ -419,7 +247,7 @@ pub(crate) async fn detect_category(ctx: Ctx, body: RawBody) -> ApiResult {
             "id": c.id,
             "name": c.name,
             "nameDe": c.name_de,
-            "accountNumber": if chart == "skr03" { c.skr03 } else { c.skr04 },
+            "accountNumber": if chart == "skr03" { &c.skr03 } else { &c.skr04 },
         })
     };
     let confidence = match scored.first() {

@@ -1,0 +1,31 @@
+//! The data files under `data/`, embedded at build time; [`crate::reference`] and
+//! [`crate::seed`] parse them once per process.
+
+use serde::de::DeserializeOwned;
+
+/// One embedded JSON file.
+pub(crate) struct DataFile {
+    /// Its path in the crate, for error messages.
+    pub path: &'static str,
+    pub text: &'static str,
+}
+
+macro_rules! data_file {
+    ($path:literal) => {
+        DataFile { path: $path, text: include_str!(concat!("../", $path)) }
+    };
+}
+
+/// The booking categories of the standard charts of accounts (SKR 03 / SKR 04).
+pub(crate) const CATEGORIES: DataFile = data_file!("data/categories.json");
+/// The German federal states.
+pub(crate) const STATES: DataFile = data_file!("data/states.json");
+/// One file per company, with its records; see the crate documentation for the format.
+pub(crate) const COMPANIES: &[DataFile] =
+    &[data_file!("data/companies/muster-design.json"), data_file!("data/companies/zweite-werkstatt.json")];
+
+impl DataFile {
+    pub(crate) fn parse<T: DeserializeOwned>(&self) -> Result<T, String> {
+        serde_json::from_str(self.text).map_err(|error| format!("{}: {error}", self.path))
+    }
+}

@@ -1,0 +1,271 @@
+//! An in-process fake of the Norman Finance REST API.
+//!
+//! `norman-mcp demo`, every integration test and the benchmarks talk to this instead of the
+//! real API, over real HTTP. It is meant to be strict where a real server would be strict
+//! (signed, expiring, rotating JWT-shaped tokens; per-company ownership; DRF-style validation
+//! errors), so that a test passing against it proves something, and cheap enough to serve
+//! well over 10k requests per second: every request does one HMAC check and then works on
+//! one company's records under a `std` lock that is never held across an `.await`.
+//!
+//! # Layout
+//!
+//! Each module imports only from modules listed before it (the endpoint modules also share a
+//! few helpers among themselves):
+//!
+//! - `users` (the demo logins), `token` (JWT mint and verify), `blobs` (the files behind
+//!   presigned links) and `drf` (how the API speaks: errors, field validation, bodies, query
+//!   filters, pages);
+//! - `data` (the embedded data files), `store` (a company's records and the helpers on them),
+//!   `reference` (categories and federal states) and `sessions` (logins, refresh rotation,
+//!   bearer checks);
+//! - `tenants` (which companies exist and who may act on which) and `state` (the [`Sandbox`]);
+//! - `caller` (`Ctx`: the authenticated caller and the company a request acts
+//!   on, the one place ownership is decided);
+//! - `endpoints` (the handlers, one module per group, each with the seed rule of its records;
+//!   `endpoints::crud` serves plain collections generically);
+//! - `seed` (the demo companies, from `data/companies/*.json`) and `routes` (every path).
+//!
+//! # The data files
+//!
+//! `data/` holds the demo data as JSON, embedded at build time (`src/data.rs` lists the files)
+//! and parsed once per process. `categories.json` and `states.json` are reference data. Each
+//! file in `data/companies/` is one company:
+//!
+//! ```text
+//! {
+//!   "owner": "demo@norman.finance",      // the demo user whose company it is
+//!   "openingBalance": 12500.0, "invoicePrefix": "RE", "quotePrefix": "AN",
+//!   "company": { "publicId": "cmp_…", "name": "…", … },   // served as is
+//!   "clients": [ { "name": "…", … } ],                     // one list per collection
+//!   …
+//! }
+//! ```
+//!
+//! A collection's key is its `store::Collection` variant in camelCase, and its
+//! records are written in the shape the API serves them. The seed gives the `n`-th record its
+//! `publicId` ([`seeded_id`]) and its `company`, then the collection's seed rule (a `seed` fn
+//! in its endpoint module, if any) adds what the real API would derive and resolves seed-only
+//! keys that refer to earlier records by position (`clientIndex`, `paidByTransaction`,
+//! `transactionIndex`). A seed that does not parse or refers to nothing fails the crate's unit
+//! tests, naming the file and the record.
+//!
+//! # Adding an endpoint
+//!
+//! 1. **A new kind of record** (vendors, bills, company categories): add a variant to
+//!    `store::Collection` with its `publicId` prefix, and its records to the
+//!    company files under the variant's camelCase name. A plain collection is then one small
+//!    module: a type implementing `endpoints::crud::Resource` (fields, defaults,
+//!    list filter), routed in `routes.rs` with `crud::list::<Kind>`, `crud::create::<Kind>`,
+//!    `crud::detail::<Kind>`, `crud::update::<Kind>` and `crud::delete::<Kind>`. Records with
+//!    rules (totals, state machines, links to other records) get their own handlers next to
+//!    those, like `endpoints::invoices`, and a seed rule registered in `seed::seed`.
+//! 2. **Read-only reference data** shared by every company (SKR account tables, choices):
+//!    a JSON file in `data/`, listed in `src/data.rs` and parsed in `reference.rs`.
+//! 3. **Routing and ownership:** a path under `companies/{cid}/` names its company; a global
+//!    path (`accounting/vendors/`, `taxes/…`, `tax-advisor/clients/{cid}/…`) acts on the
+//!    `companyId` query parameter's company or the caller's own. Either way the handler takes
+//!    a `Ctx` and works on `ctx.company()` only: a company the caller may not
+//!    act on, and so every record in it, is a 404 before the handler runs. Name a company in a
+//!    path `{cid}` so this check applies to it. Who may act on which company comes from the
+//!    company files (`owner`); a user who may act on more companies (a tax advisor's clients)
+//!    is a wider access list in `tenants.rs`, not a check in a handler. Records a person owns
+//!    rather than a company (founding drafts) belong in a per-user partition held beside the
+//!    companies and reached through the caller the same way.
+//! 4. **Tests:** over HTTP in `tests/api.rs` (happy path, validation errors, another user's
+//!    company or record is 404); seed rules and ownership rules as unit tests beside them.
+
+mod blobs;
+mod caller;
+mod data;
+mod drf;
+mod endpoints;
+mod reference;
+mod routes;
+mod seed;
+mod sessions;
+mod state;
+mod store;
+mod tenants;
+mod token;
+mod users;
+
+use std::net::{Ipv4Addr, SocketAddr};
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+use axum::Router;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+use url::Url;
+
+use self::blobs::FileStore;
+use self::endpoints::attachments;
+use self::sessions::Sessions;
+use self::state::Counters;
+pub use self::state::Sandbox;
+use self::tenants::Tenants;
+pub use self::users::{DEMO_USERS, DemoUser};
+
+/// Token lifetimes of a sandbox. Tests shorten them to exercise expiry paths.
+#[derive(Clone, Debug)]
+pub struct SandboxConfig {
+    /// Lifetime of an access token (the real API's is in the order of an hour).
+    pub access_ttl: Duration,
+    /// Lifetime of a refresh token.
+    pub refresh_ttl: Duration,
+}
+
+impl Default for SandboxConfig {
+    fn default() -> Self {
+        SandboxConfig {
+            access_ttl: Duration::from_secs(3600),
+            refresh_ttl: Duration::from_secs(30 * 24 * 3600),
+        }
+    }
+}
+
+/// A snapshot of the sandbox's counters.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SandboxStats {
+    /// `POST auth/token/` answered with tokens.
+    pub logins_ok: u64,
+    /// `POST auth/token/` refused (bad credentials or malformed body).
+    pub logins_failed: u64,
+    /// `POST auth/token/refresh/` answered with a new pair.
+    pub refreshes_ok: u64,
+    /// `POST auth/token/refresh/` refused (spent, unknown, expired, forged or malformed).
+    pub refreshes_rejected: u64,
+    /// Requests to data endpoints that passed the bearer check, whatever their outcome.
+    pub api_calls: u64,
+    /// Requests to data endpoints refused with 401 for a missing or bad access token.
+    pub unauthorized: u64,
+}
+
+impl Sandbox {
+    /// A fresh sandbox with the seeded demo data and a new random signing secret.
+    pub fn new(config: SandboxConfig) -> Sandbox {
+        let sessions = Sessions::new(config.access_ttl, config.refresh_ttl);
+        let files = FileStore::default();
+        let companies = seed::companies();
+        for (_, data) in &companies {
+            let company_id = store::str_of(&data.company, "publicId");
+            attachments::store_seeded_files(&files, &sessions.keys, company_id, data);
+        }
+        Sandbox {
+            sessions,
+            tenants: Tenants::new(companies),
+            files,
+            base_url: RwLock::new(None),
+            counters: Counters::default(),
+        }
+    }
+
+    /// Tells the sandbox its public base URL (with trailing slash), used for presigned links.
+    /// [`Sandbox::spawn`] does this itself; call it when you serve [`Sandbox::router`] yourself
+    /// behind a host name the client cannot see in `Host`.
+    pub fn set_base_url(&self, url: Url) {
+        let mut guard = self.base_url.write().unwrap_or_else(|e| e.into_inner());
+        *guard = Some(url);
+    }
+
+    /// The whole API under `/api/v1/...`, plus the unauthenticated `/files/{token}`
+    /// presigned downloads.
+    pub fn router(self: &Arc<Self>) -> Router {
+        routes::router(self)
+    }
+
+    /// Starts a sandbox on `127.0.0.1:0` in a tokio task.
+    pub async fn spawn(config: SandboxConfig) -> std::io::Result<SandboxHandle> {
+        let listener = tokio::net::TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, 0))).await?;
+        Sandbox::spawn_on(listener, config).await
+    }
+
+    /// Starts a sandbox on an already bound listener (`norman-mcp sandbox`).
+    pub async fn spawn_on(
+        listener: tokio::net::TcpListener,
+        config: SandboxConfig,
+    ) -> std::io::Result<SandboxHandle> {
+        let sandbox = Arc::new(Sandbox::new(config));
+        let addr = listener.local_addr()?;
+        let url = Url::parse(&format!("http://{addr}/")).map_err(std::io::Error::other)?;
+        sandbox.set_base_url(url.clone());
+        let app = sandbox.router();
+        let (stop_tx, stop_rx) = oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            let served = axum::serve(listener, app)
+                .with_graceful_shutdown(async move {
+                    let _ = stop_rx.await;
+                })
+                .await;
+            if let Err(error) = served {
+                tracing::warn!(%error, "sandbox server stopped with an error");
+            }
+        });
+        Ok(SandboxHandle { url, sandbox, stop: Some(stop_tx), task: Some(task) })
+    }
+
+    /// A snapshot of the counters.
+    pub fn stats(&self) -> SandboxStats {
+        let c = &self.counters;
+        SandboxStats {
+            logins_ok: c.logins_ok.load(Ordering::Relaxed),
+            logins_failed: c.logins_failed.load(Ordering::Relaxed),
+            refreshes_ok: c.refreshes_ok.load(Ordering::Relaxed),
+            refreshes_rejected: c.refreshes_rejected.load(Ordering::Relaxed),
+            api_calls: c.api_calls.load(Ordering::Relaxed),
+            unauthorized: c.unauthorized.load(Ordering::Relaxed),
+        }
+    }
+
+    /// Revokes every access token issued so far to `email` (refresh tokens stay valid), so
+    /// tests can drive the "upstream token expired mid-session" path without waiting.
+    /// Unknown emails are ignored.
+    pub fn expire_access_tokens_of(&self, email: &str) {
+        if let Some(user) = users::user_index(email) {
+            self.sessions.expire_access_tokens_of(user);
+        }
+    }
+}
+
+/// The `publicId` of the `n`-th seeded object of a kind (`cli` clients, `inv`/`quo` invoices
+/// and quotes, numbered together in seed order, `trx` transactions, `att` attachments, `txr`
+/// tax reports, `tset` tax settings) in a demo company. The seed is deterministic, so tests
+/// and examples can name demo objects without listing them first.
+pub fn seeded_id(prefix: &str, company_id: &str, n: usize) -> String {
+    store::seeded_id(prefix, company_id, n)
+}
+
+/// A running sandbox. Dropping it aborts the server task; [`SandboxHandle::shutdown`] stops
+/// it gracefully.
+pub struct SandboxHandle {
+    /// `http://127.0.0.1:PORT/`, with a trailing slash, ready for `Url::join("api/v1/...")`.
+    pub url: Url,
+    pub sandbox: Arc<Sandbox>,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<()>>,
+}
+
+impl SandboxHandle {
+    /// Stops accepting connections, lets in-flight requests finish (at most 5 s), then
+    /// returns once the listener is closed.
+    pub async fn shutdown(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(mut task) = self.task.take()
+            && tokio::time::timeout(Duration::from_secs(5), &mut task).await.is_err()
+        {
+            task.abort();
+            let _ = task.await;
+        }
+    }
+}
+
+impl Drop for SandboxHandle {
+    fn drop(&mut self) {
+        if let Some(task) = self.task.take() {
+            task.abort();
+        }
+    }
+}

@@ -1,0 +1,94 @@
+//! Every path the sandbox serves, in one table. A route whose path names `{cid}` acts on that
+//! company; the others act on the `companyId` query parameter's company or the caller's own
+//! (see [`crate::caller`]).
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{get, post};
+
+use crate::endpoints::clients::Clients;
+use crate::endpoints::{
+    attachments, auth, company, crud, files, invoices, method_not_allowed, not_found, taxes, transactions,
+};
+use crate::state::Sandbox;
+
+/// The whole API under `/api/v1/...`, plus the unauthenticated `/files/{token}` presigned
+/// downloads.
+pub(crate) fn router(sandbox: &Arc<Sandbox>) -> Router {
+    Router::new()
+        // authentication
+        .route("/api/v1/auth/token/", post(auth::login))
+        .route("/api/v1/auth/token/refresh/", post(auth::refresh))
+        // companies
+        .route("/api/v1/companies/", get(company::list))
+        .route("/api/v1/companies/{cid}/", get(company::detail).patch(company::update))
+        .route("/api/v1/companies/{cid}/balance/", get(company::balance))
+        .route("/api/v1/companies/{cid}/company-tax-statistic/", get(company::tax_statistic))
+        .route("/api/v1/companies/{cid}/vat-next-report-amount/", get(company::vat_next_report))
+        // clients
+        .route("/api/v1/companies/{cid}/clients/", get(crud::list::<Clients>).post(crud::create::<Clients>))
+        .route(
+            "/api/v1/companies/{cid}/clients/{id}/",
+            get(crud::detail::<Clients>).patch(crud::update::<Clients>).delete(crud::delete::<Clients>),
+        )
+        // invoices and quotes
+        .route("/api/v1/companies/{cid}/invoices/", get(invoices::list).post(invoices::create))
+        .route("/api/v1/companies/{cid}/invoices/next-invoice-number/", get(invoices::next_invoice_number))
+        .route("/api/v1/companies/{cid}/invoices/{id}/", get(invoices::detail))
+        .route("/api/v1/companies/{cid}/invoices/{id}/pdf/", get(invoices::pdf))
+        .route("/api/v1/companies/{cid}/invoices/{id}/preview/", get(invoices::preview))
+        .route("/api/v1/companies/{cid}/invoices/{id}/xml/", get(invoices::xml))
+        .route("/api/v1/companies/{cid}/invoices/{id}/send/", post(invoices::send))
+        .route("/api/v1/companies/{cid}/invoices/{id}/send-on-overdue/", post(invoices::send_on_overdue))
+        .route("/api/v1/companies/{cid}/invoices/{id}/link-transaction/", post(invoices::link_transaction))
+        .route(
+            "/api/v1/companies/{cid}/invoices/{id}/convert-to-invoice/",
+            post(invoices::convert_to_invoice),
+        )
+        .route("/api/v1/companies/{cid}/recurring-invoices/", post(invoices::create_recurring))
+        // transactions
+        .route(
+            "/api/v1/companies/{cid}/accounting/transactions/",
+            get(transactions::list).post(transactions::create),
+        )
+        .route(
+            "/api/v1/companies/{cid}/accounting/transactions/{id}/",
+            get(transactions::detail).patch(transactions::update),
+        )
+        .route("/api/v1/companies/{cid}/accounting/transactions/{id}/verify/", post(transactions::verify))
+        .route("/api/v1/companies/{cid}/accounting/transactions/{id}/unverify/", post(transactions::unverify))
+        .route("/api/v1/accounting/transactions/upload-documents/", post(attachments::upload_documents))
+        .route("/api/v1/accounting/categories/", get(transactions::list_categories))
+        .route("/api/v1/assistant/detect-category/", post(transactions::detect_category))
+        // attachments
+        .route("/api/v1/companies/{cid}/attachments/", get(attachments::list).post(attachments::create))
+        .route(
+            "/api/v1/companies/{cid}/attachments/{id}/",
+            get(attachments::detail).delete(attachments::delete),
+        )
+        .route("/api/v1/companies/{cid}/attachments/{id}/download/", get(attachments::download))
+        .route(
+            "/api/v1/companies/{cid}/attachments/{id}/link-transaction/",
+            post(attachments::link_transaction),
+        )
+        // taxes
+        .route("/api/v1/taxes/reports/", get(taxes::list_reports))
+        .route("/api/v1/taxes/reports/{id}/", get(taxes::report_detail))
+        .route("/api/v1/taxes/reports/{id}/download/", get(taxes::report_download))
+        .route("/api/v1/taxes/reports/{id}/generate-preview-url/", post(taxes::generate_preview_url))
+        .route("/api/v1/taxes/reports/{id}/generate-preview/", post(taxes::generate_preview))
+        .route("/api/v1/taxes/reports/{id}/submit-report/", post(taxes::submit_report))
+        .route("/api/v1/taxes/check-tax-number/", post(taxes::check_tax_number))
+        .route("/api/v1/taxes/states/", get(taxes::list_states))
+        .route("/api/v1/taxes/tax-settings/", get(taxes::list_settings))
+        .route("/api/v1/taxes/tax-settings/{id}/", get(taxes::setting_detail).patch(taxes::update_setting))
+        // presigned downloads
+        .route("/files/{token}", get(files::serve))
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        // Uploads are the only large bodies; 10 MiB is plenty for a fake.
+        .layer(DefaultBodyLimit::max(10 * 1024 * 1024))
+        .with_state(Arc::clone(sandbox))
+}
