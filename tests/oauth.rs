@@ -1425,8 +1425,7 @@ async fn a_code_whose_norman_token_is_about_to_end_is_exchanged_after_an_upstrea
 
 #[tokio::test]
 async fn a_sign_in_whose_norman_token_lives_seconds_still_works() {
-    let sandbox =
-        norman_sandbox::SandboxConfig { access_ttl: Duration::from_secs(20), ..Default::default() };
+    let sandbox = norman_sandbox::SandboxConfig { access_ttl: Duration::from_secs(20), ..Default::default() };
     let server = TestServer::start_with(Options { sandbox, ..Options::default() }).await;
     let (_, tokens) = full_flow(&server, "", 0).await;
     // A quarter of the Norman token's 20 s is kept as the margin.
