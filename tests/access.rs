@@ -1,19 +1,29 @@
 //! Access tokens: mint and verify, lifetime, refusals, tamper evidence, attenuation, the
-//! verification cache, inspection, and fuzzed input.
+//! verification cache, inspection, and fuzzed input; over HTTP, hostile appended blocks and
+//! the revocation of delegated copies.
+
+mod support;
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use biscuit_auth::UnverifiedBiscuit;
+use biscuit_auth::builder::{
+    self as bb, Binary, BlockBuilder, Check, CheckKind, Expression, Op, Predicate, Rule, Unary,
+};
 use biscuit_auth::macros::block;
+use biscuit_auth::{KeyPair, UnverifiedBiscuit};
 use norman_mcp::keyring::{KeyFile, Keyring};
 use norman_mcp::scope::Scopes;
 use norman_mcp::tokens::NormanToken;
 use norman_mcp::tokens::access::{
     self, ACCESS_PREFIX, AccessGrant, AttenuateError, MAX_ACCESS_LIFETIME, MintError, Verifier, VerifyError,
 };
+use norman_sandbox::DEMO_USERS;
 use proptest::prelude::*;
+use serde_json::{Value, json};
+use support::{TestServer, full_flow, mcp_call, mcp_post, tool_json};
 use time::{Duration, OffsetDateTime, macros::datetime};
 
 const T0: OffsetDateTime = datetime!(2026-11-27 12:00:00 UTC);
@@ -55,7 +65,7 @@ fn verify(ring: &Keyring, token: &str, at: OffsetDateTime) -> Result<Arc<access:
 }
 
 /// Appends a block by hand, as a hostile holder would.
-fn append(token: &str, block: biscuit_auth::BlockBuilder) -> String {
+fn append(token: &str, block: BlockBuilder) -> String {
     let raw = URL_SAFE_NO_PAD.decode(token.strip_prefix(ACCESS_PREFIX).unwrap()).unwrap();
     let appended = UnverifiedBiscuit::from(&raw).unwrap().append(block).unwrap();
     format!("{ACCESS_PREFIX}{}", URL_SAFE_NO_PAD.encode(appended.to_vec().unwrap()))
@@ -328,38 +338,66 @@ fn attenuating_an_attenuated_token_keeps_every_restriction() {
     let thrice = access::attenuate(&twice, false, Some(Duration::minutes(5)), T0).unwrap();
     assert_eq!(verify(&ring, &thrice, T0).unwrap().expires_at, T0 + Duration::minutes(5));
     assert_eq!(access::inspect(&ring, &thrice, T0).unwrap().blocks, 4);
+    // Each carries its parents' revocation ids, and one of its own.
+    let ids = |token: &str| verify(&ring, token, T0).unwrap().revocation_ids.clone();
+    assert_eq!(ids(&thrice)[..3], ids(&twice)[..]);
+    assert_eq!(ids(&twice)[..2], ids(&once)[..]);
+    assert_eq!(ids(&once)[..1], ids(&token)[..]);
+}
+
+/// Only `check if operation("read")` and `check if time($t), $t < {date}` may be appended:
+/// facts and rules (which Datalog would have ignored or run) and any other check are refused.
+#[test]
+fn an_appended_block_with_anything_but_the_two_checks_is_refused() {
+    let ring = keyring();
+    let read_only = access::attenuate(&mint(&ring, Scopes::ALL), true, None, T0).unwrap();
+    let refused = [
+        append(
+            &read_only,
+            block!(
+                r#"
+                right("norman.write");
+                operation("read");
+                right("norman.write") <- time($t);
+                access("someone-else", "x", "https://mcp.norman.example/mcp", 2099-01-01T00:00:00Z, "nmu_x");
+                check if true;
+                "#
+            ),
+        ),
+        append(&mint(&ring, Scopes::READ), block!(r#"right("norman.write");"#)),
+        append(&read_only, block!(r#"check if operation("delete");"#)),
+        append(&read_only, block!(r#"check if operation("read"); operation("read");"#)),
+        append(&read_only, block!(r#"check if time($t), $t <= 2026-11-27T12:05:00Z;"#)),
+        append(
+            &read_only,
+            block!(r#"fresh($t) <- time($t), $t < 2026-11-27T12:05:00Z; check if fresh($t);"#),
+        ),
+    ];
+    let v = Verifier::new(16);
+    for (i, token) in refused.iter().enumerate() {
+        assert_eq!(v.verify(&ring, token, AUDIENCE, T0).unwrap_err(), VerifyError::Unsupported, "case {i}");
+    }
+    assert_eq!(v.cache_len(), 0);
+    // The token they were appended to still works.
+    assert_eq!(v.verify(&ring, &read_only, AUDIENCE, T0).unwrap().scopes, Scopes::READ);
 }
 
 #[test]
-fn an_appended_block_cannot_grant_anything() {
+fn at_most_four_blocks_may_be_appended() {
     let ring = keyring();
-    let read_only = access::attenuate(&mint(&ring, Scopes::ALL), true, None, T0).unwrap();
-    // Facts that would satisfy both the policy and the read-only check, and a rule making more.
-    let hostile = append(
-        &read_only,
-        block!(
-            r#"
-            right("norman.write");
-            operation("read");
-            right("norman.write") <- time($t);
-            access("someone-else", "x", "https://mcp.norman.example/mcp", 2099-01-01T00:00:00Z, "nmu_x");
-            check if true;
-            "#
-        ),
+    let mut token = mint(&ring, Scopes::ALL);
+    for minutes in [50, 40, 30, 20] {
+        token = access::attenuate(&token, false, Some(Duration::minutes(minutes)), T0).unwrap();
+    }
+    let p = verify(&ring, &token, T0).unwrap();
+    assert_eq!((p.expires_at, p.revocation_ids.len()), (T0 + Duration::minutes(20), 5));
+    assert_eq!(
+        access::attenuate(&token, true, None, T0).unwrap_err(),
+        AttenuateError::TooManyBlocks,
+        "the command line will not write a token no server accepts"
     );
-    let p = verify(&ring, &hostile, T0).unwrap();
-    assert_eq!(p.scopes, Scopes::READ);
-    assert_ne!(p.token_id, "someone-else");
-    assert_eq!(p.expires_at, T0 + Duration::hours(1));
-
-    // Same on a token that was granted read only.
-    let granted_read = mint(&ring, Scopes::READ);
-    let hostile = append(&granted_read, block!(r#"right("norman.write");"#));
-    assert_eq!(verify(&ring, &hostile, T0).unwrap().scopes, Scopes::READ);
-
-    // A block that cannot pass denies everything.
-    let dead = append(&granted_read, block!(r#"check if operation("delete");"#));
-    assert_eq!(verify(&ring, &dead, T0).unwrap_err(), VerifyError::Denied);
+    let five = append(&token, block!(r#"check if operation("read");"#));
+    assert_eq!(verify(&ring, &five, T0).unwrap_err(), VerifyError::Unsupported);
 }
 
 #[test]
@@ -432,33 +470,6 @@ fn cached_tokens_still_expire() {
 }
 
 #[test]
-fn time_checks_that_cannot_be_bounded_are_verified_afresh() {
-    let ring = keyring();
-    let token = mint(&ring, Scopes::ALL);
-    // An expiry hidden behind a rule: correct when evaluated, but not cacheable.
-    let hidden =
-        append(&token, block!(r#"fresh($t) <- time($t), $t < 2026-11-27T12:05:00Z; check if fresh($t);"#));
-    let v = Verifier::new(16);
-    assert!(v.verify(&ring, &hidden, AUDIENCE, T0).is_ok());
-    assert_eq!(v.cache_len(), 0);
-    assert!(v.verify(&ring, &hidden, AUDIENCE, T0 + Duration::minutes(5)).is_err());
-
-    // `<=` and mirrored comparisons are understood and bound the expiry.
-    let le = append(
-        &token,
-        block!(r#"check if time($t), 2026-11-27T12:05:00Z >= $t, $t > 2026-01-01T00:00:00Z;"#),
-    );
-    let p = v.verify(&ring, &le, AUDIENCE, T0).unwrap();
-    assert_eq!(p.expires_at, T0 + Duration::minutes(5) + Duration::seconds(1));
-    assert_eq!(v.cache_len(), 1);
-    assert!(v.verify(&ring, &le, AUDIENCE, T0 + Duration::minutes(5)).is_ok());
-    assert_eq!(
-        v.verify(&ring, &le, AUDIENCE, T0 + Duration::minutes(5) + Duration::seconds(1)).unwrap_err(),
-        VerifyError::Expired
-    );
-}
-
-#[test]
 fn inspect_reports_without_the_norman_token() {
     let ring = keyring();
     let g = grant(Scopes::ALL, Some(T0 + Duration::days(1)));
@@ -475,6 +486,8 @@ fn inspect_reports_without_the_norman_token() {
     assert_eq!(report.effective_expires_at, T0 + Duration::minutes(10));
     assert_eq!(report.company_id.as_deref(), Some("cmp_7QxKp2Lm9RzT"));
     assert_eq!(report.status, Ok(()));
+    let revocation_ids = verify(&ring, &attenuated, T0).unwrap().revocation_ids.clone();
+    assert_eq!(report.revocation_id, revocation_ids[1]);
     let text = report.to_string();
     let debug = format!("{report:?}");
     for shown in [&text, &debug] {
@@ -489,6 +502,7 @@ fn inspect_reports_without_the_norman_token() {
         "key 1",
         "operation(\"read\")",
         "2026-11-27T12:10:00Z",
+        &format!("revocation {}", report.revocation_id),
     ] {
         assert!(text.contains(expected), "{expected:?} missing from\n{text}");
     }
@@ -500,6 +514,19 @@ fn inspect_reports_without_the_norman_token() {
     assert!(later.to_string().contains("expired"));
 
     assert_eq!(access::inspect(&keyring(), &minted.token, T0).unwrap_err(), VerifyError::Forged);
+
+    // A token no server accepts is described, its blocks printed, never evaluated.
+    let mut six = attenuated.clone();
+    for _ in 0..5 {
+        six = append(&six, block!(r#"check if operation("read");"#));
+    }
+    let report = access::inspect(&ring, &six, T0).unwrap();
+    assert_eq!((report.blocks, report.status), (7, Err(VerifyError::Unsupported)));
+    assert_eq!(report.attenuation.len(), 6);
+    let hostile = &hostile_tokens(&minted.token)[0].1;
+    let report = access::inspect(&ring, hostile, T0).unwrap();
+    assert_eq!(report.status, Err(VerifyError::Unsupported));
+    assert!(report.attenuation[0].contains("$v39"));
 }
 
 #[test]
@@ -521,6 +548,7 @@ fn principal_debug_and_errors_hide_secrets() {
         VerifyError::Expired,
         VerifyError::WrongAudience,
         VerifyError::Denied,
+        VerifyError::Unsupported,
         VerifyError::Upstream(norman_mcp::seal::OpenError::Forged),
     ];
     let mut reasons = std::collections::HashSet::new();
@@ -562,4 +590,161 @@ proptest! {
         let mutated = format!("{ACCESS_PREFIX}{}", URL_SAFE_NO_PAD.encode(&raw));
         prop_assert!(Verifier::new(4).verify(&ring, &mutated, AUDIENCE, T0).is_err());
     }
+}
+
+/// Tokens a holder of `token` can make by appending blocks that cost the server seconds to
+/// hours of CPU, or gigabytes, under a Datalog authorizer, each with what it would cost there.
+fn hostile_tokens(token: &str) -> Vec<(&'static str, String)> {
+    let code = |source: String| BlockBuilder::new().code(source).unwrap();
+    // 2^40 combinations, none passing: 20 variables took 26 s.
+    let variables: Vec<String> = (0..40).map(|i| format!("right($v{i})")).collect();
+    let forty = code(format!(r#"check if {}, $v0 == "none";"#, variables.join(", ")));
+    // 10^7 facts in one iteration: 6 variables took 13 s and 370 MB.
+    let facts: String = (0..10).map(|i| format!("n({i});")).collect();
+    let multiplying = code(format!(
+        "{facts} m($a, $b, $c, $d, $e, $f, $g) <- n($a), n($b), n($c), n($d), n($e), n($f), n($g); \
+         check if m(99, 99, 99, 99, 99, 99, 99);"
+    ));
+    // `time($t), $t < D` in 500 parentheses: printing and re-parsing it overflowed the stack.
+    let until = bb::Term::Date(
+        u64::try_from((OffsetDateTime::now_utc() + Duration::minutes(5)).unix_timestamp()).unwrap(),
+    );
+    let mut ops = vec![Op::Value(bb::variable("t")), Op::Value(until), Op::Binary(Binary::LessThan)];
+    ops.extend(std::iter::repeat_n(Op::Unary(Unary::Parens), 500));
+    let nested = BlockBuilder::new()
+        .check(Check {
+            queries: vec![Rule::new(
+                Predicate::new("query".into(), Vec::<bb::Term>::new()),
+                vec![Predicate::new("time".into(), vec![bb::variable("t")])],
+                vec![Expression { ops }],
+                vec![],
+            )],
+            kind: CheckKind::One,
+        })
+        .unwrap();
+    let read_only = || block!(r#"check if operation("read");"#);
+    let mut five = token.to_owned();
+    for _ in 0..5 {
+        five = append(&five, read_only());
+    }
+    let mut hundred = five.clone();
+    for _ in 5..100 {
+        hundred = append(&hundred, read_only());
+    }
+    // A third-party block: signed by a key of the holder's choosing, with a check that would
+    // be accepted in a block of its own.
+    let raw = URL_SAFE_NO_PAD.decode(token.strip_prefix(ACCESS_PREFIX).unwrap()).unwrap();
+    let unverified = UnverifiedBiscuit::from(&raw).unwrap();
+    let external = unverified
+        .third_party_request()
+        .unwrap()
+        .create_block(&KeyPair::new().private(), read_only())
+        .unwrap();
+    let external = unverified.append_third_party(&external.serialize().unwrap()).unwrap();
+    let external = format!("{ACCESS_PREFIX}{}", URL_SAFE_NO_PAD.encode(external.to_vec().unwrap()));
+    vec![
+        ("a 40-variable check", append(token, forty)),
+        ("a fact-multiplying rule", append(token, multiplying)),
+        ("500 nested parentheses", append(token, nested)),
+        ("5 appended blocks", five),
+        ("100 appended blocks", hundred),
+        ("a third-party block", external),
+    ]
+}
+
+/// Every hostile token is refused with 401 `invalid_token`, while tool calls with a normal
+/// token keep succeeding: two senders repeat the hostile tokens for as long as the normal
+/// calls run.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hostile_appended_blocks_are_refused_while_tool_calls_go_on() {
+    let server = TestServer::start().await;
+    let (_, tokens) = full_flow(&server, "norman.read norman.write", 0).await;
+    let token = tokens["access_token"].as_str().unwrap().to_owned();
+    let hostile = hostile_tokens(&token);
+    for (case, t) in &hostile {
+        if *case != "100 appended blocks" {
+            assert!(t.len() <= access::MAX_ACCESS_TOKEN_LEN, "{case} is parsed, not refused for its length");
+        }
+    }
+    let list = json!({"jsonrpc": "2.0", "id": 1, "method": "tools/list"});
+    let done = AtomicBool::new(false);
+    let refused = AtomicUsize::new(0);
+    let send_hostile = async || {
+        while !done.load(Ordering::Relaxed) {
+            for (case, t) in &hostile {
+                let response = mcp_post(&server, Some(t), &list).await;
+                assert_eq!(response.status(), 401, "{case}");
+                let challenge = response.headers()["www-authenticate"].to_str().unwrap().to_owned();
+                assert!(challenge.starts_with(r#"Bearer error="invalid_token""#), "{case}: {challenge}");
+                let body: Value = response.json().await.unwrap();
+                assert_eq!(body["error"], "invalid_token", "{case}");
+                refused.fetch_add(1, Ordering::Relaxed);
+            }
+        }
+    };
+    let normal_calls = async {
+        for _ in 0..20 {
+            let reply = mcp_call(&server, &token, "get_company_details", json!({})).await;
+            assert_eq!(tool_json(&reply)["name"], DEMO_USERS[0].company_name);
+        }
+        done.store(true, Ordering::Relaxed);
+    };
+    tokio::join!(send_hostile(), send_hostile(), normal_calls);
+    assert!(refused.load(Ordering::Relaxed) >= 2 * hostile.len());
+    support::assert_not_logged(&[&token]);
+    server.stop().await;
+}
+
+/// Biscuit's revocation model over `/revoke` (RFC 7009) and `/mcp`: revoking a delegated
+/// read-only copy ends it and everything derived from it, never its parent nor a sibling; the
+/// deny entry lives as long as the revoked copy would have; revoking the parent ends them all.
+#[tokio::test]
+async fn revoking_a_delegated_copy_ends_it_and_its_descendants_only() {
+    use norman_mcp::oauth::guard::GuardSpace;
+
+    let server = TestServer::start().await;
+    let (client_id, tokens) = full_flow(&server, "norman.read norman.write", 0).await;
+    let parent = tokens["access_token"].as_str().unwrap().to_owned();
+    let now = OffsetDateTime::now_utc();
+    let copy = access::attenuate(&parent, true, Some(Duration::seconds(3)), now).unwrap();
+    let derived = access::attenuate(&copy, false, Some(Duration::seconds(2)), now).unwrap();
+    let sibling = access::attenuate(&parent, true, None, now).unwrap();
+    let list = json!({"jsonrpc": "2.0", "id": 1, "method": "tools/list"});
+    let status = async |token: &str| mcp_post(&server, Some(token), &list).await.status();
+    for token in [&parent, &copy, &derived, &sibling] {
+        assert_eq!(status(token).await, 200);
+    }
+
+    let revoke = async |token: &str| {
+        let form = [("token", token), ("client_id", client_id.as_str())];
+        let response = server.http.post(server.url("/revoke")).form(&form).send().await.unwrap();
+        assert_eq!(response.status(), 200);
+    };
+    revoke(&copy).await;
+    for token in [&copy, &derived] {
+        let response = mcp_post(&server, Some(token), &list).await;
+        assert_eq!(response.status(), 401);
+        let challenge = response.headers()["www-authenticate"].to_str().unwrap().to_owned();
+        assert!(challenge.contains("the access token has been revoked"), "{challenge}");
+    }
+    for token in [&parent, &sibling] {
+        assert_eq!(status(token).await, 200, "the parent and a sibling are untouched");
+    }
+
+    // The deny entry names the copy's last block and ends when the copy would have.
+    let running = server.server.as_ref().unwrap();
+    let copy_id =
+        running.auth.verifier.verify(&server.keyring.current(), &copy, &server.resource(), now).unwrap();
+    let copy_id = copy_id.revocation_id().to_owned();
+    let guard = &running.auth.guard;
+    assert!(guard.contains(GuardSpace::DeniedAccess, &copy_id).await.unwrap());
+    tokio::time::sleep(std::time::Duration::from_millis(3100)).await;
+    assert!(!guard.contains(GuardSpace::DeniedAccess, &copy_id).await.unwrap());
+
+    revoke(&parent).await;
+    for token in [&parent, &sibling] {
+        assert_eq!(status(token).await, 401, "revoking the parent ends every copy");
+    }
+    support::assert_not_logged(&[&parent, &copy, &derived, &sibling]);
+    server.stop().await;
 }

@@ -15,7 +15,7 @@ use time::OffsetDateTime;
 
 use crate::mcp::McpState;
 use crate::metrics::GuardHit;
-use crate::oauth::guard::GuardSpace;
+use crate::oauth::guard::{GuardError, GuardSpace, ReplayGuard};
 use crate::scope::{Scope, Scopes};
 use crate::tokens::access::{Principal, VerifyError};
 
@@ -102,6 +102,7 @@ fn verify_reason(error: VerifyError) -> &'static str {
         VerifyError::Malformed | VerifyError::Forged => "the access token is not valid",
         VerifyError::UnknownKey => "the access token was signed by a key no longer in force",
         VerifyError::Denied => "the access token does not allow this",
+        VerifyError::Unsupported => "the access token carries blocks this server does not accept",
         VerifyError::Upstream(_) => "the access token's Norman credentials cannot be opened",
     }
 }
@@ -195,33 +196,57 @@ async fn authenticate(
         .verifier
         .verify(&keyring, token, &state.auth.resource, OffsetDateTime::now_utc())
         .map_err(|error| (error.reason(), BearerError::InvalidToken(verify_reason(error))))?;
-    // The token itself, and the grant it came from (a revoked refresh token, a replayed code
-    // or a reused refresh token stops the grant's access tokens too: RFC 7009 section 2.1).
-    let guard = &state.auth.guard;
-    let family = principal.family_id.as_deref();
-    let (token_denied, family_denied) =
-        futures_util::join!(guard.contains(GuardSpace::DeniedAccess, &principal.token_id), async {
-            match family {
-                Some(family) => guard.contains(GuardSpace::DeniedFamily, family).await,
-                None => Ok(false),
-            }
-        });
-    match (token_denied, family_denied) {
-        (Ok(false), Ok(false)) => Ok(principal),
-        (Ok(true), _) => {
+    match revocation(state.auth.guard.as_ref(), &principal).await {
+        Ok(None) => Ok(principal),
+        Ok(Some(Revoked::Token)) => {
             state.auth.metrics.guard_hit(GuardHit::AccessRevoked);
             Err(("revoked", BearerError::InvalidToken("the access token has been revoked")))
         }
-        (_, Ok(true)) => {
+        Ok(Some(Revoked::Grant)) => {
             state.auth.metrics.guard_hit(GuardHit::FamilyRevoked);
             Err(("revoked", BearerError::InvalidToken("the grant of this access token has been revoked")))
         }
-        (Err(error), _) | (_, Err(error)) => {
+        Err(error) => {
             // Fail open here only: revocation is a best effort across replicas, while a
             // replay-store outage must not take every user's tools down with it.
             tracing::warn!(%error, "revocation list unavailable; serving without it");
             Ok(principal)
         }
+    }
+}
+
+/// What `revocation` found on the deny lists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Revoked {
+    /// The token, or one it was attenuated from.
+    Token,
+    /// The grant the token belongs to.
+    Grant,
+}
+
+/// Whether the token is revoked: any of its blocks (revoking a token ends every token derived
+/// from it, `Principal::revocation_ids`), or the grant it came from (a revoked refresh token, a
+/// replayed code or a reused refresh token stops the grant's access tokens too: RFC 7009
+/// section 2.1). The lookups run concurrently; with Redis they share one connection's pipeline.
+/// A definite "revoked" wins over a store error.
+pub async fn revocation(
+    guard: &dyn ReplayGuard,
+    principal: &Principal,
+) -> Result<Option<Revoked>, GuardError> {
+    let blocks = principal.revocation_ids.iter().map(|id| guard.contains(GuardSpace::DeniedAccess, id));
+    let (blocks, family) = futures_util::join!(futures_util::future::join_all(blocks), async {
+        match principal.family_id.as_deref() {
+            Some(family) => guard.contains(GuardSpace::DeniedFamily, family).await,
+            None => Ok(false),
+        }
+    });
+    if blocks.iter().any(|denied| matches!(denied, Ok(true))) {
+        return Ok(Some(Revoked::Token));
+    }
+    match family {
+        Ok(true) => Ok(Some(Revoked::Grant)),
+        Ok(false) => blocks.into_iter().find_map(Result::err).map_or(Ok(None), Err),
+        Err(error) => Err(error),
     }
 }
 
@@ -271,4 +296,48 @@ async fn within_scope(
         }
     }
     Ok(Request::from_parts(parts, Body::from(bytes)))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+    use crate::oauth::guard::MemoryGuard;
+    use crate::tokens::NormanToken;
+
+    fn principal(blocks: usize, family: Option<&str>) -> Principal {
+        Principal {
+            token_id: "token".into(),
+            client_fingerprint: "client".into(),
+            scopes: Scopes::ALL,
+            audience: "https://mcp.norman.example/mcp".into(),
+            expires_at: OffsetDateTime::now_utc() + time::Duration::hours(1),
+            key_id: 1,
+            norman_access: NormanToken::new("norman".into()),
+            company_id: None,
+            family_id: family.map(str::to_owned),
+            revocation_ids: std::iter::once("token".to_owned())
+                .chain((1..blocks).map(|i| format!("block-{i}")))
+                .collect(),
+        }
+    }
+
+    #[tokio::test]
+    async fn any_denied_block_or_the_grant_revokes() {
+        let guard = MemoryGuard::new();
+        let deny =
+            async |space, id| assert!(guard.first_use(space, id, Duration::from_secs(60)).await.unwrap());
+        let three = principal(3, Some("family"));
+        assert_eq!(revocation(&guard, &three).await.unwrap(), None);
+        deny(GuardSpace::DeniedAccess, "block-2").await;
+        assert_eq!(revocation(&guard, &three).await.unwrap(), Some(Revoked::Token));
+        assert_eq!(revocation(&guard, &principal(2, Some("family"))).await.unwrap(), None, "its parent");
+        deny(GuardSpace::DeniedFamily, "family").await;
+        assert_eq!(revocation(&guard, &principal(2, Some("family"))).await.unwrap(), Some(Revoked::Grant));
+        assert_eq!(revocation(&guard, &three).await.unwrap(), Some(Revoked::Token), "the token's own wins");
+        assert_eq!(revocation(&guard, &principal(1, None)).await.unwrap(), None);
+        deny(GuardSpace::DeniedAccess, "token").await;
+        assert_eq!(revocation(&guard, &principal(1, None)).await.unwrap(), Some(Revoked::Token));
+    }
 }

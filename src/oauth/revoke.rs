@@ -1,5 +1,6 @@
 //! `POST /revoke` (RFC 7009): revoking a refresh token ends its whole grant (every rotation of
-//! it); revoking an access token ends that token. Invalid tokens are not an error, nor are
+//! it); revoking an access token ends that token and every token attenuated from it, never the
+//! token it was attenuated from (`Principal::revocation_id`). Invalid tokens are not an error, nor are
 //! tokens issued to another client than the one presented (they are left alone, §2.1).
 //! A public client's token may be revoked by whoever holds it; a confidential client's refresh
 //! token only by that client, authenticated.
@@ -80,12 +81,13 @@ impl AuthServer {
                 .as_ref()
                 .is_none_or(|presenter| *presenter == principal.client_fingerprint)
         {
+            // Its last block: this token and every token derived from it, never its parent.
             let remaining = (principal.expires_at - now).unsigned_abs();
             self.guard
-                .first_use(GuardSpace::DeniedAccess, &principal.token_id, remaining)
+                .first_use(GuardSpace::DeniedAccess, principal.revocation_id(), remaining)
                 .await
                 .map_err(unavailable)?;
-            tracing::info!("access token revoked");
+            tracing::info!(blocks = principal.revocation_ids.len(), "access token revoked");
         }
         Ok(())
     }

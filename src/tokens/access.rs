@@ -10,16 +10,29 @@
 //! check if resource({audience});
 //! ```
 //!
-//! The claims share one fact because each predicate joined in the claims query costs about
-//! 3 µs on the reference machine, on a path that runs for every uncached request.
+//! The claims share one fact so that reading them is one match. The Norman access token travels
+//! only inside the `nmu_` envelope, so reading a Biscuit (which anyone can) never shows it.
 //!
-//! The Norman access token travels only inside the `nmu_` envelope, so reading a Biscuit (which
-//! anyone can) never shows it. Each verification run adds, for one scope at a time:
+//! Any holder may append blocks (attenuation). A Datalog block costs what its author wants: a
+//! check joining dozens of variables, or a rule multiplying facts, runs for minutes inside one
+//! evaluation step, where Biscuit's authorizer limits never look. So no Datalog runs here:
+//! tokens are read structurally (the protobuf of `biscuit_auth::format::schema`), and only the
+//! shapes this server writes are accepted. The authority block is the one above; after it come
+//! at most [`MAX_APPENDED_BLOCKS`] appended blocks, each holding one or both of the checks
+//! `attenuate` writes and nothing else (no facts, rules, scopes, public keys, context or
+//! third-party signature):
 //!
 //! ```text
-//! time({now}); resource({expected audience}); operation("read" | "write");
-//! allow if right("norman.read" | "norman.write");
+//! check if operation("read");          // the token no longer grants norman.write
+//! check if time($t), $t < {date};      // the token ends at {date}, if not before
 //! ```
+//!
+//! Those checks are evaluated in Rust, with the meaning Biscuit's authorizer gives them when a
+//! request supplies `time({now})`, `resource({audience})`, `operation("read" | "write")` and
+//! the policy `allow if right({scope})`. Anything else is refused (`VerifyError::Unsupported`).
+//! Verification runs cheapest first: the length, the protobuf, the key id, the number and shape
+//! of the blocks, the audience, expiry and scopes, all read from the bytes; only then the
+//! signatures (one Ed25519 verification per block, through biscuit-auth) and the envelope.
 //!
 //! The token's proof (the secret key that signs a next block, which Biscuit draws at random) is
 //! instead HMAC-SHA256 of the token id under the key's access-proof key. Holders see no
@@ -27,25 +40,25 @@
 //! secret and compares it, where Biscuit would derive its public key (a curve multiplication)
 //! and compare that with the signed `next_key`. The signature covers the token id and the next
 //! key, and `mint` always signs the public key of the derived secret, so the two tests agree.
-//! Anything else (attenuated tokens, other shapes) is verified by Biscuit in full.
+//! Attenuated tokens carry `attenuate`'s random proof and are checked by biscuit-auth.
 //!
-//! Any holder may append blocks. Their facts never reach the policy or the claims query (both
-//! trust only the authority block and the authorizer), so an appended block can only restrict,
-//! through its checks: `attenuate` writes `check if operation("read")` and
-//! `check if time($t), $t < {date}`.
+//! Revocation follows Biscuit's model: every block has a revocation id, a token is refused once
+//! any of its blocks' ids is denied, and revoking a token denies its last block's id. Revoking a
+//! delegated copy (its parent plus one block) therefore ends that copy and every token derived
+//! from it, never the parent. The authority block's id is the token id (signed, and drawn afresh
+//! by every `mint`); an appended block's is its signature, as Biscuit's
+//! `revocation_identifiers` gives it, in base64url.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use biscuit_auth::builder::{self as bb, Binary, BlockBuilder, Check, CheckKind, Op, Term};
+use biscuit_auth::builder::{self as bb, BlockBuilder, Term};
 use biscuit_auth::datalog::SymbolTable;
-use biscuit_auth::format::schema;
-use biscuit_auth::macros::{authorizer, biscuit, check, rule};
-use biscuit_auth::{
-    Authorizer, AuthorizerLimits, Biscuit, KeyPair, PrivateKey, PublicKey, UnverifiedBiscuit, error,
-};
+use biscuit_auth::format::{SerializedBiscuit, schema};
+use biscuit_auth::macros::{biscuit, check};
+use biscuit_auth::{Biscuit, KeyPair, PrivateKey, PublicKey, UnverifiedBiscuit, error};
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
@@ -68,7 +81,7 @@ pub const DEFAULT_ACCESS_LIFETIME: time::Duration = time::Duration::hours(1);
 pub const MAX_ACCESS_LIFETIME: time::Duration = time::Duration::hours(24);
 
 /// Longest token `verify`, `inspect` and `attenuate` look at, checked before any decoding.
-/// Ours are about 1 KiB; each attenuation block adds a few hundred bytes.
+/// Ours are about 1 KiB; each attenuation block adds about 200 characters.
 pub const MAX_ACCESS_TOKEN_LEN: usize = 8 * 1024;
 
 /// The access token ends this long before the Norman token it carries, so a call made just
@@ -76,12 +89,8 @@ pub const MAX_ACCESS_TOKEN_LEN: usize = 8 * 1024;
 /// (`iat` to `exp`) is shorter than four margins keeps a quarter of its life instead.
 const UPSTREAM_MARGIN: time::Duration = time::Duration::seconds(30);
 
-/// The default `max_time` (1 ms) fails spuriously when a busy 2-core machine preempts the
-/// thread (NOTES.md). Our worlds hold about ten facts and no rules, so few facts and
-/// iterations suffice and bound what a hostile appended block can make us compute.
-fn limits() -> AuthorizerLimits {
-    AuthorizerLimits { max_facts: 64, max_iterations: 16, max_time: std::time::Duration::from_millis(20) }
-}
+/// The most blocks a holder may append to a token; `attenuate` writes one per call.
+pub const MAX_APPENDED_BLOCKS: usize = 4;
 
 /// What the token endpoint grants; `mint` turns it into a token.
 #[derive(Debug, Clone)]
@@ -148,6 +157,17 @@ pub struct Principal {
     pub norman_access: NormanToken,
     pub company_id: Option<String>,
     pub family_id: Option<String>,
+    /// One id per block, the authority's (the token id) first: the token is refused once any of
+    /// them is revoked (module docs).
+    pub revocation_ids: Vec<String>,
+}
+
+impl Principal {
+    /// What revoking this token denies: its last block's id, which every token derived from it
+    /// carries too and its parent does not.
+    pub fn revocation_id(&self) -> &str {
+        self.revocation_ids.last().unwrap_or(&self.token_id)
+    }
 }
 
 /// Why a token was refused. No variant carries the token, so errors are safe to log.
@@ -165,6 +185,8 @@ pub enum VerifyError {
     WrongAudience,
     #[error("access token grants nothing here")]
     Denied,
+    #[error("access token is not of a shape this server issues or accepts")]
+    Unsupported,
     #[error("the upstream credentials in the access token did not open: {0}")]
     Upstream(OpenError),
 }
@@ -179,6 +201,7 @@ impl VerifyError {
             VerifyError::Expired => "expired",
             VerifyError::WrongAudience => "wrong_audience",
             VerifyError::Denied => "denied",
+            VerifyError::Unsupported => "unsupported",
             VerifyError::Upstream(_) => "upstream",
         }
     }
@@ -196,6 +219,8 @@ pub enum AttenuateError {
     InvalidTtl,
     #[error("a block cannot be appended to this token (is it sealed?)")]
     Append,
+    #[error("the token already carries {MAX_APPENDED_BLOCKS} appended blocks, the most a server accepts")]
+    TooManyBlocks,
 }
 
 /// The `exp` of a JWT, read from its payload without checking the signature: Norman checks
@@ -337,6 +362,9 @@ pub fn attenuate(
     }
     let raw = decode(token).ok_or(AttenuateError::Malformed)?;
     let unverified = UnverifiedBiscuit::from(&raw).map_err(|_| AttenuateError::Malformed)?;
+    if unverified.block_count() > MAX_APPENDED_BLOCKS {
+        return Err(AttenuateError::TooManyBlocks);
+    }
 
     let mut block = BlockBuilder::new();
     if read_only {
@@ -378,12 +406,13 @@ impl Verifier {
         Verifier { cache: quick_cache::sync::Cache::new(capacity.max(1)), hits: AtomicU64::new(0) }
     }
 
-    /// Verifies the signature with the key named by `root_key_id`, the audience, the expiry,
-    /// every check of every block, and opens the upstream envelope.
+    /// Verifies the token's shape, the audience, the expiry, the scopes its blocks leave, the
+    /// signature of every block with the key named by `root_key_id`, and opens the upstream
+    /// envelope (module docs). Revocation is the caller's: see `Principal::revocation_ids`.
     ///
     /// A cache hit re-checks what can change after a success: the clock (against the earliest
-    /// known expiry, attenuation included), the audience asked for, and that the signing key
-    /// is still in `keyring`, so a retired key stops its tokens at once.
+    /// expiry, appended blocks included), the audience asked for, and that the signing key is
+    /// still in `keyring`, so a retired key stops its tokens at once.
     pub fn verify(
         &self,
         keyring: &Keyring,
@@ -415,20 +444,10 @@ impl Verifier {
         }
 
         let raw = decode(token).ok_or(VerifyError::Malformed)?;
-        let (verified, root) = match read_minted(keyring, &raw)? {
-            Some((claims, key)) => {
-                let verified = verify_minted(keyring, claims, key.id(), expected_audience, now)?;
-                (verified, key.biscuit_root().public())
-            }
-            None => {
-                let (biscuit, key_id, root) = decode_verified(keyring, &raw)?;
-                (verify_decoded(keyring, &biscuit, &raw, key_id, expected_audience, now)?, root)
-            }
-        };
-        let principal = Arc::new(verified.principal);
-        if verified.cacheable {
-            self.cache.insert(digest, Arc::new(CacheEntry { principal: Arc::clone(&principal), root }));
-        }
+        let (principal, key) = verify_raw(keyring, &raw, expected_audience, now)?;
+        let principal = Arc::new(principal);
+        let root = key.biscuit_root().public();
+        self.cache.insert(digest, Arc::new(CacheEntry { principal: Arc::clone(&principal), root }));
         Ok(principal)
     }
 
@@ -470,12 +489,14 @@ pub struct TokenReport {
     pub effective: Scopes,
     /// The expiry the server wrote.
     pub expires_at: OffsetDateTime,
-    /// The earliest expiry, appended blocks included (as far as they can be read).
+    /// The earliest expiry, appended blocks included (if this server accepts them).
     pub effective_expires_at: OffsetDateTime,
     /// Known only when the token verifies.
     pub company_id: Option<String>,
     /// The Datalog source of each appended block, in order.
     pub attenuation: Vec<String>,
+    /// What revoking the token denies (`Principal::revocation_id`).
+    pub revocation_id: String,
     /// Whether the token verifies at `now` for its own audience, and if not, why.
     pub status: Result<(), VerifyError>,
 }
@@ -503,6 +524,7 @@ impl std::fmt::Display for TokenReport {
         if let Some(company) = &self.company_id {
             writeln!(f, "  company    {company}")?;
         }
+        writeln!(f, "  revocation {}", self.revocation_id)?;
         writeln!(f, "  blocks     {}", self.blocks)?;
         for (i, source) in self.attenuation.iter().enumerate() {
             writeln!(f, "  block {}:", i + 1)?;
@@ -514,29 +536,40 @@ impl std::fmt::Display for TokenReport {
     }
 }
 
-/// Reads a token whose signature verifies under `keyring`, and judges it at `now` against
-/// its own audience. Expired or denied tokens are still described; a token that does not
-/// parse or verify is an error.
+/// Reads a token whose signatures verify under `keyring`, and judges it at `now` against its
+/// own audience as `Verifier::verify` would. Expired, denied and unsupported tokens are still
+/// described (blocks of any number and shape are printed, never evaluated); a token that does
+/// not parse or verify, or whose authority block is not `mint`'s, is an error.
 pub fn inspect(keyring: &Keyring, token: &str, now: OffsetDateTime) -> Result<TokenReport, VerifyError> {
+    use prost::Message as _;
+
     if token.len() > MAX_ACCESS_TOKEN_LEN {
         return Err(VerifyError::Malformed);
     }
     let raw = decode(token).ok_or(VerifyError::Malformed)?;
-    let (biscuit, key_id, _) = decode_verified(keyring, &raw)?;
-    // The audience is not known before the claims are read; `resource` only matters to the
-    // authority's own check, which this run does not evaluate.
-    let mut first = authorizer_for(&biscuit, Scope::Read, "", now)?;
-    let claims = read_claims(&mut first)?;
-    let limit = attenuation_limit(&biscuit);
-    let verified = verify_decoded(keyring, &biscuit, &raw, key_id, &claims.audience, now);
+    let choose = |id: Option<u32>| {
+        id.and_then(|id| keyring.key(id))
+            .map(|key| key.biscuit_root().public())
+            .ok_or(error::Format::UnknownPublicKey)
+    };
+    let biscuit = Biscuit::from(&raw, choose).map_err(|e| match e {
+        error::Token::Format(format) => format_error(format),
+        _ => VerifyError::Malformed,
+    })?;
+    let key_id = biscuit.root_key_id().ok_or(VerifyError::UnknownKey)?;
+    let token = schema::Biscuit::decode(raw.as_slice()).map_err(|_| VerifyError::Malformed)?;
+    let claims = minted_claims(&token.authority.block).ok_or(VerifyError::Unsupported)?;
+    let restriction = appended_restriction(&token.blocks).ok();
+    let status = verify_raw(keyring, &raw, &claims.audience, now).map(|(principal, _)| principal);
     let attenuation = (1..biscuit.block_count())
         .map(|i| biscuit.print_block_source(i).unwrap_or_else(|_| "(unreadable)".to_owned()))
         .collect();
-    let (effective, company_id, status) = match verified {
-        Ok(v) => (v.principal.scopes, v.principal.company_id.clone(), Ok(())),
+    let (effective, company_id, status) = match status {
+        Ok(p) => (p.scopes, p.company_id, Ok(())),
         Err(e) => (Scopes::EMPTY, None, Err(e)),
     };
     Ok(TokenReport {
+        revocation_id: revocation_ids(&claims.token_id, &token).pop().unwrap_or_default(),
         token_id: claims.token_id,
         client_fingerprint: claims.client_fingerprint,
         audience: claims.audience,
@@ -545,7 +578,7 @@ pub fn inspect(keyring: &Keyring, token: &str, now: OffsetDateTime) -> Result<To
         granted: claims.granted,
         effective,
         expires_at: claims.expires_at,
-        effective_expires_at: limit.apply(claims.expires_at),
+        effective_expires_at: restriction.map_or(claims.expires_at, |r| r.expiry(claims.expires_at)),
         company_id,
         attenuation,
         status,
@@ -553,13 +586,6 @@ pub fn inspect(keyring: &Keyring, token: &str, now: OffsetDateTime) -> Result<To
 }
 
 // ---- verification internals ----
-
-struct Verified {
-    principal: Principal,
-    /// False when an appended block depends on time in a way `attenuation_limit` cannot
-    /// bound: such a token is verified afresh every time.
-    cacheable: bool,
-}
 
 /// The authority block's facts.
 struct Claims {
@@ -569,6 +595,25 @@ struct Claims {
     expires_at: OffsetDateTime,
     envelope: String,
     granted: Scopes,
+}
+
+/// What the appended blocks' checks leave of a token (module docs).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct Restriction {
+    /// Some block says `check if operation("read")`: writing never passes.
+    read_only: bool,
+    /// The earliest `{date}` of a `check if time($t), $t < {date}`: from then on nothing passes.
+    until: Option<OffsetDateTime>,
+}
+
+impl Restriction {
+    fn scopes(self, granted: Scopes) -> Scopes {
+        if self.read_only { granted.intersection(Scopes::READ) } else { granted }
+    }
+
+    fn expiry(self, expires_at: OffsetDateTime) -> OffsetDateTime {
+        self.until.map_or(expires_at, |until| until.min(expires_at))
+    }
 }
 
 fn encode(raw: &[u8]) -> String {
@@ -582,214 +627,136 @@ fn decode(token: &str) -> Option<Vec<u8>> {
     URL_SAFE_NO_PAD.decode(token.strip_prefix(ACCESS_PREFIX)?).ok()
 }
 
-/// Parses the token and checks every block's signature, starting from the root key named by
-/// `root_key_id` (a hint outside the signed bytes; the signature still has to verify).
-fn decode_verified(keyring: &Keyring, raw: &[u8]) -> Result<(Biscuit, KeyId, PublicKey), VerifyError> {
-    let choose = |id: Option<u32>| {
-        id.and_then(|id| keyring.key(id))
-            .map(|key| key.biscuit_root().public())
-            .ok_or(error::Format::UnknownPublicKey)
-    };
-    let biscuit = Biscuit::from(raw, choose).map_err(|e| match e {
-        error::Token::Format(error::Format::UnknownPublicKey) => VerifyError::UnknownKey,
-        error::Token::Format(error::Format::Signature(_) | error::Format::SealedSignature) => {
-            VerifyError::Forged
-        }
-        _ => VerifyError::Malformed,
-    })?;
-    // The signatures cover block contents, not the protobuf around them: an unknown field or
-    // a renumbered default (`algorithm`) decodes to the same token. Accepting only the
-    // canonical encoding makes one token one string, so any changed character is refused.
-    if biscuit.to_vec().ok().as_deref() != Some(raw) {
-        return Err(VerifyError::Malformed);
-    }
-    let key_id = biscuit.root_key_id().ok_or(VerifyError::UnknownKey)?;
-    let root = keyring.key(key_id).ok_or(VerifyError::UnknownKey)?.biscuit_root().public();
-    Ok((biscuit, key_id, root))
-}
-
-/// `decode_verified` for a token as `mint` writes it: one authority block of the minted shape,
-/// an Ed25519 next key, and as proof the secret `proof_secret` derives from the signed token
-/// id. Its signature is checked here (the same `verify_strict` over the same bytes as Biscuit);
-/// the proof by comparing secrets (module docs). `None`: not that shape, so Biscuit decides.
-fn read_minted<'k>(keyring: &'k Keyring, raw: &[u8]) -> Result<Option<(Claims, &'k Key)>, VerifyError> {
-    use prost::Message as _;
-    use schema::proof::Content as Proof;
-
-    let Ok(token) = schema::Biscuit::decode(raw) else { return Ok(None) };
-    let Some(key) = token.root_key_id.and_then(|id| keyring.key(id)) else { return Ok(None) };
-    let authority = &token.authority;
-    let ed25519 = schema::public_key::Algorithm::Ed25519 as i32;
-    let (Some(Proof::NextSecret(proof)), true, None, None, true, 32) = (
-        &token.proof.content,
-        token.blocks.is_empty(),
-        authority.version,
-        &authority.external_signature,
-        authority.next_key.algorithm == ed25519,
-        authority.next_key.key.len(),
-    ) else {
-        return Ok(None);
-    };
-    let Some(claims) = minted_claims(&authority.block) else { return Ok(None) };
-    if !bool::from(proof.as_slice().ct_eq(&proof_secret(key, &claims.token_id)[..])) {
-        return Ok(None);
-    }
-    // One token, one string (as in `decode_verified`): for this shape Biscuit writes exactly
-    // what prost re-encodes.
-    if token.encode_to_vec() != raw {
-        return Err(VerifyError::Malformed);
-    }
-    let signature =
-        ed25519_dalek::Signature::from_slice(&authority.signature).map_err(|_| VerifyError::Forged)?;
-    // Biscuit's block signature, format version 0: block bytes, next key algorithm, next key.
-    let mut signed = Vec::with_capacity(authority.block.len() + 4 + 32);
-    signed.extend_from_slice(&authority.block);
-    signed.extend_from_slice(&authority.next_key.algorithm.to_le_bytes());
-    signed.extend_from_slice(&authority.next_key.key);
-    key.biscuit_verifying_key().verify_strict(&signed, &signature).map_err(|_| VerifyError::Forged)?;
-    Ok(Some((claims, key)))
-}
-
-/// `raw` must be the bytes `biscuit` was parsed and verified from.
-fn verify_decoded(
-    keyring: &Keyring,
-    biscuit: &Biscuit,
+/// `Verifier::verify` without the cache: every refusal that needs no signature comes first
+/// (module docs). Returns the key that verified the token.
+fn verify_raw<'k>(
+    keyring: &'k Keyring,
     raw: &[u8],
-    key_id: KeyId,
     expected_audience: &str,
     now: OffsetDateTime,
-) -> Result<Verified, VerifyError> {
-    // A token that is only the authority block `mint` writes needs no Datalog run: its facts
-    // and checks are known, and evaluated here exactly as the authorizer would.
-    if biscuit.block_count() == 1
-        && let Some(claims) = minted_authority(raw)
-    {
-        return verify_minted(keyring, claims, key_id, expected_audience, now);
-    }
-    verify_with_authorizer(keyring, biscuit, key_id, expected_audience, now)
-}
+) -> Result<(Principal, &'k Key), VerifyError> {
+    use prost::Message as _;
 
-/// `verify_decoded` for a token `minted_authority` recognised: the authority's two checks
-/// (expiry, audience) and the policy (`allow if right(scope)`) evaluated in Rust.
-fn verify_minted(
-    keyring: &Keyring,
-    claims: Claims,
-    key_id: KeyId,
-    expected_audience: &str,
-    now: OffsetDateTime,
-) -> Result<Verified, VerifyError> {
-    {
-        if claims.audience != expected_audience {
-            return Err(VerifyError::WrongAudience);
-        }
-        if now >= claims.expires_at {
-            return Err(VerifyError::Expired);
-        }
-        if claims.granted.is_empty() {
-            return Err(VerifyError::Denied);
-        }
-        let (effective, expires_at) = (claims.granted, claims.expires_at);
-        principal(keyring, claims, effective, expires_at, key_id, now, true)
+    let token = schema::Biscuit::decode(raw).map_err(|_| VerifyError::Malformed)?;
+    // prost fills in what is missing (even from no bytes at all); Biscuit requires a proof.
+    if token.proof.content.is_none() {
+        return Err(VerifyError::Malformed);
     }
-}
-
-/// `verify_decoded` through the Datalog authorizer: any token, appended blocks included.
-fn verify_with_authorizer(
-    keyring: &Keyring,
-    biscuit: &Biscuit,
-    key_id: KeyId,
-    expected_audience: &str,
-    now: OffsetDateTime,
-) -> Result<Verified, VerifyError> {
-    // Read first: the common token grants it, so this one run usually decides everything.
-    let mut first = authorizer_for(biscuit, Scope::Read, expected_audience, now)?;
-    let claims = read_claims(&mut first)?;
-    // The authority's own facts are trusted, so these give precise errors before any policy.
+    let key = token.root_key_id.and_then(|id| keyring.key(id)).ok_or(VerifyError::UnknownKey)?;
+    // Before any block is even decoded: a token of 5 blocks or more is none of ours.
+    if token.blocks.len() > MAX_APPENDED_BLOCKS {
+        return Err(VerifyError::Unsupported);
+    }
+    let claims = minted_claims(&token.authority.block).ok_or(VerifyError::Unsupported)?;
     if claims.audience != expected_audience {
         return Err(VerifyError::WrongAudience);
     }
     if now >= claims.expires_at {
         return Err(VerifyError::Expired);
     }
-
-    // With the authority block alone, the checks are ours and do not depend on the operation:
-    // one run answers for every granted scope. Appended blocks may allow one scope and not
-    // another, so each granted scope then gets its own run.
-    let attenuated = biscuit.block_count() > 1;
-    let limit = if attenuated { attenuation_limit(biscuit) } else { TimeLimit::NONE };
-    let expires_at = limit.apply(claims.expires_at);
-    let mut effective = Scopes::EMPTY;
-    let read_allowed = claims.granted.contains(Scope::Read) && first.authorize().is_ok();
-    if read_allowed {
-        effective = effective.with(Scope::Read);
-    }
-    if claims.granted.contains(Scope::Write) {
-        let write_allowed = if !attenuated && claims.granted.contains(Scope::Read) {
-            read_allowed
-        } else {
-            authorizer_for(biscuit, Scope::Write, expected_audience, now)?.authorize().is_ok()
-        };
-        if write_allowed {
-            effective = effective.with(Scope::Write);
-        }
-    }
+    let restriction = appended_restriction(&token.blocks)?;
+    let expires_at = restriction.expiry(claims.expires_at);
     if now >= expires_at {
         return Err(VerifyError::Expired);
     }
-    if effective.is_empty() {
+    let scopes = restriction.scopes(claims.granted);
+    if scopes.is_empty() {
         return Err(VerifyError::Denied);
     }
 
-    principal(keyring, claims, effective, expires_at, key_id, now, limit.known)
-}
-
-/// Opens the upstream envelope of a token whose claims passed every check.
-fn principal(
-    keyring: &Keyring,
-    claims: Claims,
-    effective: Scopes,
-    expires_at: OffsetDateTime,
-    key_id: KeyId,
-    now: OffsetDateTime,
-    cacheable: bool,
-) -> Result<Verified, VerifyError> {
+    check_signatures(key, &token, raw, &claims.token_id)?;
+    let revocation_ids = revocation_ids(&claims.token_id, &token);
     let upstream =
         seal::open::<UpstreamCredentials>(keyring, &claims.envelope, now).map_err(VerifyError::Upstream)?;
-    Ok(Verified {
-        principal: Principal {
-            token_id: claims.token_id,
-            client_fingerprint: claims.client_fingerprint,
-            scopes: effective,
-            audience: claims.audience,
-            expires_at,
-            key_id,
-            norman_access: upstream.norman_access.clone(),
-            company_id: upstream.company_id.clone(),
-            family_id: upstream.family_id.clone(),
-        },
-        cacheable,
-    })
+    let principal = Principal {
+        token_id: claims.token_id,
+        client_fingerprint: claims.client_fingerprint,
+        scopes,
+        audience: claims.audience,
+        expires_at,
+        key_id: key.id(),
+        norman_access: upstream.norman_access.clone(),
+        company_id: upstream.company_id.clone(),
+        family_id: upstream.family_id.clone(),
+        revocation_ids,
+    };
+    Ok((principal, key))
 }
 
-/// The claims of a token that is exactly what `mint` writes: one `access` fact, `right` facts
-/// naming known scopes, and the two checks `time($t), $t < {expiry}` and
-/// `resource({audience})`, nothing else (no rules, scopes, keys or further blocks). Any other
-/// shape gives `None` and the token goes through the authorizer. Only call this on bytes whose
-/// signatures have been verified: it reads, it does not verify.
-fn minted_authority(raw: &[u8]) -> Option<Claims> {
+/// The signature of every block, from `key`, and the proof. A token exactly as `mint` writes
+/// it (no appended block, the derived proof) is checked here with one signature verification
+/// and a comparison of secrets; any other by biscuit-auth (module docs). Either way the bytes
+/// must be the token's one encoding: the signatures cover block contents, not the protobuf
+/// around them, and an unknown field or a default written out would otherwise make another
+/// string of the same token.
+fn check_signatures(
+    key: &Key,
+    token: &schema::Biscuit,
+    raw: &[u8],
+    token_id: &str,
+) -> Result<(), VerifyError> {
     use prost::Message as _;
+    use schema::proof::Content as Proof;
 
-    let token = schema::Biscuit::decode(raw).ok()?;
-    if !token.blocks.is_empty() {
-        return None;
+    let authority = &token.authority;
+    let ed25519 = schema::public_key::Algorithm::Ed25519 as i32;
+    let minted = match (&token.proof.content, token.blocks.is_empty(), authority.version) {
+        (Some(Proof::NextSecret(proof)), true, None) => {
+            authority.external_signature.is_none()
+                && authority.next_key.algorithm == ed25519
+                && authority.next_key.key.len() == 32
+                && bool::from(proof.as_slice().ct_eq(&proof_secret(key, token_id)[..]))
+        }
+        _ => false,
+    };
+    if minted {
+        // For this shape Biscuit writes exactly what prost re-encodes.
+        if token.encode_to_vec() != raw {
+            return Err(VerifyError::Malformed);
+        }
+        let signature =
+            ed25519_dalek::Signature::from_slice(&authority.signature).map_err(|_| VerifyError::Forged)?;
+        // Biscuit's block signature, format version 0: block bytes, next key algorithm, next key.
+        let mut signed = Vec::with_capacity(authority.block.len() + 4 + 32);
+        signed.extend_from_slice(&authority.block);
+        signed.extend_from_slice(&authority.next_key.algorithm.to_le_bytes());
+        signed.extend_from_slice(&authority.next_key.key);
+        return key
+            .biscuit_verifying_key()
+            .verify_strict(&signed, &signature)
+            .map_err(|_| VerifyError::Forged);
     }
-    minted_claims(&token.authority.block)
+    let root = key.biscuit_root().public();
+    let container = SerializedBiscuit::from_slice(raw, root).map_err(format_error)?;
+    if container.to_vec().ok().as_deref() != Some(raw) {
+        return Err(VerifyError::Malformed);
+    }
+    Ok(())
 }
 
-/// `minted_authority` for the authority block's own bytes.
+fn format_error(error: error::Format) -> VerifyError {
+    match error {
+        error::Format::UnknownPublicKey => VerifyError::UnknownKey,
+        error::Format::Signature(_) | error::Format::SealedSignature => VerifyError::Forged,
+        _ => VerifyError::Malformed,
+    }
+}
+
+/// The revocation id of each block (module docs): the token id, then base64url of each
+/// appended block's signature.
+fn revocation_ids(token_id: &str, token: &schema::Biscuit) -> Vec<String> {
+    std::iter::once(token_id.to_owned())
+        .chain(token.blocks.iter().map(|block| URL_SAFE_NO_PAD.encode(&block.signature)))
+        .collect()
+}
+
+/// The claims of an authority block that is exactly what `mint` writes: one `access` fact,
+/// `right` facts naming known scopes, and the two checks `time($t), $t < {expiry}` and
+/// `resource({audience})`, nothing else (no rules, scopes or keys). Any other shape gives
+/// `None`. It reads, it does not verify.
 fn minted_claims(authority_block: &[u8]) -> Option<Claims> {
     use prost::Message as _;
-    use schema::{op, term::Content};
+    use schema::term::Content;
 
     let block = schema::Block::decode(authority_block).ok()?;
     if !block.rules.is_empty() || !block.scope.is_empty() || !block.public_keys.is_empty() {
@@ -805,17 +772,13 @@ fn minted_claims(authority_block: &[u8]) -> Option<Claims> {
         Some(Content::String(id)) => symbol(id),
         _ => None,
     };
-    let date = |term: &schema::Term| match term.content {
-        Some(Content::Date(d)) => Some(d),
-        _ => None,
-    };
 
     let mut access: Option<(Claims, u64, &schema::Term)> = None;
     let mut granted = Scopes::EMPTY;
     for fact in &block.facts {
         match (symbol(fact.predicate.name)?, fact.predicate.terms.as_slice()) {
             ("access", [id, client, audience, expires, envelope]) if access.is_none() => {
-                let expires_date = date(expires)?;
+                let Some(Content::Date(expires_date)) = expires.content else { return None };
                 let claims = Claims {
                     token_id: string(id)?.to_owned(),
                     client_fingerprint: string(client)?.to_owned(),
@@ -837,25 +800,8 @@ fn minted_claims(authority_block: &[u8]) -> Option<Claims> {
     let [time_check, resource_check] = block.checks.as_slice() else {
         return None;
     };
-    fn single(check: &schema::Check) -> Option<&schema::Rule> {
-        match (check.kind, check.queries.as_slice()) {
-            (None, [query]) if query.scope.is_empty() && query.head.terms.is_empty() => Some(query),
-            _ => None,
-        }
-    }
-    let query = single(time_check)?;
-    let [body] = query.body.as_slice() else { return None };
-    let [schema::Term { content: Some(Content::Variable(var)) }] = body.terms.as_slice() else {
-        return None;
-    };
-    let [expression] = query.expressions.as_slice() else { return None };
-    let [lhs, rhs, compare] = expression.ops.as_slice() else { return None };
-    let less_than = schema::op_binary::Kind::LessThan as i32;
-    let time_ok = symbol(body.name) == Some("time")
-        && matches!(&lhs.content, Some(op::Content::Value(schema::Term { content: Some(Content::Variable(v)) })) if v == var)
-        && matches!(&rhs.content, Some(op::Content::Value(t)) if date(t) == Some(expires))
-        && matches!(&compare.content, Some(op::Content::Binary(b)) if b.kind == less_than && b.ffi_name.is_none());
-    let query = single(resource_check)?;
+    let time_ok = matches!(check_shape(time_check), Some(CheckShape::Before(date)) if date == expires);
+    let query = single_query(resource_check)?;
     let [body] = query.body.as_slice() else { return None };
     let resource_ok = symbol(body.name) == Some("resource")
         && query.expressions.is_empty()
@@ -863,201 +809,110 @@ fn minted_claims(authority_block: &[u8]) -> Option<Claims> {
     (time_ok && resource_ok).then_some(claims)
 }
 
-fn authorizer_for(
-    biscuit: &Biscuit,
-    scope: Scope,
-    resource: &str,
-    now: OffsetDateTime,
-) -> Result<Authorizer, VerifyError> {
-    authorizer!(
-        r#"
-        time({now});
-        resource({resource});
-        operation({operation});
-        allow if right({right});
-        "#,
-        now = date(now),
-        resource = resource,
-        operation = operation(scope),
-        right = scope.as_str(),
-    )
-    .set_limits(limits())
-    .build(biscuit)
-    .map_err(runtime_error)
-}
+/// What the appended blocks leave of a token, if every one of them is of a shape `attenuate`
+/// writes (module docs); `Unsupported` otherwise. It reads, it does not verify.
+fn appended_restriction(blocks: &[schema::SignedBlock]) -> Result<Restriction, VerifyError> {
+    use prost::Message as _;
 
-/// Reads the claims with a query, which sees only the authority block and the authorizer:
-/// facts that an appended block declares are invisible here.
-fn read_claims(authorizer: &mut Authorizer) -> Result<Claims, VerifyError> {
-    let rows: Vec<bb::Fact> = authorizer
-        .query(rule!(
-            r#"claims($id, $client, $audience, $expires, $upstream, $right)
-                <- access($id, $client, $audience, $expires, $upstream), right($right)"#
-        ))
-        .map_err(runtime_error)?;
-    let mut claims: Option<Claims> = None;
-    for row in &rows {
-        let [
-            Term::Str(id),
-            Term::Str(client),
-            Term::Str(audience),
-            Term::Date(expires),
-            Term::Str(envelope),
-            Term::Str(right),
-        ] = row.predicate.terms.as_slice()
-        else {
-            return Err(VerifyError::Malformed);
-        };
-        let scope = Scope::parse(right);
-        match &mut claims {
-            None => {
-                claims = Some(Claims {
-                    token_id: id.clone(),
-                    client_fingerprint: client.clone(),
-                    audience: audience.clone(),
-                    expires_at: from_date(*expires).ok_or(VerifyError::Malformed)?,
-                    envelope: envelope.clone(),
-                    granted: scope.map_or(Scopes::EMPTY, |s| Scopes::EMPTY.with(s)),
-                });
-            }
-            Some(c) => {
-                // One row per right; anything else differing means a doubled claim.
-                if (&c.token_id, &c.client_fingerprint, &c.audience, &c.envelope)
-                    != (id, client, audience, envelope)
-                    || from_date(*expires) != Some(c.expires_at)
-                {
-                    return Err(VerifyError::Malformed);
-                }
-                if let Some(s) = scope {
-                    c.granted = c.granted.with(s);
-                }
-            }
+    if blocks.len() > MAX_APPENDED_BLOCKS {
+        return Err(VerifyError::Unsupported);
+    }
+    let mut restriction = Restriction::default();
+    for signed in blocks {
+        if signed.external_signature.is_some() {
+            return Err(VerifyError::Unsupported);
         }
-    }
-    claims.ok_or(VerifyError::Malformed)
-}
-
-/// A limit the Datalog engine hit is a refusal, not a parse failure.
-fn runtime_error(e: error::Token) -> VerifyError {
-    match e {
-        error::Token::RunLimit(_) => VerifyError::Denied,
-        _ => VerifyError::Malformed,
-    }
-}
-
-/// What appended blocks say about time.
-#[derive(Clone, Copy, Debug)]
-struct TimeLimit {
-    /// The earliest moment some appended check stops passing.
-    until: Option<OffsetDateTime>,
-    /// False if some appended block may depend on time in a way not understood here.
-    known: bool,
-}
-
-impl TimeLimit {
-    const NONE: TimeLimit = TimeLimit { until: None, known: true };
-
-    fn apply(self, expires_at: OffsetDateTime) -> OffsetDateTime {
-        self.until.map_or(expires_at, |until| until.min(expires_at))
-    }
-
-    fn earlier(&mut self, until: OffsetDateTime) {
-        self.until = Some(self.until.map_or(until, |u| u.min(until)));
-    }
-}
-
-/// Finds, in the appended blocks, the moment their checks stop passing. A cached verdict is
-/// only as good as this: the one time-varying input is the `time` fact, so a check without
-/// `time` (and no rule that could hide it) is constant, and a check of the form
-/// `time($t), $t < D` (or `<=`, `>`, `>=`, either way round) is exact. Anything else makes
-/// the token uncacheable. Blocks are printed and re-parsed because Biscuit exposes appended
-/// blocks only as source; each block is parsed alone, so a block can only mislead about
-/// itself, which its author could as well have left out.
-fn attenuation_limit(biscuit: &Biscuit) -> TimeLimit {
-    let mut limit = TimeLimit::NONE;
-    for index in 1..biscuit.block_count() {
-        let parsed =
-            biscuit.print_block_source(index).ok().and_then(|source| BlockBuilder::new().code(source).ok());
-        let Some(block) = parsed else {
-            limit.known = false;
-            continue;
-        };
-        if !block.rules.is_empty() {
-            limit.known = false;
+        let block = schema::Block::decode(signed.block.as_slice()).map_err(|_| VerifyError::Unsupported)?;
+        let only_checks = block.facts.is_empty()
+            && block.rules.is_empty()
+            && block.scope.is_empty()
+            && block.public_keys.is_empty()
+            && block.context.is_none()
+            // A variable's name at most: `$t` is usually the authority's own symbol already.
+            && block.symbols.len() <= 1
+            && block.version.is_some_and(|v| (MIN_BLOCK_VERSION..=MAX_BLOCK_VERSION).contains(&v))
+            && (1..=2).contains(&block.checks.len());
+        if !only_checks {
+            return Err(VerifyError::Unsupported);
         }
+        let (mut read_only, mut until) = (false, None);
         for check in &block.checks {
-            match check_time(check) {
-                CheckTime::Constant => {}
-                CheckTime::Until(until) => limit.earlier(until),
-                CheckTime::Unknown => limit.known = false,
+            match check_shape(check) {
+                Some(CheckShape::ReadOnly) if !read_only => read_only = true,
+                Some(CheckShape::Before(date)) if until.is_none() => until = Some(date),
+                _ => return Err(VerifyError::Unsupported),
             }
         }
+        restriction.read_only |= read_only;
+        // A date past what `OffsetDateTime` holds never cuts anything short.
+        if let Some(until) = until.and_then(from_date) {
+            restriction.until = Some(restriction.until.map_or(until, |u| u.min(until)));
+        }
     }
-    limit
+    Ok(restriction)
 }
 
-enum CheckTime {
-    /// Passes or fails the same at every later time.
-    Constant,
-    /// Passes until this moment (exclusive), then never again.
-    Until(OffsetDateTime),
-    Unknown,
+/// The Datalog versions of the blocks biscuit-auth 6 reads (3.0 to 3.3); the two checks mean
+/// the same in every one.
+const MIN_BLOCK_VERSION: u32 = 3;
+const MAX_BLOCK_VERSION: u32 = 6;
+
+/// The two checks a block may hold, each exactly as Biscuit encodes its source.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum CheckShape {
+    /// `check if operation("read")`
+    ReadOnly,
+    /// `check if time($t), $t < {date}`, the date in seconds
+    Before(u64),
 }
 
-fn check_time(check: &Check) -> CheckTime {
-    let mentions_time = check.queries.iter().any(|q| q.body.iter().any(|p| p.name == "time"));
-    if !mentions_time {
-        return CheckTime::Constant;
-    }
-    let ([query], CheckKind::One | CheckKind::All) = (check.queries.as_slice(), &check.kind) else {
-        return CheckTime::Unknown;
-    };
-    let [predicate] = query.body.as_slice() else {
-        return CheckTime::Unknown;
-    };
-    let [Term::Variable(var)] = predicate.terms.as_slice() else {
-        return CheckTime::Unknown;
-    };
-    let mut until: Option<u64> = None;
-    for expression in &query.expressions {
-        // Normalise to `$t OP date`. Lower bounds (`$t > D`) only ever become true and stay so.
-        let (op, date) = match expression.ops.as_slice() {
-            [Op::Value(Term::Variable(v)), Op::Value(Term::Date(d)), Op::Binary(op)] if v == var => {
-                (op.clone(), *d)
+fn check_shape(check: &schema::Check) -> Option<CheckShape> {
+    use schema::{op, term::Content};
+
+    let query = single_query(check)?;
+    let [body] = query.body.as_slice() else { return None };
+    let [schema::Term { content: Some(term) }] = body.terms.as_slice() else { return None };
+    match (term, query.expressions.as_slice()) {
+        (Content::String(read), []) if is_default(body.name, "operation") && is_default(*read, "read") => {
+            Some(CheckShape::ReadOnly)
+        }
+        (Content::Variable(var), [expression]) if is_default(body.name, "time") => {
+            let [lhs, rhs, compare] = expression.ops.as_slice() else { return None };
+            let less_than = schema::op_binary::Kind::LessThan as i32;
+            let variable_first = matches!(
+                &lhs.content,
+                Some(op::Content::Value(schema::Term { content: Some(Content::Variable(v)) })) if v == var
+            );
+            let compared = matches!(
+                &compare.content,
+                Some(op::Content::Binary(b)) if b.kind == less_than && b.ffi_name.is_none()
+            );
+            match &rhs.content {
+                Some(op::Content::Value(schema::Term { content: Some(Content::Date(date)) }))
+                    if variable_first && compared =>
+                {
+                    Some(CheckShape::Before(*date))
+                }
+                _ => None,
             }
-            [Op::Value(Term::Date(d)), Op::Value(Term::Variable(v)), Op::Binary(op)] if v == var => {
-                let mirrored = match op {
-                    Binary::LessThan => Binary::GreaterThan,
-                    Binary::LessOrEqual => Binary::GreaterOrEqual,
-                    Binary::GreaterThan => Binary::LessThan,
-                    Binary::GreaterOrEqual => Binary::LessOrEqual,
-                    _ => return CheckTime::Unknown,
-                };
-                (mirrored, *d)
-            }
-            _ => return CheckTime::Unknown,
-        };
-        let bound = match op {
-            Binary::LessThan => date,
-            // Dates are whole seconds: `$t <= D` fails from D + 1 s on.
-            Binary::LessOrEqual => date.saturating_add(1),
-            Binary::GreaterThan | Binary::GreaterOrEqual => continue,
-            _ => return CheckTime::Unknown,
-        };
-        until = Some(until.map_or(bound, |u| u.min(bound)));
-    }
-    match until {
-        None => CheckTime::Constant,
-        // A bound past the representable range never cuts anything short.
-        Some(secs) => from_date(secs).map_or(CheckTime::Constant, CheckTime::Until),
+        }
+        _ => None,
     }
 }
 
-const fn operation(scope: Scope) -> &'static str {
-    match scope {
-        Scope::Read => "read",
-        Scope::Write => "write",
+/// The one query of a plain `check if` (not `check all`, `reject if`, nor `or`), with no
+/// trusted-origin annotation.
+fn single_query(check: &schema::Check) -> Option<&schema::Rule> {
+    match (check.kind, check.queries.as_slice()) {
+        (None, [query]) if query.scope.is_empty() && query.head.terms.is_empty() => Some(query),
+        _ => None,
     }
+}
+
+/// Whether `id` is Biscuit's default symbol `name` (`read`, `operation`, `time`, ...): Biscuit
+/// always encodes those by their fixed ids below 1024 and refuses a block that declares them.
+fn is_default(id: u64, name: &str) -> bool {
+    SymbolTable::new().get_symbol(id) == Some(name)
 }
 
 /// A Biscuit date. Built by hand: `From<SystemTime>` panics before 1970.
@@ -1075,7 +930,8 @@ fn whole_seconds(at: OffsetDateTime) -> OffsetDateTime {
 
 #[cfg(test)]
 mod tests {
-    use biscuit_auth::macros::biscuit;
+    use biscuit_auth::builder::{Binary, Check, CheckKind, Expression, Op, Predicate, Rule, Unary};
+    use biscuit_auth::macros::{authorizer, biscuit, block};
     use time::macros::datetime;
 
     use super::*;
@@ -1104,72 +960,113 @@ mod tests {
         decode(token).unwrap()
     }
 
-    /// Both verification paths on the same token, audience and time.
-    fn both(
+    fn parsed(token: &str) -> schema::Biscuit {
+        use prost::Message as _;
+        schema::Biscuit::decode(raw(token).as_slice()).unwrap()
+    }
+
+    /// Appends `block` as any holder can.
+    fn append(token: &str, block: BlockBuilder) -> String {
+        encode(&UnverifiedBiscuit::from(raw(token)).unwrap().append(block).unwrap().to_vec().unwrap())
+    }
+
+    fn verdict(
         ring: &Keyring,
         token: &str,
         audience: &str,
         now: OffsetDateTime,
-    ) -> [Result<Verified, VerifyError>; 2] {
-        let raw = raw(token);
-        let (biscuit, key_id, _) = decode_verified(ring, &raw).unwrap();
-        let direct = match minted_authority(&raw) {
-            Some(claims) => verify_minted(ring, claims, key_id, audience, now),
-            None => panic!("not recognised as minted"),
-        };
-        [direct, verify_with_authorizer(ring, &biscuit, key_id, audience, now)]
+    ) -> Result<Scopes, VerifyError> {
+        verify_raw(ring, &raw(token), audience, now).map(|(p, _)| p.scopes)
     }
 
-    fn summary(
-        r: &Result<Verified, VerifyError>,
-    ) -> Result<(Scopes, OffsetDateTime, String, String, bool), VerifyError> {
-        r.as_ref()
-            .map(|v| {
-                let p = &v.principal;
-                (p.scopes, p.expires_at, p.audience.clone(), p.token_id.clone(), v.cacheable)
+    /// What Biscuit's Datalog authorizer allows, one run per scope, with the facts a request
+    /// supplies (module docs). Only for tokens whose evaluation is known to be cheap.
+    fn datalog_verdict(ring: &Keyring, token: &str, audience: &str, now: OffsetDateTime) -> Scopes {
+        let key = ring.sealing_key(T0).unwrap();
+        let biscuit = Biscuit::from(raw(token), key.biscuit_root().public()).unwrap();
+        Scope::ALL
+            .into_iter()
+            .filter(|scope| {
+                let operation = match scope {
+                    Scope::Read => "read",
+                    Scope::Write => "write",
+                };
+                authorizer!(
+                    r#"time({now}); resource({audience}); operation({operation}); allow if right({right});"#,
+                    now = date(now),
+                    right = scope.as_str(),
+                )
+                .build(&biscuit)
+                .unwrap()
+                .authorize()
+                .is_ok()
             })
-            .map_err(|e| *e)
+            .collect()
     }
 
     #[test]
-    fn minted_tokens_are_read_directly_with_the_authorizers_verdict() {
+    fn minted_tokens_are_read_from_their_bytes() {
         let ring = ring();
-        for scopes in [Scopes::ALL, Scopes::EMPTY.with(Scope::Read), Scopes::EMPTY.with(Scope::Write)] {
+        for scopes in [Scopes::ALL, Scopes::READ, Scopes::EMPTY.with(Scope::Write)] {
             let minted = mint(&ring, &grant(scopes), T0).unwrap();
-            let claims = minted_authority(&raw(&minted.token)).expect("recognised");
+            let token = parsed(&minted.token);
+            let claims = minted_claims(&token.authority.block).expect("recognised");
             assert_eq!(claims.granted, scopes);
             assert_eq!(claims.audience, AUDIENCE);
             assert_eq!(claims.expires_at, minted.expires_at);
             assert_eq!(claims.token_id, minted.token_id);
-            let at_expiry = minted.expires_at;
-            for (audience, now) in [
-                (AUDIENCE, T0),
-                (AUDIENCE, at_expiry - time::Duration::seconds(1)),
-                (AUDIENCE, at_expiry - time::Duration::milliseconds(1)),
-                (AUDIENCE, at_expiry),
-                (AUDIENCE, at_expiry + time::Duration::hours(1)),
-                ("https://mcp.norman.example/mcp/", T0),
-                ("https://other.example/mcp", T0),
-            ] {
-                let [direct, authorizer] = both(&ring, &minted.token, audience, now);
-                assert_eq!(summary(&direct), summary(&authorizer), "{scopes} {audience} {now}");
-            }
+            assert_eq!(appended_restriction(&token.blocks), Ok(Restriction::default()));
+            let (principal, key) = verify_raw(&ring, &raw(&minted.token), AUDIENCE, T0).unwrap();
+            assert_eq!(key.id(), ring.sealing_key(T0).unwrap().id());
+            assert_eq!(principal.revocation_ids, std::slice::from_ref(&minted.token_id));
+            assert_eq!(principal.revocation_id(), minted.token_id);
+            // biscuit-auth agrees with the fast path's signature check.
+            assert!(SerializedBiscuit::from_slice(&raw(&minted.token), key.biscuit_root().public()).is_ok());
         }
     }
 
+    /// The Rust evaluation of every accepted shape against Biscuit's own, at times around
+    /// each deadline, for either audience.
     #[test]
-    fn minted_tokens_are_verified_without_biscuit_and_agree_with_it() {
+    fn the_checks_mean_what_biscuits_authorizer_says() {
         let ring = ring();
-        for scopes in [Scopes::ALL, Scopes::EMPTY.with(Scope::Read)] {
-            let minted = mint(&ring, &grant(scopes), T0).unwrap();
-            let raw = raw(&minted.token);
-            let (claims, key) = read_minted(&ring, &raw).unwrap().expect("the minted shape");
-            assert_eq!(key.id(), ring.sealing_key(T0).unwrap().id());
-            let (biscuit, key_id, _) = decode_verified(&ring, &raw).expect("Biscuit agrees");
-            assert_eq!(key_id, key.id());
-            let fast = verify_minted(&ring, claims, key.id(), AUDIENCE, T0);
-            let full = verify_with_authorizer(&ring, &biscuit, key_id, AUDIENCE, T0);
-            assert_eq!(summary(&fast), summary(&full));
+        let minutes = |m: i64| time::Duration::minutes(m);
+        for scopes in [Scopes::ALL, Scopes::READ, Scopes::EMPTY.with(Scope::Write)] {
+            let token = mint(&ring, &grant(scopes), T0).unwrap().token;
+            let read_only = attenuate(&token, true, None, T0).unwrap();
+            let short = attenuate(&token, false, Some(minutes(10)), T0).unwrap();
+            let both = attenuate(&token, true, Some(minutes(20)), T0).unwrap();
+            let nested = attenuate(&both, false, Some(minutes(5)), T0).unwrap();
+            let longer = attenuate(&short, false, Some(minutes(90)), T0).unwrap();
+            let reversed = append(
+                &token,
+                block!(
+                    r#"check if time($t), $t < {until}; check if operation("read");"#,
+                    until = date(T0 + minutes(15))
+                ),
+            );
+            for t in [&token, &read_only, &short, &both, &nested, &longer, &reversed] {
+                for now in [
+                    T0,
+                    T0 + minutes(5) - time::Duration::seconds(1),
+                    T0 + minutes(5),
+                    T0 + minutes(10),
+                    T0 + minutes(15),
+                    T0 + minutes(20),
+                    T0 + minutes(59),
+                    T0 + minutes(60),
+                    T0 + minutes(61),
+                ] {
+                    for audience in [AUDIENCE, "https://other.example/mcp"] {
+                        let ours = verdict(&ring, t, audience, now).unwrap_or(Scopes::EMPTY);
+                        assert_eq!(
+                            ours,
+                            datalog_verdict(&ring, t, audience, now),
+                            "{scopes} {now} {audience}"
+                        );
+                    }
+                }
+            }
         }
     }
 
@@ -1193,15 +1090,15 @@ mod tests {
         assert_eq!(verifier.cache_len(), 0);
     }
 
-    /// The fast path's own refusals: a changed block with the right proof is a forgery, not a
-    /// reason to fall back; a wrong proof falls back to Biscuit, which refuses it.
+    /// The fast path's own refusals: a changed block with the right proof is a forgery; a
+    /// wrong proof goes to biscuit-auth, which refuses it.
     #[test]
     fn the_fast_path_checks_the_signature_and_the_proof() {
         use prost::Message as _;
 
         let ring = ring();
-        let minted = mint(&ring, &grant(Scopes::EMPTY.with(Scope::Read)), T0).unwrap();
-        let token = schema::Biscuit::decode(raw(&minted.token).as_slice()).unwrap();
+        let minted = mint(&ring, &grant(Scopes::READ), T0).unwrap();
+        let token = parsed(&minted.token);
 
         // Re-signed content: the write right added, proof and signature kept.
         let mut block = schema::Block::decode(token.authority.block.as_slice()).unwrap();
@@ -1213,44 +1110,35 @@ mod tests {
         block.facts.push(extra);
         let mut widened = token.clone();
         widened.authority.block = block.encode_to_vec();
-        let widened = widened.encode_to_vec();
-        assert!(
-            minted_claims(&schema::Biscuit::decode(widened.as_slice()).unwrap().authority.block)
-                .is_some_and(|c| c.granted == Scopes::ALL)
-        );
-        assert_eq!(read_minted(&ring, &widened).err(), Some(VerifyError::Forged));
+        assert!(minted_claims(&widened.authority.block).is_some_and(|c| c.granted == Scopes::ALL));
         assert_eq!(
-            Verifier::new(4).verify(&ring, &encode(&widened), AUDIENCE, T0).err(),
+            Verifier::new(4).verify(&ring, &encode(&widened.encode_to_vec()), AUDIENCE, T0).err(),
             Some(VerifyError::Forged)
         );
 
-        // Another proof: not ours, so Biscuit decides, and the next key does not match it.
+        // Another proof: biscuit-auth decides, and the next key does not match it.
         let mut other_proof = token.clone();
         other_proof.proof.content = Some(schema::proof::Content::NextSecret(vec![7; 32]));
-        let other_proof = other_proof.encode_to_vec();
-        assert!(read_minted(&ring, &other_proof).unwrap().is_none());
         assert_eq!(
-            Verifier::new(4).verify(&ring, &encode(&other_proof), AUDIENCE, T0).err(),
+            Verifier::new(4).verify(&ring, &encode(&other_proof.encode_to_vec()), AUDIENCE, T0).err(),
             Some(VerifyError::Forged)
         );
 
-        // The same token under another keyring that reuses the key id: unknown proof, then
-        // Biscuit's signature check fails.
+        // The same token under another keyring that reuses the key id.
         let other_ring = Keyring::from_file(&KeyFile::generate(T0).unwrap());
-        assert!(read_minted(&other_ring, &raw(&minted.token)).unwrap().is_none());
         assert_eq!(
             Verifier::new(4).verify(&other_ring, &minted.token, AUDIENCE, T0).err(),
             Some(VerifyError::Forged)
         );
     }
 
-    /// Tokens minted with a random next key (before the derived proof) still verify, in full.
+    /// Tokens minted with a random next key (before the derived proof) still verify.
     #[test]
     fn tokens_with_a_random_proof_are_verified_by_biscuit() {
         let ring = ring();
         let key = ring.sealing_key(T0).unwrap();
         let minted = mint(&ring, &grant(Scopes::ALL), T0).unwrap();
-        let claims = minted_authority(&raw(&minted.token)).unwrap();
+        let claims = minted_claims(&parsed(&minted.token).authority.block).unwrap();
         let (a, u, e) = (AUDIENCE, claims.envelope.as_str(), date(claims.expires_at));
         let old = biscuit!(
             r#"access({id}, {c}, {a}, {e}, {u}); right("norman.read"); right("norman.write");
@@ -1260,26 +1148,14 @@ mod tests {
             e = e.clone(),
         );
         let old = encode(&old.root_key_id(key.id()).build(key.biscuit_root()).unwrap().to_vec().unwrap());
-        assert!(read_minted(&ring, &raw(&old)).unwrap().is_none());
         let p = Verifier::new(4).verify(&ring, &old, AUDIENCE, T0).unwrap();
         assert_eq!((p.scopes, p.token_id.as_str()), (Scopes::ALL, minted.token_id.as_str()));
     }
 
+    /// Authority blocks our key signed but `mint` would not write: refused, whatever Datalog
+    /// would have made of them.
     #[test]
-    fn attenuated_tokens_always_go_through_the_authorizer() {
-        let ring = ring();
-        let token = mint(&ring, &grant(Scopes::ALL), T0).unwrap().token;
-        let attenuated = attenuate(&token, true, None, T0).unwrap();
-        assert!(minted_authority(&raw(&attenuated)).is_none());
-        assert!(read_minted(&ring, &raw(&attenuated)).unwrap().is_none());
-        let p = Verifier::new(4).verify(&ring, &attenuated, AUDIENCE, T0).unwrap();
-        assert_eq!(p.scopes, Scopes::EMPTY.with(Scope::Read));
-    }
-
-    /// Authority blocks our key signed but `mint` would not write: recognised by nothing but
-    /// the authorizer, whose verdict stands.
-    #[test]
-    fn any_other_authority_block_goes_through_the_authorizer() {
+    fn any_other_authority_block_is_refused() {
         let ring = ring();
         let key = ring.sealing_key(T0).unwrap();
         let upstream = UpstreamCredentials {
@@ -1295,27 +1171,25 @@ mod tests {
             encode(&builder.root_key_id(key.id()).build(key.biscuit_root()).unwrap().to_vec().unwrap())
         };
         let (a, u) = (AUDIENCE, envelope.as_str());
-        let all = Ok(Scopes::ALL);
+        let unsupported = Err(VerifyError::Unsupported);
         let cases = [
-            // The shape `mint` writes, built by hand: recognised (the control).
+            // The shape `mint` writes, built by hand: accepted (the control).
             (
                 biscuit!(
                     r#"access("id", "client", {a}, {e}, {u}); right("norman.read"); right("norman.write");
                     check if time($t), $t < {e}; check if resource({a});"#,
                     e = expires.clone(),
                 ),
-                true,
-                all,
+                Ok(Scopes::ALL),
             ),
-            // One more check, which no operation passes.
+            // One more check.
             (
                 biscuit!(
                     r#"access("id", "client", {a}, {e}, {u}); right("norman.read"); right("norman.write");
-                    check if time($t), $t < {e}; check if resource({a}); check if operation("admin");"#,
+                    check if time($t), $t < {e}; check if resource({a}); check if operation("read");"#,
                     e = expires.clone(),
                 ),
-                false,
-                Err(VerifyError::Denied),
+                unsupported,
             ),
             // A time check whose date is not the claimed expiry.
             (
@@ -1325,20 +1199,18 @@ mod tests {
                     e = expires.clone(),
                     later = later.clone(),
                 ),
-                false,
-                all,
+                unsupported,
             ),
-            // `<=` instead of `<`, and a resource check for another audience.
+            // `<=` instead of `<`.
             (
                 biscuit!(
                     r#"access("id", "client", {a}, {e}, {u}); right("norman.read"); right("norman.write");
-                    check if time($t), $t <= {e}; check if resource("https://other.example/mcp");"#,
+                    check if time($t), $t <= {e}; check if resource({a});"#,
                     e = expires.clone(),
                 ),
-                false,
-                Err(VerifyError::Denied),
+                unsupported,
             ),
-            // A rule in the authority block (the authorizer derives the read right from it).
+            // A rule.
             (
                 biscuit!(
                     r#"access("id", "client", {a}, {e}, {u}); right("norman.write");
@@ -1346,8 +1218,7 @@ mod tests {
                     check if time($t), $t < {e}; check if resource({a});"#,
                     e = expires.clone(),
                 ),
-                false,
-                all,
+                unsupported,
             ),
             // A right that names no scope of ours.
             (
@@ -1356,15 +1227,198 @@ mod tests {
                     check if time($t), $t < {e}; check if resource({a});"#,
                     e = expires.clone(),
                 ),
-                false,
-                Ok(Scopes::EMPTY.with(Scope::Read)),
+                unsupported,
             ),
         ];
-        for (i, (builder, recognised, expected)) in cases.into_iter().enumerate() {
-            let token = sign(builder);
-            assert_eq!(minted_authority(&raw(&token)).is_some(), recognised, "case {i}");
-            let verdict = Verifier::new(4).verify(&ring, &token, AUDIENCE, T0).map(|p| p.scopes);
+        for (i, (builder, expected)) in cases.into_iter().enumerate() {
+            let verdict = Verifier::new(4).verify(&ring, &sign(builder), AUDIENCE, T0).map(|p| p.scopes);
             assert_eq!(verdict, expected, "case {i}");
         }
+    }
+
+    /// `check if time($t), {expression}` built without the parser, so that any nesting depth
+    /// can be written.
+    fn time_check(ops: Vec<Op>) -> Check {
+        Check {
+            queries: vec![Rule::new(
+                Predicate::new("query".into(), Vec::<bb::Term>::new()),
+                vec![Predicate::new("time".into(), vec![bb::variable("t")])],
+                vec![Expression { ops }],
+                vec![],
+            )],
+            kind: CheckKind::One,
+        }
+    }
+
+    /// Blocks that `attenuate` never writes, each refused by the reader alone.
+    fn foreign_blocks() -> Vec<(&'static str, BlockBuilder)> {
+        let until = date(T0 + time::Duration::minutes(5));
+        let variables: Vec<String> = (0..40).map(|i| format!("right($v{i})")).collect();
+        let mut nested =
+            vec![Op::Value(bb::variable("t")), Op::Value(until.clone()), Op::Binary(Binary::LessThan)];
+        nested.extend(std::iter::repeat_n(Op::Unary(Unary::Parens), 200));
+        let code = |source: &str| BlockBuilder::new().code(source).unwrap();
+        vec![
+            ("empty", BlockBuilder::new()),
+            ("a fact", code(r#"right("norman.write");"#)),
+            ("a rule", code(r#"many($a, $b) <- right($a), right($b);"#)),
+            ("a 40-variable check", code(&format!("check if {};", variables.join(", ")))),
+            ("check if true", code("check if true;")),
+            ("another operation", code(r#"check if operation("write");"#)),
+            ("two queries", code(r#"check if operation("read") or operation("write");"#)),
+            ("check all", code(r#"check all operation("read");"#)),
+            ("reject if", code(r#"reject if operation("write");"#)),
+            ("the read check twice", code(r#"check if operation("read"); check if operation("read");"#)),
+            ("less or equal", code("check if time($t), $t <= 2026-11-27T12:05:00Z;")),
+            ("mirrored", code("check if time($t), 2026-11-27T12:05:00Z > $t;")),
+            ("two bounds", code("check if time($t), $t < 2026-11-27T12:05:00Z, $t > 2026-01-01T00:00:00Z;")),
+            ("another variable", code("check if time($t), $u < 2026-11-27T12:05:00Z;")),
+            ("a trusted origin", code(r#"check if operation("read") trusting previous;"#)),
+            ("a context", code(r#"check if operation("read");"#).context("ctx".into())),
+            ("deep nesting", BlockBuilder::new().check(time_check(nested)).unwrap()),
+        ]
+    }
+
+    #[test]
+    fn only_the_blocks_attenuate_writes_are_read() {
+        let ring = ring();
+        let token = mint(&ring, &grant(Scopes::ALL), T0).unwrap().token;
+        let until = T0 + time::Duration::minutes(5);
+        let accepted = [
+            (attenuate(&token, true, None, T0).unwrap(), Restriction { read_only: true, until: None }),
+            (
+                attenuate(&token, false, Some(time::Duration::minutes(5)), T0).unwrap(),
+                Restriction { read_only: false, until: Some(until) },
+            ),
+            (
+                attenuate(&token, true, Some(time::Duration::minutes(5)), T0).unwrap(),
+                Restriction { read_only: true, until: Some(until) },
+            ),
+            (
+                append(
+                    &token,
+                    block!(r#"check if time($t), $t < {u}; check if operation("read");"#, u = date(until)),
+                ),
+                Restriction { read_only: true, until: Some(until) },
+            ),
+            (
+                append(
+                    &token,
+                    BlockBuilder::new()
+                        .check(time_check(vec![
+                            Op::Value(bb::variable("t")),
+                            Op::Value(date(until)),
+                            Op::Binary(Binary::LessThan),
+                        ]))
+                        .unwrap(),
+                ),
+                Restriction { read_only: false, until: Some(until) },
+            ),
+        ];
+        for (token, expected) in &accepted {
+            assert_eq!(appended_restriction(&parsed(token).blocks), Ok(*expected));
+            assert!(verify_raw(&ring, &raw(token), AUDIENCE, T0).is_ok());
+        }
+        for (case, block) in foreign_blocks() {
+            let hostile = append(&token, block);
+            assert_eq!(
+                appended_restriction(&parsed(&hostile).blocks),
+                Err(VerifyError::Unsupported),
+                "{case}"
+            );
+            assert_eq!(verdict(&ring, &hostile, AUDIENCE, T0), Err(VerifyError::Unsupported), "{case}");
+        }
+    }
+
+    /// A third-party block (signed by another key) is refused even when its check is one
+    /// `attenuate` writes.
+    #[test]
+    fn a_block_with_an_external_signature_is_refused() {
+        let ring = ring();
+        let token = mint(&ring, &grant(Scopes::ALL), T0).unwrap().token;
+        let unverified = UnverifiedBiscuit::from(raw(&token)).unwrap();
+        let external = KeyPair::new();
+        let request = unverified.third_party_request().unwrap();
+        let block =
+            request.create_block(&external.private(), block!(r#"check if operation("read");"#)).unwrap();
+        let third_party = unverified.append_third_party(&block.serialize().unwrap()).unwrap();
+        let third_party = encode(&third_party.to_vec().unwrap());
+        assert!(parsed(&third_party).blocks[0].external_signature.is_some());
+        assert_eq!(verdict(&ring, &third_party, AUDIENCE, T0), Err(VerifyError::Unsupported));
+    }
+
+    /// What the reader refuses, it refuses before any signature is checked: the hostile
+    /// tokens with every appended block's signature destroyed get the same answer, never
+    /// `Forged`. So no hostile block costs more than decoding its few hundred bytes.
+    #[test]
+    fn refusals_come_before_any_signature_check() {
+        use prost::Message as _;
+
+        let ring = ring();
+        let token = mint(&ring, &grant(Scopes::ALL), T0).unwrap().token;
+        let read_only = attenuate(&token, true, None, T0).unwrap();
+        let mut five = read_only.clone();
+        for _ in 0..4 {
+            five = append(&five, block!(r#"check if operation("read");"#));
+        }
+        assert_eq!(parsed(&five).blocks.len(), 5);
+        let hostile = foreign_blocks().into_iter().map(|(case, block)| (case, append(&token, block)));
+        for (case, token) in hostile.chain([("five blocks", five)]) {
+            let mut forged = parsed(&token);
+            for block in &mut forged.blocks {
+                block.signature = vec![0; 64];
+            }
+            let forged = encode(&forged.encode_to_vec());
+            assert_eq!(verdict(&ring, &token, AUDIENCE, T0), Err(VerifyError::Unsupported), "{case}");
+            assert_eq!(verdict(&ring, &forged, AUDIENCE, T0), Err(VerifyError::Unsupported), "{case}");
+        }
+        // The control: an accepted shape with a destroyed signature is a forgery.
+        let mut forged = parsed(&read_only);
+        forged.blocks[0].signature = vec![0; 64];
+        assert_eq!(verdict(&ring, &encode(&forged.encode_to_vec()), AUDIENCE, T0), Err(VerifyError::Forged));
+    }
+
+    /// Expiry, audience and key come before the blocks are read and before any signature.
+    #[test]
+    fn expiry_audience_and_key_come_first() {
+        use prost::Message as _;
+
+        let ring = ring();
+        let token = mint(&ring, &grant(Scopes::ALL), T0).unwrap().token;
+        let hostile = append(&token, foreign_blocks().remove(3).1);
+        let mut forged = parsed(&hostile);
+        forged.authority.signature = vec![0; 64];
+        let forged = encode(&forged.encode_to_vec());
+        for t in [&hostile, &forged] {
+            assert_eq!(verdict(&ring, t, AUDIENCE, T0 + time::Duration::hours(2)), Err(VerifyError::Expired));
+            assert_eq!(verdict(&ring, t, "https://other.example/mcp", T0), Err(VerifyError::WrongAudience));
+            let mut unknown = parsed(t);
+            unknown.root_key_id = Some(99);
+            assert_eq!(
+                verdict(&ring, &encode(&unknown.encode_to_vec()), AUDIENCE, T0),
+                Err(VerifyError::UnknownKey)
+            );
+        }
+    }
+
+    #[test]
+    fn revocation_ids_are_the_token_id_then_biscuits() {
+        let ring = ring();
+        let minted = mint(&ring, &grant(Scopes::ALL), T0).unwrap();
+        let once = attenuate(&minted.token, true, None, T0).unwrap();
+        let twice = attenuate(&once, false, Some(time::Duration::minutes(5)), T0).unwrap();
+        let biscuits = UnverifiedBiscuit::from(raw(&twice)).unwrap().revocation_identifiers();
+        let (p, _) = verify_raw(&ring, &raw(&twice), AUDIENCE, T0).unwrap();
+        assert_eq!(p.revocation_ids.len(), 3);
+        assert_eq!(p.revocation_ids[0], minted.token_id);
+        let appended: Vec<String> = biscuits[1..].iter().map(|id| URL_SAFE_NO_PAD.encode(id)).collect();
+        assert_eq!(p.revocation_ids[1..], appended[..], "Biscuit's own, in base64url");
+        assert_eq!(p.revocation_id(), p.revocation_ids[2]);
+        let (parent, _) = verify_raw(&ring, &raw(&once), AUDIENCE, T0).unwrap();
+        assert_eq!(
+            parent.revocation_ids[..],
+            p.revocation_ids[..2],
+            "a derived token carries its parent's ids"
+        );
     }
 }

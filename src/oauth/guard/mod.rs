@@ -33,7 +33,8 @@ pub enum GuardSpace {
     /// Refresh token families revoked (RFC 7009), cut off after a code replay or after a
     /// rotated refresh token came back.
     DeniedFamily,
-    /// Access tokens revoked by id.
+    /// Access tokens revoked, by the revocation id of their last block: every token that
+    /// carries that block is refused (`tokens::access::Principal::revocation_ids`).
     DeniedAccess,
     /// Refresh tokens already rotated, for their remaining life.
     SpentRefresh,
