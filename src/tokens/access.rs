@@ -930,6 +930,7 @@ fn whole_seconds(at: OffsetDateTime) -> OffsetDateTime {
 
 #[cfg(test)]
 mod tests {
+    use biscuit_auth::AuthorizerLimits;
     use biscuit_auth::builder::{Binary, Check, CheckKind, Expression, Op, Predicate, Rule, Unary};
     use biscuit_auth::macros::{authorizer, biscuit, block};
     use time::macros::datetime;
@@ -996,6 +997,12 @@ mod tests {
                     now = date(now),
                     right = scope.as_str(),
                 )
+                // Biscuit's default budget is 1 ms of wall-clock time, which a preempted thread
+                // on a busy machine overruns: a timeout would read as a denial.
+                .set_limits(AuthorizerLimits {
+                    max_time: std::time::Duration::from_secs(10),
+                    ..Default::default()
+                })
                 .build(&biscuit)
                 .unwrap()
                 .authorize()
