@@ -105,7 +105,10 @@ use self::sessions::Sessions;
 use self::state::Counters;
 pub use self::state::Sandbox;
 use self::tenants::Tenants;
-pub use self::users::{DEMO_USERS, DemoUser};
+pub use self::users::{
+    ALL_DEMO_USERS, DEMO_USERS, DemoCompany, DemoUser, MULTI_COMPANY_USER, MULTI_COMPANY_USER_COMPANIES,
+    TAX_ADVISOR, TAX_ADVISOR_CLIENTS,
+};
 
 /// Token lifetimes of a sandbox. Tests shorten them to exercise expiry paths.
 #[derive(Clone, Debug)]
@@ -230,8 +233,9 @@ impl Sandbox {
 
 /// The `publicId` of the `n`-th seeded object of a kind (`cli` clients, `inv`/`quo` invoices
 /// and quotes, numbered together in seed order, `trx` transactions, `att` attachments, `txr`
-/// tax reports, `tset` tax settings) in a demo company. The seed is deterministic, so tests
-/// and examples can name demo objects without listing them first.
+/// tax reports, `tset` tax settings, `ven` vendors, `bill` bills, `ccat` company categories;
+/// `bacc` with `n = 0` is the company's bank account) in a demo company. The seed is
+/// deterministic, so tests and examples can name demo objects without listing them first.
 pub fn seeded_id(prefix: &str, company_id: &str, n: usize) -> String {
     store::seeded_id(prefix, company_id, n)
 }
