@@ -63,11 +63,10 @@ pub(crate) async fn clients(ctx: Ctx) -> ApiResult {
 /// The figures of `stats/`, computed from the client's records.
 fn stats_of(company_id: &str, data: &CompanyData) -> Value {
     let transactions = &data[Transactions];
-    let (income, expenses) =
-        transactions
-            .iter()
-            .map(|t| f64_of(t, "amount"))
-            .fold((0.0, 0.0), |(i, e), a| if a >= 0.0 { (i + a, e) } else { (i, e - a) });
+    let (income, expenses) = transactions
+        .iter()
+        .map(|t| f64_of(t, "amount"))
+        .fold((0.0, 0.0), |(i, e), a| if a >= 0.0 { (i + a, e) } else { (i, e - a) });
     let missing: Vec<&Record> = transactions.iter().filter(|t| missing_document(t)).collect();
     let open_invoices: Vec<&Record> = data[Invoices]
         .iter()
