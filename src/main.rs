@@ -376,7 +376,7 @@ mod demo {
 
     use norman_mcp::config::{Config, ReplayConfig};
     use norman_mcp::keyring::{KeyFile, Keyring, SharedKeyring};
-    use norman_sandbox::{DEMO_USERS, Sandbox, SandboxConfig};
+    use norman_sandbox::{ALL_DEMO_USERS, Sandbox, SandboxConfig};
     use time::OffsetDateTime;
 
     use super::{ListenArgs, LoginArgs, parse_duration, run_server};
@@ -427,8 +427,8 @@ mod demo {
         println!();
         println!("  MCP URL:  {}", config.mcp_url());
         println!("  Issuer:   {}", config.issuer());
-        for user in DEMO_USERS {
-            println!("  Login:    {} / {}   ({})", user.email, user.password, user.company_name);
+        for user in ALL_DEMO_USERS {
+            println!("  Login:    {} / {}   ({})", user.email, user.password, user.summary());
         }
         println!();
         println!("Connect an MCP client to the MCP URL, e.g. npx @modelcontextprotocol/inspector");
@@ -449,8 +449,8 @@ mod demo {
             .await
             .map_err(|e| format!("cannot start the sandbox: {e}"))?;
         println!("sandbox Norman API on {}", sandbox.url);
-        for user in DEMO_USERS {
-            println!("  Login:    {} / {}   ({})", user.email, user.password, user.company_name);
+        for user in ALL_DEMO_USERS {
+            println!("  Login:    {} / {}   ({})", user.email, user.password, user.summary());
         }
         let mut terminate = signal(SignalKind::terminate()).map_err(|e| e.to_string())?;
         tokio::select! {

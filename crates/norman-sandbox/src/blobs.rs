@@ -16,6 +16,8 @@ use crate::token::Keys;
 pub(crate) const DUMMY_PDF: &[u8] = include_bytes!("../assets/dummy.pdf");
 /// A 16×16 PNG used for previews and seeded image receipts.
 pub(crate) const PREVIEW_PNG: &[u8] = include_bytes!("../assets/preview.png");
+/// The page a bill payment's `webformUrl` opens, where a real bank would ask for approval.
+pub(crate) const PAYMENT_WEBFORM: &[u8] = include_bytes!("../assets/payment-webform.html");
 
 #[derive(Clone)]
 pub(crate) struct FileBlob {

@@ -16,9 +16,11 @@ use axum::http::request::Parts;
 use crate::drf::error::ApiError;
 use crate::state::{Sandbox, bump};
 use crate::store::CompanyState;
+use crate::tenants::{Company, Named};
 
 /// The authenticated caller of a data endpoint and the company the request acts on: the
-/// route's `{cid}`, else the `companyId` query parameter, else the caller's own.
+/// route's `{cid}` (or a tax advisor's `{client}`), else the `companyId` query parameter, else
+/// the caller's own.
 pub(crate) struct Ctx {
     pub sb: Arc<Sandbox>,
     user: usize,
@@ -37,9 +39,19 @@ impl Ctx {
         &self.sb.tenants.company(self.company).id
     }
 
-    /// Every company the caller may act on, their own first.
+    /// Every company the caller owns, their default first.
     pub(crate) fn companies(&self) -> impl Iterator<Item = &CompanyState> {
         self.sb.tenants.of(self.user).map(|company| &company.state)
+    }
+
+    /// The companies the caller looks after as a tax advisor, with their ids.
+    pub(crate) fn clients(&self) -> impl Iterator<Item = &Company> {
+        self.sb.tenants.clients_of(self.user)
+    }
+
+    /// Whether the caller is a tax advisor.
+    pub(crate) fn is_advisor(&self) -> bool {
+        self.sb.tenants.is_advisor(self.user)
     }
 
     /// `http://host:port/`, for presigned links and pagination.
@@ -68,7 +80,10 @@ impl FromRequestParts<Arc<Sandbox>> for Ctx {
         };
         bump(&state.counters.api_calls);
         let path_company = match RawPathParams::from_request_parts(parts, state).await {
-            Ok(params) => params.iter().find(|(key, _)| *key == "cid").map(|(_, value)| value.to_owned()),
+            Ok(params) => params
+                .iter()
+                .find(|(key, _)| matches!(*key, "cid" | "client"))
+                .map(|(key, value)| (key == "client", value.to_owned())),
             Err(RawPathParamsRejection::InvalidUtf8InPathParam(_)) => return Err(ApiError::NotFound),
             // A route without parameters.
             Err(_) => None,
@@ -77,8 +92,10 @@ impl FromRequestParts<Arc<Sandbox>> for Ctx {
         let named = url::form_urlencoded::parse(query.as_bytes())
             .filter(|(key, _)| key == "companyId")
             .map(|(_, value)| value);
-        let company =
-            state.tenants.resolve(user, path_company.as_deref(), named).ok_or(ApiError::NotFound)?;
+        let path = path_company
+            .as_ref()
+            .map(|(client, id)| if *client { Named::Client(id) } else { Named::Company(id) });
+        let company = state.tenants.resolve(user, path, named).ok_or(ApiError::NotFound)?;
         Ok(Ctx { sb: Arc::clone(state), user, company, host: parts.headers.get(HOST).cloned() })
     }
 }

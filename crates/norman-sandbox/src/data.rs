@@ -21,8 +21,19 @@ pub(crate) const CATEGORIES: DataFile = data_file!("data/categories.json");
 /// The German federal states.
 pub(crate) const STATES: DataFile = data_file!("data/states.json");
 /// One file per company, with its records; see the crate documentation for the format.
-pub(crate) const COMPANIES: &[DataFile] =
-    &[data_file!("data/companies/muster-design.json"), data_file!("data/companies/zweite-werkstatt.json")];
+pub(crate) const COMPANIES: &[DataFile] = &[
+    data_file!("data/companies/muster-design.json"),
+    data_file!("data/companies/zweite-werkstatt.json"),
+    data_file!("data/companies/studio-lindner.json"),
+    data_file!("data/companies/lindner-immobilien.json"),
+    data_file!("data/companies/kanzlei-becker.json"),
+    data_file!("data/companies/cafe-morgenrot.json"),
+    data_file!("data/companies/richter-fotografie.json"),
+];
+/// The SKR 03 / SKR 04 account table behind the account lookup and suggestion.
+pub(crate) const SKR_ACCOUNTS: DataFile = data_file!("data/skr-accounts.json");
+/// The chart-of-accounts templates a company can start from.
+pub(crate) const COA_TEMPLATES: DataFile = data_file!("data/coa-templates.json");
 
 impl DataFile {
     pub(crate) fn parse<T: DeserializeOwned>(&self) -> Result<T, String> {

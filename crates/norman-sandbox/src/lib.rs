@@ -33,7 +33,8 @@
 //!
 //! ```text
 //! {
-//!   "owner": "demo@norman.finance",      // the demo user whose company it is
+//!   "owner": "demo@norman.finance",      // the user whose company it is
+//!   "advisor": "berater@norman.finance", // optional: the tax advisor who looks after it
 //!   "openingBalance": 12500.0, "invoicePrefix": "RE", "quotePrefix": "AN",
 //!   "company": { "publicId": "cmp_…", "name": "…", … },   // served as is
 //!   "clients": [ { "name": "…", … } ],                     // one list per collection
@@ -46,8 +47,66 @@
 //! `publicId` ([`seeded_id`]) and its `company`, then the collection's seed rule (a `seed` fn
 //! in its endpoint module, if any) adds what the real API would derive and resolves seed-only
 //! keys that refer to earlier records by position (`clientIndex`, `paidByTransaction`,
-//! `transactionIndex`). A seed that does not parse or refers to nothing fails the crate's unit
-//! tests, naming the file and the record.
+//! `transactionIndex`, `vendorIndex`). A seed that does not parse or refers to nothing fails
+//! the crate's unit tests, naming the file and the record.
+//!
+//! `skr-accounts.json` is the SKR 03 / SKR 04 account table (each account with its number in
+//! both charts, German and English names, and the keywords the suggestion matches);
+//! `coa-templates.json` describes the two charts a company can start from.
+//!
+//! # The users
+//!
+//! [`DEMO_USERS`] are `demo@norman.finance` (Muster Design GmbH, SKR 04, paid plan) and
+//! `second@norman.finance` (Zweite Werkstatt UG, SKR 03, free plan), one company each.
+//! [`MULTI_COMPANY_USER`] (`zwei@norman.finance`) owns two companies, a freelancer's studio
+//! without a chart of accounts and a small GbR; [`TAX_ADVISOR`] (`berater@norman.finance`)
+//! owns their firm and looks after two client companies whose owners have no login.
+//! [`ALL_DEMO_USERS`] lists all four in that order.
+//!
+//! # Endpoint groups
+//!
+//! Besides authentication, companies, clients, invoices and quotes, transactions, attachments
+//! and taxes:
+//!
+//! - **Vendors** (`accounting/vendors/`, a plain collection; IBAN and BIC are validated) and
+//!   **bills** (`accounting/bills/`: list by exact `status`, detail, `PATCH` of status, due
+//!   date, description and number, `DELETE`, and `pay/`, which starts a transfer from the
+//!   company's bank account, the `publicId` that `balance/` now reports for its account).
+//! - **Company categories** (`accounting/company-categories/`: list by `cashflowType`, create
+//!   for SME companies only, `templates/`) and the **SKR table** (`skr-lookup/?q=` by number
+//!   prefix or name, `skr-ai-suggest/?q=` by keywords, at most five; both bare lists).
+//! - **DATEV export** (`companies/{cid}/accounting/datev-export/`): a finished job with a
+//!   presigned link to an EXTF booking batch (CSV) of one fiscal year.
+//! - **Tax advisor** (`tax-advisor/clients/`, and per client `stats/`, `transactions/` with
+//!   `page_size`, `date_from`, `date_to`, and `ping/{id}/`), in snake_case.
+//!
+//! # Choices where the real API is unknown
+//!
+//! The Python client's code leaves these open (they are marked UNCERTAIN in the API notes);
+//! the sandbox picks the plausible behaviour and tests hold it:
+//!
+//! - `GET invoices/` without `type` lists invoices only; quotes need `?type=quote`.
+//! - Lists are DRF pages `{count, next, previous, results}`, except `skr-lookup/`,
+//!   `skr-ai-suggest/` and `tax-advisor/clients/`, which are bare lists. The templates and the
+//!   tax advisor's transactions are pages too.
+//! - Bill statuses are `OPEN`, `PENDING` and `PAID`, matched exactly; any other value is a 400
+//!   naming `status`, in a filter as in a body. `pay/` answers 201 with `paymentOrderId` and a
+//!   `webformUrl` (a sandbox page standing in for the bank's approval) and leaves the bill
+//!   `PENDING`; only an `OPEN` bill can be paid.
+//! - The DATEV export is done at once: 201 with `status: "completed"` and `downloadUrl`; the
+//!   file is the booking batch alone, not a ZIP with the documents (`documentCount` says how
+//!   many would be included). A company without DATEV advisor and client numbers is a 400.
+//! - The tax advisor's part of the API speaks snake_case throughout (list, `stats/`,
+//!   transactions); a transaction's missing document means no attachment, whatever its
+//!   direction. `tax-advisor/clients/` is 403 for anyone who looks after no company. Pinging a
+//!   transaction that already has its document is a 400, an unknown one a 404.
+//! - A tax advisor acts on a client's company through every company path (`companies/{cid}/…`
+//!   and `companyId`) with the owner's rights; `GET companies/` still lists only their firm.
+//! - The SKR table used is the company's chart, SKR 04 when it has none. Company categories
+//!   can be created only by SME companies (403), with a code of 4 to 8 digits, unique.
+//! - Deleting a vendor keeps its bills and clears their `vendor` link.
+//! - Whether the backend uses `companyId` on global paths: it does here, and a `companyId`
+//!   the caller may not act on is a 404.
 //!
 //! # Adding an endpoint
 //!
@@ -62,17 +121,19 @@
 //! 2. **Read-only reference data** shared by every company (SKR account tables, choices):
 //!    a JSON file in `data/`, listed in `src/data.rs` and parsed in `reference.rs`.
 //! 3. **Routing and ownership:** a path under `companies/{cid}/` names its company; a global
-//!    path (`accounting/vendors/`, `taxes/…`, `tax-advisor/clients/{cid}/…`) acts on the
-//!    `companyId` query parameter's company or the caller's own. Either way the handler takes
-//!    a `Ctx` and works on `ctx.company()` only: a company the caller may not
-//!    act on, and so every record in it, is a 404 before the handler runs. Name a company in a
-//!    path `{cid}` so this check applies to it. Who may act on which company comes from the
-//!    company files (`owner`); a user who may act on more companies (a tax advisor's clients)
-//!    is a wider access list in `tenants.rs`, not a check in a handler. Records a person owns
-//!    rather than a company (founding drafts) belong in a per-user partition held beside the
-//!    companies and reached through the caller the same way.
-//! 4. **Tests:** over HTTP in `tests/api.rs` (happy path, validation errors, another user's
-//!    company or record is 404); seed rules and ownership rules as unit tests beside them.
+//!    path (`accounting/vendors/`, `taxes/…`) acts on the `companyId` query parameter's
+//!    company or the caller's own. Either way the handler takes a `Ctx` and works on
+//!    `ctx.company()` only: a company the caller may not act on, and so every record in it,
+//!    is a 404 before the handler runs. Name a company in a path `{cid}` so this check applies
+//!    to it. Who may act on which company comes from the company files (`owner`, `advisor`);
+//!    a user who may act on more companies (a tax advisor's clients) is a wider access list in
+//!    `tenants.rs`, not a check in a handler; a path that must name one of the caller's
+//!    clients calls its company `{client}`. Records a person owns rather than a company
+//!    (founding drafts) belong in a per-user partition held beside the companies and reached
+//!    through the caller the same way.
+//! 4. **Tests:** over HTTP in `tests/api.rs` or `tests/catalogue.rs` (happy path, validation
+//!    errors, another user's company or record is 404, and the same request served to its
+//!    owner); seed rules and ownership rules as unit tests beside them.
 
 mod blobs;
 mod caller;
@@ -105,7 +166,10 @@ use self::sessions::Sessions;
 use self::state::Counters;
 pub use self::state::Sandbox;
 use self::tenants::Tenants;
-pub use self::users::{DEMO_USERS, DemoUser};
+pub use self::users::{
+    ALL_DEMO_USERS, DEMO_USERS, DemoCompany, DemoUser, MULTI_COMPANY_USER, MULTI_COMPANY_USER_COMPANIES,
+    TAX_ADVISOR, TAX_ADVISOR_CLIENTS,
+};
 
 /// Token lifetimes of a sandbox. Tests shorten them to exercise expiry paths.
 #[derive(Clone, Debug)]
@@ -230,8 +294,9 @@ impl Sandbox {
 
 /// The `publicId` of the `n`-th seeded object of a kind (`cli` clients, `inv`/`quo` invoices
 /// and quotes, numbered together in seed order, `trx` transactions, `att` attachments, `txr`
-/// tax reports, `tset` tax settings) in a demo company. The seed is deterministic, so tests
-/// and examples can name demo objects without listing them first.
+/// tax reports, `tset` tax settings, `ven` vendors, `bill` bills, `ccat` company categories;
+/// `bacc` with `n = 0` is the company's bank account) in a demo company. The seed is
+/// deterministic, so tests and examples can name demo objects without listing them first.
 pub fn seeded_id(prefix: &str, company_id: &str, n: usize) -> String {
     store::seeded_id(prefix, company_id, n)
 }

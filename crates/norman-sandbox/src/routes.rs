@@ -1,6 +1,6 @@
 //! Every path the sandbox serves, in one table. A route whose path names `{cid}` acts on that
-//! company; the others act on the `companyId` query parameter's company or the caller's own
-//! (see [`crate::caller`]).
+//! company, one that names `{client}` on that client company of a tax advisor; the others act
+//! on the `companyId` query parameter's company or the caller's own (see [`crate::caller`]).
 
 use std::sync::Arc;
 
@@ -9,9 +9,11 @@ use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 
 use crate::endpoints::clients::Clients;
+use crate::endpoints::vendors::{self, Vendors};
 use crate::endpoints::{
     attachments, auth, company, crud, files, invoices, method_not_allowed, not_found, taxes, transactions,
 };
+use crate::endpoints::{bills, company_categories, datev, skr, tax_advisor};
 use crate::state::Sandbox;
 
 /// The whole API under `/api/v1/...`, plus the unauthenticated `/files/{token}` presigned
@@ -84,6 +86,33 @@ pub(crate) fn router(sandbox: &Arc<Sandbox>) -> Router {
         .route("/api/v1/taxes/states/", get(taxes::list_states))
         .route("/api/v1/taxes/tax-settings/", get(taxes::list_settings))
         .route("/api/v1/taxes/tax-settings/{id}/", get(taxes::setting_detail).patch(taxes::update_setting))
+        // vendors and bills
+        .route("/api/v1/accounting/vendors/", get(crud::list::<Vendors>).post(crud::create::<Vendors>))
+        .route(
+            "/api/v1/accounting/vendors/{id}/",
+            get(crud::detail::<Vendors>).patch(crud::update::<Vendors>).delete(vendors::delete),
+        )
+        .route("/api/v1/accounting/bills/", get(bills::list))
+        .route(
+            "/api/v1/accounting/bills/{id}/",
+            get(bills::detail).patch(bills::update).delete(bills::delete),
+        )
+        .route("/api/v1/accounting/bills/{id}/pay/", post(bills::pay))
+        // company categories and the SKR account table
+        .route(
+            "/api/v1/accounting/company-categories/",
+            get(company_categories::list).post(company_categories::create),
+        )
+        .route("/api/v1/accounting/company-categories/templates/", get(company_categories::templates))
+        .route("/api/v1/accounting/company-categories/skr-lookup/", get(skr::lookup))
+        .route("/api/v1/accounting/company-categories/skr-ai-suggest/", get(skr::suggest))
+        // DATEV
+        .route("/api/v1/companies/{cid}/accounting/datev-export/", post(datev::export))
+        // tax advisor: `{client}` must be one of the caller's clients
+        .route("/api/v1/tax-advisor/clients/", get(tax_advisor::clients))
+        .route("/api/v1/tax-advisor/clients/{client}/stats/", get(tax_advisor::stats))
+        .route("/api/v1/tax-advisor/clients/{client}/transactions/", get(tax_advisor::transactions))
+        .route("/api/v1/tax-advisor/clients/{client}/ping/{id}/", post(tax_advisor::ping))
         // presigned downloads
         .route("/files/{token}", get(files::serve))
         .fallback(not_found)

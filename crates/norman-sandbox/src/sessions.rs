@@ -10,7 +10,7 @@ use axum::http::HeaderValue;
 use serde_json::{Value, json};
 
 use crate::token::{Keys, TokenType, now_secs};
-use crate::users::DEMO_USERS;
+use crate::users::ALL_DEMO_USERS;
 
 /// The sandbox's signing key and the state of every session.
 pub(crate) struct Sessions {
@@ -33,7 +33,7 @@ impl Sessions {
             keys: Keys::random(),
             access_ttl,
             refresh_ttl,
-            min_serial: DEMO_USERS.iter().map(|_| AtomicU64::new(0)).collect(),
+            min_serial: ALL_DEMO_USERS.iter().map(|_| AtomicU64::new(0)).collect(),
             next_serial: AtomicU64::new(1),
             refresh_tokens: Mutex::new(RefreshStore::default()),
         }
@@ -59,7 +59,7 @@ impl Sessions {
             return None;
         }
         let claims = self.keys.verify(token.trim(), TokenType::Access)?;
-        let user = claims.user_index().filter(|&u| u < DEMO_USERS.len())?;
+        let user = claims.user_index().filter(|&u| u < ALL_DEMO_USERS.len())?;
         if claims.serial < self.min_serial[user].load(Ordering::SeqCst) {
             return None;
         }
@@ -69,7 +69,7 @@ impl Sessions {
     /// Spends a refresh token: the user index if it was valid and unspent, and never again.
     pub(crate) fn spend_refresh(&self, token: &str) -> Option<usize> {
         let claims = self.keys.verify(token, TokenType::Refresh)?;
-        let user = claims.user_index().filter(|&u| u < DEMO_USERS.len())?;
+        let user = claims.user_index().filter(|&u| u < ALL_DEMO_USERS.len())?;
         let mut store = self.refresh_tokens.lock().unwrap_or_else(|e| e.into_inner());
         store.take(&claims.jti)?;
         Some(user)

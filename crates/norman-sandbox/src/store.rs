@@ -32,16 +32,22 @@ pub(crate) enum Collection {
     Attachments,
     TaxReports,
     TaxSettings,
+    Vendors,
+    Bills,
+    CompanyCategories,
 }
 
 impl Collection {
-    pub(crate) const ALL: [Collection; 6] = [
+    pub(crate) const ALL: [Collection; 9] = [
         Collection::Clients,
         Collection::Transactions,
         Collection::Invoices,
         Collection::Attachments,
         Collection::TaxReports,
         Collection::TaxSettings,
+        Collection::Vendors,
+        Collection::Bills,
+        Collection::CompanyCategories,
     ];
 
     /// The prefix of its records' `publicId`s (quotes, kept with the invoices, use `quo`).
@@ -53,6 +59,9 @@ impl Collection {
             Collection::Attachments => "att",
             Collection::TaxReports => "txr",
             Collection::TaxSettings => "tset",
+            Collection::Vendors => "ven",
+            Collection::Bills => "bill",
+            Collection::CompanyCategories => "ccat",
         }
     }
 }
@@ -65,6 +74,9 @@ pub(crate) struct CompanyData {
     pub opening_balance: f64,
     pub invoice_prefix: String,
     pub quote_prefix: String,
+    /// The `publicId` of the company's bank account (the one `balance/` reports), which
+    /// payments are made from.
+    pub bank_account_id: String,
     collections: [Vec<Record>; Collection::ALL.len()],
 }
 
@@ -76,13 +88,30 @@ impl CompanyData {
         invoice_prefix: String,
         quote_prefix: String,
     ) -> CompanyData {
+        let bank_account_id = seeded_id("bacc", str_of(&company, "publicId"), 0);
         CompanyData {
             company,
             opening_balance,
             invoice_prefix,
             quote_prefix,
+            bank_account_id,
             collections: Default::default(),
         }
+    }
+
+    /// The code of the company's chart of accounts; SKR 04 when none is set, as the
+    /// category assistant assumes.
+    pub(crate) fn chart_code(&self) -> &str {
+        self.company
+            .get("chartOfAccounts")
+            .and_then(|c| c.get("code"))
+            .and_then(Value::as_str)
+            .unwrap_or("skr04")
+    }
+
+    /// Whether the company keeps its books on an SME chart of accounts (company categories).
+    pub(crate) fn is_sme(&self) -> bool {
+        self.company.get("isSme").and_then(Value::as_bool).unwrap_or(false)
     }
 
     /// Without an active paid plan the real API refuses to file reports (403).

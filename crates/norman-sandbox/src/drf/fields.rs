@@ -45,6 +45,10 @@ pub(crate) enum Kind {
     Object,
     /// Anything; passed through.
     Any,
+    /// An IBAN (ISO 13616, checksum verified), stored compact and upper-case; blank allowed.
+    Iban,
+    /// A BIC (ISO 9362, 8 or 11 characters), stored upper-case; blank allowed.
+    Bic,
 }
 
 /// One writable field: its name in the request, its name in the stored record, its kind and
@@ -255,7 +259,52 @@ fn normalise(raw: &Value, kind: Kind) -> Result<Value, String> {
             other => Err(format!("Expected a dictionary of items but got type \"{}\".", type_name(other))),
         },
         Kind::Any => Ok(raw.clone()),
+        Kind::Iban | Kind::Bic => {
+            let Value::String(s) = raw else {
+                return Err("Not a valid string.".into());
+            };
+            let compact: String =
+                s.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_ascii_uppercase();
+            let (valid, name) = match kind {
+                Kind::Iban => (is_iban(&compact), "IBAN"),
+                _ => (is_bic(&compact), "BIC"),
+            };
+            if compact.is_empty() || valid {
+                Ok(Value::String(compact))
+            } else {
+                Err(format!("Enter a valid {name}."))
+            }
+        }
     }
+}
+
+/// Country code, check digits, 11 to 30 alphanumerics, and the ISO 7064 mod-97 checksum.
+fn is_iban(s: &str) -> bool {
+    let b = s.as_bytes();
+    if !(15..=34).contains(&b.len())
+        || !b[..2].iter().all(u8::is_ascii_uppercase)
+        || !b[2..4].iter().all(u8::is_ascii_digit)
+        || !b.iter().all(u8::is_ascii_alphanumeric)
+    {
+        return false;
+    }
+    let rotated = b[4..].iter().chain(&b[..4]);
+    let remainder = rotated.fold(0u32, |acc, &c| {
+        if c.is_ascii_digit() {
+            (acc * 10 + u32::from(c - b'0')) % 97
+        } else {
+            (acc * 100 + u32::from(c - b'A' + 10)) % 97
+        }
+    });
+    remainder == 1
+}
+
+/// Bank code and country (letters), location (two alphanumerics), optional branch (three).
+fn is_bic(s: &str) -> bool {
+    let b = s.as_bytes();
+    matches!(b.len(), 8 | 11)
+        && b[..6].iter().all(u8::is_ascii_uppercase)
+        && b.iter().all(u8::is_ascii_alphanumeric)
 }
 
 fn is_email(s: &str) -> bool {
@@ -405,6 +454,28 @@ mod tests {
         assert_eq!(normalise(&json!("12.345"), Kind::Money).ok(), Some(json!(12.35)));
         assert_eq!(normalise(&json!("7"), Kind::Int).ok(), Some(json!(7)));
         assert_eq!(normalise(&json!("True"), Kind::Bool).ok(), Some(json!(true)));
+    }
+
+    #[test]
+    fn bank_details() {
+        assert_eq!(
+            normalise(&json!("de89 3704 0044 0532 0130 00"), Kind::Iban).ok(),
+            Some(json!("DE89370400440532013000"))
+        );
+        assert_eq!(normalise(&json!(""), Kind::Iban).ok(), Some(json!("")));
+        for bad in [
+            "DE89370400440532013001",
+            "DE8937040044",
+            "XX89370400440532013000",
+            "DE89-3704-0044-0532-0130-00",
+        ] {
+            assert_eq!(normalise(&json!(bad), Kind::Iban), Err("Enter a valid IBAN.".to_owned()), "{bad}");
+        }
+        assert_eq!(normalise(&json!("belADEbexxx"), Kind::Bic).ok(), Some(json!("BELADEBEXXX")));
+        assert_eq!(normalise(&json!("COBADEFF"), Kind::Bic).ok(), Some(json!("COBADEFF")));
+        for bad in ["COBADEF", "C0BADEFFXXX", "COBADEFFXX"] {
+            assert_eq!(normalise(&json!(bad), Kind::Bic), Err("Enter a valid BIC.".to_owned()), "{bad}");
+        }
     }
 
     #[test]

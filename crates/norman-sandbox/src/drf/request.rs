@@ -105,3 +105,20 @@ impl<S: Send + Sync> FromRequest<S> for RawBody {
         Ok(RawBody { content_type, bytes })
     }
 }
+
+/// Reads an optional choice filter; a value that is not one of `choices` is a 400 on that
+/// parameter, as django-filter's `ChoiceFilter` answers.
+pub(crate) fn choice_param<'a>(
+    params: &'a Params,
+    key: &str,
+    choices: &[&str],
+) -> Result<Option<&'a str>, ApiError> {
+    match params.get(key) {
+        None | Some("") => Ok(None),
+        Some(v) if choices.contains(&v) => Ok(Some(v)),
+        Some(v) => Err(ApiError::field(
+            key,
+            format!("Select a valid choice. {v} is not one of the available choices."),
+        )),
+    }
+}

@@ -9,7 +9,7 @@ use crate::drf::error::{ApiError, ApiResult, ok};
 use crate::drf::fields::{Fields, Kind};
 use crate::drf::request::RawBody;
 use crate::state::{Sandbox, bump};
-use crate::users::{DEMO_USERS, user_index};
+use crate::users::{ALL_DEMO_USERS, user_index};
 
 /// `POST api/v1/auth/token/` with `{username, email, password}`.
 pub(crate) async fn login(State(sb): State<Arc<Sandbox>>, body: RawBody) -> ApiResult {
@@ -37,7 +37,7 @@ fn check_login(body: &RawBody) -> Result<usize, ApiError> {
         return Err(ApiError::BadCredentials);
     };
     let user = user_index(&email).ok_or(ApiError::BadCredentials)?;
-    let demo = &DEMO_USERS[user];
+    let demo = &ALL_DEMO_USERS[user];
     if demo.password != password {
         return Err(ApiError::BadCredentials);
     }

@@ -116,6 +116,7 @@ pub(crate) async fn balance(ctx: Ctx) -> ApiResult {
         "totalExpenses": money(expenses),
         "asOf": date_str(today()),
         "accounts": [{
+            "publicId": data.bank_account_id,
             "name": "Geschäftskonto",
             "iban": str_of(&data.company, "iban"),
             "bankName": str_of(&data.company, "bankName"),

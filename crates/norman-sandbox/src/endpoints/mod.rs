@@ -3,13 +3,19 @@
 
 pub(crate) mod attachments;
 pub(crate) mod auth;
+pub(crate) mod bills;
 pub(crate) mod clients;
 pub(crate) mod company;
+pub(crate) mod company_categories;
 pub(crate) mod crud;
+pub(crate) mod datev;
 pub(crate) mod files;
 pub(crate) mod invoices;
+pub(crate) mod skr;
+pub(crate) mod tax_advisor;
 pub(crate) mod taxes;
 pub(crate) mod transactions;
+pub(crate) mod vendors;
 
 use axum::http::Method;
 

@@ -222,15 +222,7 @@ pub(crate) async fn detect_category(ctx: Ctx, body: RawBody) -> ApiResult {
     fields.finish()?;
     let description = description.as_ref().and_then(Value::as_str).unwrap_or_default().to_lowercase();
     let cashflow = kind.as_ref().and_then(Value::as_str).unwrap_or("expense").to_ascii_uppercase();
-    let chart = {
-        let data = ctx.company().read();
-        data.company
-            .get("chartOfAccounts")
-            .and_then(|c| c.get("code"))
-            .and_then(Value::as_str)
-            .unwrap_or("skr04")
-            .to_owned()
-    };
+    let chart = ctx.company().read().chart_code().to_owned();
     let mut scored: Vec<(usize, &Category)> = categories()
         .iter()
         .filter(|c| c.cashflow == cashflow)
