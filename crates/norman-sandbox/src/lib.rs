@@ -79,6 +79,9 @@ mod caller;
 mod data;
 mod drf;
 mod endpoints;
+mod founders;
+mod founding_reference;
+mod pdf;
 mod reference;
 mod routes;
 mod seed;
@@ -101,6 +104,7 @@ use url::Url;
 
 use self::blobs::FileStore;
 use self::endpoints::attachments;
+use self::founders::Founders;
 use self::sessions::Sessions;
 use self::state::Counters;
 pub use self::state::Sandbox;
@@ -156,6 +160,7 @@ impl Sandbox {
             sessions,
             tenants: Tenants::new(companies),
             files,
+            founders: Founders::new(),
             base_url: RwLock::new(None),
             counters: Counters::default(),
         }

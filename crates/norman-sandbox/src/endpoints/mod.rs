@@ -7,6 +7,7 @@ pub(crate) mod clients;
 pub(crate) mod company;
 pub(crate) mod crud;
 pub(crate) mod files;
+pub(crate) mod founding;
 pub(crate) mod invoices;
 pub(crate) mod taxes;
 pub(crate) mod transactions;
