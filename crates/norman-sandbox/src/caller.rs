@@ -3,7 +3,9 @@
 //! Every data handler starts by extracting a [`Ctx`], so the two checks the real API makes on
 //! every request are made here once: the bearer token (401) and ownership (404 for a company
 //! the caller may not act on, see [`crate::tenants`]). A handler only ever sees the records
-//! of the company it was given.
+//! of the company it was given. The founding drafts belong to a person instead: their
+//! handlers extract a [`Founder`], which makes the same two checks and gives the caller's
+//! own drafts only ([`crate::founders`]).
 
 use std::sync::{Arc, RwLockReadGuard, RwLockWriteGuard};
 

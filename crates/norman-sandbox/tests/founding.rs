@@ -390,7 +390,7 @@ fn euro(n: i64) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push('.');
         }
         out.push(c);
@@ -1035,4 +1035,134 @@ async fn another_persons_drafts_are_not_found() {
     assert_eq!(record["shareholders"].as_array().map(Vec::len), Some(1));
     assert_eq!(record["companyName"], incorporation["companyName"]);
     handle.shutdown().await;
+}
+
+mod fuzz {
+    //! Whatever a founding endpoint is sent, it answers with a 2xx or 4xx, never a 5xx or a
+    //! panic.
+
+    use proptest::prelude::*;
+    use tower::ServiceExt as _;
+
+    use super::*;
+
+    /// The writable fields, so that generated bodies reach the rules behind them.
+    const KEYS: &[&str] = &[
+        "legalForm",
+        "companyName",
+        "shareCapital",
+        "agreementType",
+        "registeredOfficePostalCode",
+        "notarizationType",
+        "shareNominalAmount",
+        "isManagingDirector",
+        "dob",
+        "email",
+        "notaryPublicId",
+        "step",
+        "done",
+        "registerNumber",
+        "name",
+        "draft",
+        "activityStartDate",
+        "businessType",
+        "employeesFullTime",
+        "ownerResidencePostalCode",
+        "representatives",
+        "shareholderEntries",
+        "sharePercent",
+        "bankIban",
+        "bankAccountHolderRole",
+        "isKleinunternehmer",
+        "expectedRevenueFoundingYear",
+        "incorporation",
+        "taxOffice",
+    ];
+
+    fn value() -> impl Strategy<Value = Value> {
+        prop_oneof![
+            Just(json!(null)),
+            any::<bool>().prop_map(|b| json!(b)),
+            any::<i64>().prop_map(|n| json!(n)),
+            any::<f64>().prop_map(|f| json!(f)),
+            ".{0,40}".prop_map(|s| json!(s)),
+            Just(json!("25000")),
+            Just(json!(["trade", 1, null])),
+            Just(json!([{ "sharePercent": 1e300, "dob": "9999-12-31", "salutation": 1 }, "x", []])),
+            Just(json!({ "nested": [1, { "a": null }] })),
+        ]
+    }
+
+    fn body() -> impl Strategy<Value = Vec<u8>> {
+        prop_oneof![
+            proptest::collection::vec(any::<u8>(), 0..200),
+            proptest::collection::btree_map(proptest::sample::select(KEYS), value(), 0..6)
+                .prop_map(|map| serde_json::to_vec(&map).unwrap_or_default()),
+        ]
+    }
+
+    #[test]
+    fn no_input_causes_a_server_error() {
+        let runtime = tokio::runtime::Runtime::new().expect("runtime");
+        let (handle, api, inc, sid, gew, ctr) = runtime.block_on(async {
+            let handle = start().await;
+            let api = login(&handle, USER1).await;
+            let inc = complete_incorporation(&api, "ug", "1000").await;
+            let sid = inc["shareholders"][0]["publicId"].as_str().expect("sid").to_owned();
+            let inc = inc["publicId"].as_str().expect("inc").to_owned();
+            let gew = api
+                .expect(Method::POST, "gewerbe-registrations/", Some(json!({})), StatusCode::CREATED)
+                .await;
+            let ctr = api
+                .expect(Method::POST, "corporate-tax-registrations/", Some(json!({})), StatusCode::CREATED)
+                .await;
+            let id = |v: &Value| v["publicId"].as_str().expect("id").to_owned();
+            (handle, api, inc, sid, id(&gew), id(&ctr))
+        });
+        let writes = [
+            ("POST", "incorporations/".to_owned()),
+            ("PATCH", format!("incorporations/{inc}/")),
+            ("POST", format!("incorporations/{inc}/shareholders/")),
+            ("PATCH", format!("incorporations/{inc}/shareholders/{sid}/")),
+            ("POST", format!("incorporations/{inc}/shareholders/{sid}/invite/")),
+            ("POST", format!("incorporations/{inc}/documents/")),
+            ("POST", format!("incorporations/{inc}/request-notary/")),
+            ("POST", format!("incorporations/{inc}/suggest-purpose/")),
+            ("POST", format!("incorporations/{inc}/check-name/")),
+            ("POST", format!("incorporations/{inc}/formation-step/")),
+            ("POST", "gewerbe-registrations/".to_owned()),
+            ("PATCH", format!("gewerbe-registrations/{gew}/")),
+            ("POST", format!("gewerbe-registrations/{gew}/suggest-activity/")),
+            ("POST", format!("gewerbe-registrations/{gew}/documents/")),
+            ("POST", "corporate-tax-registrations/".to_owned()),
+            ("PATCH", format!("corporate-tax-registrations/{ctr}/")),
+            ("POST", format!("corporate-tax-registrations/{ctr}/submit/")),
+        ];
+        let app = handle.sandbox.router();
+        let bearer = format!("Bearer {}", api.access);
+        proptest!(ProptestConfig::with_cases(400), |(
+            endpoint in 0..writes.len(),
+            body in body(),
+            id in "[a-zA-Z0-9_%.-]{0,30}",
+        )| {
+            let (method, path) = &writes[endpoint];
+            let uri = format!("/api/v1/{path}?companyId={}", USER1.company_id);
+            let request = axum::http::Request::builder()
+                .method(*method)
+                .uri(&uri)
+                .header("authorization", &bearer)
+                .header("content-type", "application/json")
+                .body(axum::body::Body::from(body))
+                .expect("request");
+            let status = runtime.block_on(app.clone().oneshot(request)).expect("infallible").status();
+            prop_assert!(status.as_u16() < 500, "{method} {path}: {status}");
+
+            let uri = format!("/api/v1/incorporations/{id}/shareholders/{id}/?companyId={id}");
+            if let Ok(request) = axum::http::Request::patch(uri).header("authorization", &bearer).body(axum::body::Body::empty()) {
+                let status = runtime.block_on(app.clone().oneshot(request)).expect("infallible").status();
+                prop_assert!(status.as_u16() < 500);
+            }
+        });
+        runtime.block_on(handle.shutdown());
+    }
 }

@@ -30,7 +30,7 @@ pub(crate) trait Workflow: Send + Sync + 'static {
 /// `GET …/my/`: the caller's draft; 404 while they have none.
 pub(crate) async fn my<W: Workflow>(founder: Founder) -> ApiResult {
     let drafts = founder.drafts()?;
-    drafts[W::KIND].as_ref().map(|record| ok(record)).ok_or(ApiError::NotFound)
+    drafts[W::KIND].as_ref().map(ok).ok_or(ApiError::NotFound)
 }
 
 /// `GET …/{id}/`: the caller's draft by id; anyone else's is 404.

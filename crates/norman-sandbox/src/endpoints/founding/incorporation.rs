@@ -9,6 +9,7 @@ use super::documents::incorporation_documents;
 use super::drafts::{Workflow, documents_response, draft_text, ensure_first, generate, new_draft};
 use super::rules::{
     FieldRule, Rule, Sections, apply, euros_of, flag, incomplete, is_set, missing_from, r, refused,
+    whole_euros,
 };
 use super::suggest::purpose_suggestion;
 use crate::caller::Founder;
@@ -160,15 +161,16 @@ pub(crate) fn shareholders(record: &Record) -> &[Value] {
     record.get("shareholders").and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default()
 }
 
-fn shareholders_mut(record: &mut Record) -> &mut Vec<Value> {
-    let entry = record.entry("shareholders").or_insert_with(|| Value::Array(Vec::new()));
-    if !entry.is_array() {
-        *entry = Value::Array(Vec::new());
-    }
-    match entry {
+/// Runs `edit` on the shareholder list (made empty if there is none).
+fn edit_shareholders<T>(record: &mut Record, edit: impl FnOnce(&mut Vec<Value>) -> T) -> T {
+    let slot = record.entry("shareholders").or_insert(Value::Null);
+    let mut list = match std::mem::take(slot) {
         Value::Array(list) => list,
-        _ => unreachable!("made an array above"),
-    }
+        _ => Vec::new(),
+    };
+    let result = edit(&mut list);
+    *slot = Value::Array(list);
+    result
 }
 
 fn as_record(value: &Value) -> Option<&Record> {
@@ -328,14 +330,16 @@ pub(crate) fn status(record: &Record, sections: &Sections) -> Status {
 /// Recomputes everything derived: each shareholder's `complete`/`missing` and `number`,
 /// `sections`, `musterprotokoll`, `status` and which roadmap steps are `active`.
 pub(crate) fn refresh(record: &mut Record) {
-    for (n, holder) in shareholders_mut(record).iter_mut().enumerate() {
-        if let Some(holder) = holder.as_object_mut() {
-            let missing = shareholder_missing(holder);
-            holder.insert("number".into(), json!(n + 1));
-            holder.insert("complete".into(), json!(missing.is_empty()));
-            holder.insert("missing".into(), json!(missing));
+    edit_shareholders(record, |list| {
+        for (n, holder) in list.iter_mut().enumerate() {
+            if let Some(holder) = holder.as_object_mut() {
+                let missing = shareholder_missing(holder);
+                holder.insert("number".into(), json!(n + 1));
+                holder.insert("complete".into(), json!(missing.is_empty()));
+                holder.insert("missing".into(), json!(missing));
+            }
         }
-    }
+    });
     let sections = sections(record);
     let (eligible, reasons) = musterprotokoll(record);
     let status = status(record, &sections);
@@ -370,7 +374,7 @@ fn with_suffix(name: &str, form: &str) -> String {
         let lower = core.to_lowercase();
         let wanted = format!(" {}", suffix.to_lowercase());
         if lower.ends_with(&wanted) {
-            let keep = core.chars().count() - wanted.chars().count();
+            let keep = core.chars().count().saturating_sub(wanted.chars().count());
             core = core.chars().take(keep).collect::<String>().trim_end().to_owned();
             break;
         }
@@ -526,7 +530,7 @@ fn check_update(record: &Record, changes: &Record, fields: &mut Fields<'_>) -> R
         ));
     }
     let form = changes.get("legalForm").and_then(Value::as_str).unwrap_or(str_of(record, "legalForm"));
-    if let Some(euros) = changes.get("shareCapital").and_then(|v| super::rules::whole_euros(v))
+    if let Some(euros) = changes.get("shareCapital").and_then(whole_euros)
         && let Some(problem) = capital_problem(form, euros)
     {
         fields.error("shareCapital", problem);
@@ -688,12 +692,13 @@ pub(crate) async fn add_shareholder(founder: Founder, Id(id): Id, body: RawBody)
     check_shareholder(&shareholder, &mut fields);
     fields.finish()?;
     let director = is_managing_director(&Value::Object(shareholder.clone()));
-    let list = shareholders_mut(record);
-    list.push(Value::Object(shareholder));
-    if director {
-        let last = list.len() - 1;
-        sole_director(list, last);
-    }
+    edit_shareholders(record, |list| {
+        list.push(Value::Object(shareholder));
+        if director {
+            let last = list.len() - 1;
+            sole_director(list, last);
+        }
+    });
     mark_stale(record);
     touch(record);
     refresh(record);
@@ -717,16 +722,20 @@ pub(crate) async fn update_shareholder(
     if requested(record) {
         return Err(data_locked());
     }
-    let mut shareholder = shareholders(record)[index].as_object().cloned().unwrap_or_default();
+    let mut shareholder =
+        shareholders(record).get(index).and_then(Value::as_object).cloned().unwrap_or_default();
     shareholder.extend(values);
     check_shareholder(&shareholder, &mut fields);
     fields.finish()?;
     let director = is_managing_director(&Value::Object(shareholder.clone()));
-    let list = shareholders_mut(record);
-    list[index] = Value::Object(shareholder);
-    if director {
-        sole_director(list, index);
-    }
+    edit_shareholders(record, |list| {
+        if let Some(slot) = list.get_mut(index) {
+            *slot = Value::Object(shareholder);
+        }
+        if director {
+            sole_director(list, index);
+        }
+    });
     mark_stale(record);
     touch(record);
     refresh(record);
@@ -746,7 +755,11 @@ pub(crate) async fn remove_shareholder(
     if requested(record) {
         return Err(data_locked());
     }
-    shareholders_mut(record).remove(index);
+    edit_shareholders(record, |list| {
+        if index < list.len() {
+            list.remove(index);
+        }
+    });
     mark_stale(record);
     touch(record);
     refresh(record);
@@ -770,7 +783,7 @@ pub(crate) async fn invite_shareholder(
     if requested(record) {
         return Err(data_locked());
     }
-    let shareholder = shareholders(record)[index].as_object().cloned().unwrap_or_default();
+    let shareholder = shareholders(record).get(index).and_then(Value::as_object).cloned().unwrap_or_default();
     if str_of(&shareholder, "shareholderType") != "natural_person" {
         fields.error("shareholderType", "Only natural persons can be invited to fill in their data.");
     }
@@ -781,10 +794,13 @@ pub(crate) async fn invite_shareholder(
     fields.finish()?;
     let now = now_rfc3339();
     let expires = super::rules::days_from_today(INVITATION_DAYS);
-    if let Some(holder) = shareholders_mut(record)[index].as_object_mut() {
-        holder.insert("email".into(), json!(email));
-        holder.insert("invitation".into(), json!({ "email": email, "sentAt": now, "expiresOn": expires }));
-    }
+    edit_shareholders(record, |list| {
+        if let Some(holder) = list.get_mut(index).and_then(Value::as_object_mut) {
+            holder.insert("email".into(), json!(email));
+            holder
+                .insert("invitation".into(), json!({ "email": email, "sentAt": now, "expiresOn": expires }));
+        }
+    });
     touch(record);
     refresh(record);
     Ok(ok(record))
@@ -1036,7 +1052,7 @@ mod tests {
             "registeredOfficeStreet": "Torstraße", "registeredOfficeHouseNumber": "1",
             "registeredOfficePostalCode": "10119", "shareCapital": "1000", "agreementType": "musterprotokoll",
         })));
-        shareholders_mut(&mut record).push(person("Anna", "1000", true));
+        edit_shareholders(&mut record, |list| list.push(person("Anna", "1000", true)));
         refresh(&mut record);
         record
     }
@@ -1056,7 +1072,7 @@ mod tests {
     fn a_complete_draft_is_data_complete_and_the_nominal_sum_must_match() {
         let mut record = complete();
         assert_eq!(record["status"], "data_complete", "{}", record["sections"]);
-        shareholders_mut(&mut record).push(person("Ben", "500", false));
+        edit_shareholders(&mut record, |list| list.push(person("Ben", "500", false)));
         refresh(&mut record);
         assert_eq!(record["sections"]["capital"]["missing"], json!(["shareNominalSum"]));
         assert_eq!(record["status"], "data_collection");
@@ -1075,7 +1091,7 @@ mod tests {
     fn the_musterprotokoll_needs_at_most_three_shareholders_and_a_director() {
         let mut record = complete();
         for name in ["B", "C", "D"] {
-            shareholders_mut(&mut record).push(person(name, "0", false));
+            edit_shareholders(&mut record, |list| list.push(person(name, "0", false)));
         }
         refresh(&mut record);
         assert_eq!(
@@ -1083,7 +1099,7 @@ mod tests {
             json!({ "eligible": false, "reasons": ["too_many_shareholders"] })
         );
         assert!(record["sections"]["agreement"]["missing"] == json!(["agreementType"]));
-        sole_director(shareholders_mut(&mut record), 99);
+        edit_shareholders(&mut record, |list| sole_director(list, 99));
         refresh(&mut record);
         assert_eq!(
             record["musterprotokoll"]["reasons"],
