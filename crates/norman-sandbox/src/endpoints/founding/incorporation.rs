@@ -177,8 +177,12 @@ fn as_record(value: &Value) -> Option<&Record> {
     value.as_object()
 }
 
-fn is_managing_director(shareholder: &Value) -> bool {
+fn directs(shareholder: &Record) -> bool {
     shareholder.get("isManagingDirector").and_then(Value::as_bool).unwrap_or(false)
+}
+
+fn is_managing_director(shareholder: &Value) -> bool {
+    as_record(shareholder).is_some_and(directs)
 }
 
 /// What one shareholder still misses, by type.
@@ -593,9 +597,7 @@ fn touch(record: &mut Record) {
 /// Checks a shareholder's values as a whole: a managing director is a natural person
 /// (§ 6 (2) GmbHG).
 fn check_shareholder(shareholder: &Record, fields: &mut Fields<'_>) {
-    if str_of(shareholder, "shareholderType") == "legal_entity"
-        && is_managing_director(&Value::Object(shareholder.clone()))
-    {
+    if str_of(shareholder, "shareholderType") == "legal_entity" && directs(shareholder) {
         fields.error("isManagingDirector", "A managing director must be a natural person (§ 6 (2) GmbHG).");
     }
 }
@@ -691,7 +693,7 @@ pub(crate) async fn add_shareholder(founder: Founder, Id(id): Id, body: RawBody)
     shareholder.extend(values);
     check_shareholder(&shareholder, &mut fields);
     fields.finish()?;
-    let director = is_managing_director(&Value::Object(shareholder.clone()));
+    let director = directs(&shareholder);
     edit_shareholders(record, |list| {
         list.push(Value::Object(shareholder));
         if director {
@@ -727,7 +729,7 @@ pub(crate) async fn update_shareholder(
     shareholder.extend(values);
     check_shareholder(&shareholder, &mut fields);
     fields.finish()?;
-    let director = is_managing_director(&Value::Object(shareholder.clone()));
+    let director = directs(&shareholder);
     edit_shareholders(record, |list| {
         if let Some(slot) = list.get_mut(index) {
             *slot = Value::Object(shareholder);
