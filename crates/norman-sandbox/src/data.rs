@@ -35,6 +35,13 @@ pub(crate) const SKR_ACCOUNTS: DataFile = data_file!("data/skr-accounts.json");
 /// The chart-of-accounts templates a company can start from.
 pub(crate) const COA_TEMPLATES: DataFile = data_file!("data/coa-templates.json");
 
+/// The founding workflows' reference data; see [`crate::founding_reference`].
+pub(crate) const FOUNDING_CHOICES: DataFile = data_file!("data/founding/choices.json");
+pub(crate) const LEGAL_FORMS: DataFile = data_file!("data/founding/legal-forms.json");
+pub(crate) const TRADE_OFFICES: DataFile = data_file!("data/founding/trade-offices.json");
+pub(crate) const NOTARIES: DataFile = data_file!("data/founding/notaries.json");
+pub(crate) const COMMERCIAL_REGISTER: DataFile = data_file!("data/founding/commercial-register.json");
+
 impl DataFile {
     pub(crate) fn parse<T: DeserializeOwned>(&self) -> Result<T, String> {
         serde_json::from_str(self.text).map_err(|error| format!("{}: {error}", self.path))

@@ -13,14 +13,16 @@
 //! few helpers among themselves):
 //!
 //! - `users` (the demo logins), `token` (JWT mint and verify), `blobs` (the files behind
-//!   presigned links) and `drf` (how the API speaks: errors, field validation, bodies, query
-//!   filters, pages);
+//!   presigned links), `drf` (how the API speaks: errors, field validation, bodies, query
+//!   filters, pages) and `pdf` (small generated PDFs);
 //! - `data` (the embedded data files), `store` (a company's records and the helpers on them),
-//!   `reference` (categories and federal states) and `sessions` (logins, refresh rotation,
-//!   bearer checks);
-//! - `tenants` (which companies exist and who may act on which) and `state` (the [`Sandbox`]);
+//!   `reference` (categories and federal states), `founding_reference` (the founding
+//!   workflows' choices, legal forms, trade offices, notaries and register) and `sessions`
+//!   (logins, refresh rotation, bearer checks);
+//! - `tenants` (which companies exist and who may act on which), `founders` (each person's
+//!   founding drafts) and `state` (the [`Sandbox`]);
 //! - `caller` (`Ctx`: the authenticated caller and the company a request acts
-//!   on, the one place ownership is decided);
+//!   on, the one place ownership is decided; `Founder`: the caller of the founding drafts);
 //! - `endpoints` (the handlers, one module per group, each with the seed rule of its records;
 //!   `endpoints::crud` serves plain collections generically);
 //! - `seed` (the demo companies, from `data/companies/*.json`) and `routes` (every path).
@@ -129,17 +131,88 @@
 //!    a user who may act on more companies (a tax advisor's clients) is a wider access list in
 //!    `tenants.rs`, not a check in a handler; a path that must name one of the caller's
 //!    clients calls its company `{client}`. Records a person owns rather than a company
-//!    (founding drafts) belong in a per-user partition held beside the companies and reached
-//!    through the caller the same way.
-//! 4. **Tests:** over HTTP in `tests/api.rs` or `tests/catalogue.rs` (happy path, validation
-//!    errors, another user's company or record is 404, and the same request served to its
-//!    owner); seed rules and ownership rules as unit tests beside them.
+//!    (the founding drafts) live in `founders`, one partition per demo user beside the
+//!    companies, and a handler reaches the caller's through a `Founder`.
+//! 4. **Tests:** over HTTP in `tests/api.rs`, `tests/catalogue.rs` or `tests/founding.rs` (happy
+//!    path, validation errors, another user's company or record is 404, and the same request
+//!    served to its owner); seed rules and ownership rules as unit tests beside them.
+//!
+//! # The founding workflows
+//!
+//! `incorporations/` (founding a GmbH or UG), `gewerbe-registrations/` (the trade office's
+//! form GewA 1) and `corporate-tax-registrations/` (the tax office's questionnaire) are
+//! drafts a person owns, served by `endpoints::founding`. A person has at most one of each:
+//! `…/my/` is 404 until the first `POST`, a second `POST` is 400 (`non_field_errors`), and
+//! every path with another person's draft id is 404. A caller without a company is served;
+//! a `companyId` they send must still name one of theirs. The data are in `data/founding/`:
+//! the choice lists, the legal forms' capital limits and name suffixes, real trade offices
+//! (Berlin-Mitte, München, Hamburg-Mitte) by postcode, and made-up notaries and register
+//! entries. `sections`, `status`, `musterprotokoll` and the roadmap's `active` flags are
+//! recomputed from the record after every change, so they cannot drift from the data.
+//!
+//! **Incorporation** `status`:
+//!
+//! ```text
+//! data_collection <-> data_complete <-> documents_generated   (from the sections and documents)
+//!   -- request-notary without a notary  --> notary_requested  (Norman looks for one)
+//!   -- request-notary with notaryPublicId --> handed_off      (also from notary_requested)
+//!   -- formation-step notary --> notarized -- deposit --> capital_deposited
+//!   -- hrb --> registered -- all seven steps --> completed
+//! ```
+//!
+//! `data_complete` needs the `company`, `shareholders`, `capital` and `agreement` sections;
+//! the `notary` section is needed only to request a notary without naming one. A change to
+//! what generated documents say sets `documentsStale` and the status falls back to
+//! `data_complete` until they are generated again; request-notary needs current documents.
+//! From the notary request on, company, capital, agreement and shareholders are locked, from
+//! the hand-off the notary preferences too (400 `non_field_errors`). The roadmap (`notary`,
+//! `bank_account`, `deposit`, `hrb`, then `finanzamt`, `gewerbeamt` and `transparency` in
+//! any order) opens at the hand-off: a step is done only after the one it follows and undone
+//! only while no later step is done (else 400 on `step`); `hrb` takes `registerNumber` and
+//! `registerCourt`, and only it does.
+//!
+//! **Gewerbe:** `data_collection`, `data_complete` once `basic`, `business` and `owner` are
+//! complete, `documents_generated` while the GewA 1 is current (stale as above).
+//! **Corporate tax:** `data_collection`, `data_complete` once all six sections are complete,
+//! `submitted` after `POST …/{id}/submit/`: the sandbox's stand-in for the web app's ELSTER
+//! filing (no tool calls it), which puts the transmission protocol behind `reportUrl` and
+//! locks the questionnaire.
+//!
+//! **Validation** (400 `{field: [message]}`; person lists as DRF's per-item error list):
+//! choice fields take their list's values only; share capital is whole euros, a GmbH's at
+//! least 25,000 €, a UG's 1 to 24,999 € (a legal form changed later shows as
+//! `capital.missing: ["shareCapital"]`); the shareholders' `shareNominalAmount`s must add up
+//! to the capital (`missing: ["shareNominalSum"]`) and `sharePercent`s to 100; no
+//! shareholder is `shareholders.missing: ["shareholders"]`, a shareholder's gaps are
+//! `shareholders[n].field`; the Musterprotokoll needs 1 to 3 shareholders and a managing
+//! director (reasons `no_shareholders`, `too_many_shareholders`, `no_managing_director`),
+//! and choosing it otherwise is 400 on `agreementType`; there is one managing director (one
+//! set unsets the others) and it is a natural person; request-notary without a notary and
+//! without complete preferences is 400 on `notaryPublicId`; documents and the submission
+//! with incomplete sections are 400 `{detail, missing}`; a Gewerbe starts at most 14 days
+//! ahead; a Kleinunternehmer expects at most 25,000 € revenue in the founding year; IBANs
+//! have valid check digits, postcodes five digits, tax office numbers four, tax ids eleven;
+//! dates of birth are not in the future.
+//!
+//! **Where `norman-api.md` is uncertain**, the sandbox answers: the incorporation's
+//! shareholders under `shareholders`, each with `publicId`, `number`, `complete`, `missing`
+//! and `invitation` (`{email, sentAt, expiresOn}`); roadmap items `{step, label, done,
+//! active, doneAt}` in roadmap order, `active` meaning "can be done now"; a fifth section
+//! `notary`; documents `{publicId, type, title, fileName, contentType, size, downloadUrl,
+//! createdAt}` (types `musterprotokoll`, `gesellschafterliste`, `gewa1`), with
+//! `previewImage` (base64 JPEG) and `previewMimeType` only in the `documents/` answers
+//! `{documents, documentsStale}`; choices `{value, label}`; shareholder operations answer
+//! with the whole incorporation (201 on add, else 200, DELETE included). GET on a draft's
+//! detail path is served too; `taxes/check-tax-number/` belongs to the bookkeeping part.
 
 mod blobs;
 mod caller;
 mod data;
 mod drf;
 mod endpoints;
+mod founders;
+mod founding_reference;
+mod pdf;
 mod reference;
 mod routes;
 mod seed;
@@ -162,6 +235,7 @@ use url::Url;
 
 use self::blobs::FileStore;
 use self::endpoints::attachments;
+use self::founders::Founders;
 use self::sessions::Sessions;
 use self::state::Counters;
 pub use self::state::Sandbox;
@@ -220,6 +294,7 @@ impl Sandbox {
             sessions,
             tenants: Tenants::new(companies),
             files,
+            founders: Founders::new(),
             base_url: RwLock::new(None),
             counters: Counters::default(),
         }

@@ -6,9 +6,13 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::routing::{get, post};
+use axum::routing::{get, patch, post};
 
 use crate::endpoints::clients::Clients;
+use crate::endpoints::founding::corporate_tax::{self, CorporateTax};
+use crate::endpoints::founding::gewerbe::{self, Gewerbe};
+use crate::endpoints::founding::incorporation::{self, Incorporation};
+use crate::endpoints::founding::{self, drafts};
 use crate::endpoints::vendors::{self, Vendors};
 use crate::endpoints::{
     attachments, auth, company, crud, files, invoices, method_not_allowed, not_found, taxes, transactions,
@@ -113,6 +117,48 @@ pub(crate) fn router(sandbox: &Arc<Sandbox>) -> Router {
         .route("/api/v1/tax-advisor/clients/{client}/stats/", get(tax_advisor::stats))
         .route("/api/v1/tax-advisor/clients/{client}/transactions/", get(tax_advisor::transactions))
         .route("/api/v1/tax-advisor/clients/{client}/ping/{id}/", post(tax_advisor::ping))
+        // founding: the caller's own drafts, whatever company `companyId` names
+        .route("/api/v1/choices/{id}/", get(founding::choices::list))
+        .route("/api/v1/incorporations/", post(incorporation::create))
+        .route("/api/v1/incorporations/my/", get(drafts::my::<Incorporation>))
+        .route(
+            "/api/v1/incorporations/{id}/",
+            get(drafts::detail::<Incorporation>).patch(incorporation::update),
+        )
+        .route("/api/v1/incorporations/{id}/shareholders/", post(incorporation::add_shareholder))
+        .route(
+            "/api/v1/incorporations/{id}/shareholders/{sid}/",
+            patch(incorporation::update_shareholder).delete(incorporation::remove_shareholder),
+        )
+        .route(
+            "/api/v1/incorporations/{id}/shareholders/{sid}/invite/",
+            post(incorporation::invite_shareholder),
+        )
+        .route(
+            "/api/v1/incorporations/{id}/documents/",
+            get(incorporation::documents).post(incorporation::generate_documents),
+        )
+        .route("/api/v1/incorporations/{id}/notary-matches/", get(incorporation::notary_match_list))
+        .route("/api/v1/incorporations/{id}/request-notary/", post(incorporation::request_notary))
+        .route("/api/v1/incorporations/{id}/suggest-purpose/", post(incorporation::suggest_purpose))
+        .route("/api/v1/incorporations/{id}/check-name/", post(incorporation::check_name))
+        .route("/api/v1/incorporations/{id}/formation-step/", post(incorporation::formation_step))
+        .route("/api/v1/gewerbe-registrations/", post(gewerbe::create))
+        .route("/api/v1/gewerbe-registrations/my/", get(drafts::my::<Gewerbe>))
+        .route("/api/v1/gewerbe-registrations/{id}/", get(drafts::detail::<Gewerbe>).patch(gewerbe::update))
+        .route("/api/v1/gewerbe-registrations/{id}/suggest-activity/", post(gewerbe::suggest_activity))
+        .route(
+            "/api/v1/gewerbe-registrations/{id}/documents/",
+            get(gewerbe::documents).post(gewerbe::generate_documents),
+        )
+        .route("/api/v1/gewerbe-registrations/{id}/trade-office/", get(gewerbe::trade_office_lookup))
+        .route("/api/v1/corporate-tax-registrations/", post(corporate_tax::create))
+        .route("/api/v1/corporate-tax-registrations/my/", get(drafts::my::<CorporateTax>))
+        .route(
+            "/api/v1/corporate-tax-registrations/{id}/",
+            get(drafts::detail::<CorporateTax>).patch(corporate_tax::update),
+        )
+        .route("/api/v1/corporate-tax-registrations/{id}/submit/", post(corporate_tax::submit))
         // presigned downloads
         .route("/files/{token}", get(files::serve))
         .fallback(not_found)

@@ -6,6 +6,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use url::Url;
 
 use crate::blobs::FileStore;
+use crate::founders::Founders;
 use crate::sessions::Sessions;
 use crate::tenants::Tenants;
 
@@ -15,6 +16,8 @@ pub struct Sandbox {
     pub(crate) sessions: Sessions,
     pub(crate) tenants: Tenants,
     pub(crate) files: FileStore,
+    /// The founding drafts, which people own rather than companies.
+    pub(crate) founders: Founders,
     /// Where the sandbox is reachable; presigned URLs are built from it. Falls back to the
     /// request's `Host` header when unset (when the router is served by someone else).
     pub(crate) base_url: RwLock<Option<Url>>,

@@ -10,6 +10,7 @@ pub(crate) mod company_categories;
 pub(crate) mod crud;
 pub(crate) mod datev;
 pub(crate) mod files;
+pub(crate) mod founding;
 pub(crate) mod invoices;
 pub(crate) mod skr;
 pub(crate) mod tax_advisor;
