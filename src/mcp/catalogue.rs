@@ -11,6 +11,9 @@ mod args;
 mod hooks;
 mod reply;
 mod spec;
+// Every entry ends with `..BASE`, also those that name every field today, so that a field added
+// to `Spec` later needs a value only where it differs from the default.
+#[allow(clippy::needless_update)]
 mod tools;
 
 use std::borrow::Cow;
@@ -24,6 +27,7 @@ use self::args::Args;
 use self::hooks::Call;
 use self::reply::{Fail, finish};
 use self::spec::Spec;
+pub use self::spec::Toolset;
 use crate::mcp::upload::{UploadPolicy, UploadSetupError, Uploads};
 use crate::norman::NormanClient;
 use crate::scope::Scope;
@@ -76,7 +80,11 @@ impl Catalogue {
     }
 
     fn with_uploads(uploads: Uploads) -> Catalogue {
-        let entries: Vec<Entry> = tools::TOOLS.iter().map(|spec| entry(spec, uploads.policy())).collect();
+        let entries: Vec<Entry> = tools::TABLES
+            .iter()
+            .flat_map(|table| table.iter())
+            .map(|spec| entry(spec, uploads.policy()))
+            .collect();
         let by_name = entries.iter().enumerate().map(|(i, e)| (e.spec.name, i)).collect();
         Catalogue { entries, by_name, uploads }
     }
@@ -100,6 +108,11 @@ impl Catalogue {
     /// The scope a call of `name` needs; `None` for an unknown tool.
     pub fn scope(&self, name: &str) -> Option<Scope> {
         self.entry(name).map(|e| e.scope)
+    }
+
+    /// The tool set tool `name` belongs to.
+    pub fn toolset(&self, name: &str) -> Option<Toolset> {
+        self.entry(name).map(|entry| entry.spec.set)
     }
 
     fn entry(&self, name: &str) -> Option<&Entry> {
@@ -145,7 +158,9 @@ fn entry(spec: &'static Spec, uploads: &UploadPolicy) -> Entry {
         .destructive(hints.destructive)
         .idempotent(hints.idempotent)
         .open_world(hints.open_world);
-    let tool = Tool::new(spec.name, description, Arc::new(spec.schema())).with_annotations(annotations);
+    let tool = Tool::new(spec.name, description, Arc::new(spec.schema()))
+        .with_title(spec.title)
+        .with_annotations(annotations);
     let scope = if hints.read_only { Scope::Read } else { Scope::Write };
     Entry { spec, tool, scope }
 }

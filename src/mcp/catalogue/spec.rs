@@ -196,10 +196,54 @@ pub(super) enum Hook {
     UploadMany,
 }
 
+/// The named sets tools belong to; a deployment serves a choice of them, and a prompt is
+/// offered only when every set its text relies on is served.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Toolset {
+    /// Company details and balance, clients, invoices and offers, transactions.
+    Core,
+    /// Vendors, bills, company categories, SKR accounts, DATEV export.
+    Bookkeeping,
+    /// Attachments (receipts, invoices) and their uploads.
+    Documents,
+    /// Tax reports, Finanzamt preview and filing, VAT figures, tax settings.
+    Taxes,
+    /// A tax advisor's view of their client companies.
+    TaxAdvisor,
+    /// GmbH/UG incorporation, trade registration, corporate tax registration.
+    Founding,
+}
+
+impl Toolset {
+    pub const ALL: [Toolset; 6] = [
+        Toolset::Core,
+        Toolset::Bookkeeping,
+        Toolset::Documents,
+        Toolset::Taxes,
+        Toolset::TaxAdvisor,
+        Toolset::Founding,
+    ];
+
+    /// The set's name on the command line and in prompt files.
+    pub fn name(self) -> &'static str {
+        match self {
+            Toolset::Core => "core",
+            Toolset::Bookkeeping => "bookkeeping",
+            Toolset::Documents => "documents",
+            Toolset::Taxes => "taxes",
+            Toolset::TaxAdvisor => "tax-advisor",
+            Toolset::Founding => "founding",
+        }
+    }
+}
+
 /// One tool.
 #[derive(Debug)]
 pub(super) struct Spec {
     pub name: &'static str,
+    /// Human-readable name for clients' tool pickers (MCP `Tool.title`).
+    pub title: &'static str,
+    pub set: Toolset,
     pub doc: &'static str,
     pub hints: Hints,
     pub verb: Verb,
@@ -208,6 +252,20 @@ pub(super) struct Spec {
     pub params: &'static [Param],
     pub hook: Hook,
 }
+
+/// What a table entry leaves out: each entry names the fields that matter for it and ends with
+/// `..BASE`, so a field added later needs a value only where it differs.
+pub(super) const BASE: Spec = Spec {
+    name: "",
+    title: "",
+    set: Toolset::Core,
+    doc: "",
+    hints: READ,
+    verb: Verb::Get,
+    path: "",
+    params: &[],
+    hook: Hook::None,
+};
 
 impl Spec {
     pub(super) fn param(&self, name: &str) -> Option<usize> {

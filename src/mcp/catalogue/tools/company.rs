@@ -1,0 +1,72 @@
+//! The company tools.
+
+use super::super::spec::*;
+use super::params::*;
+
+pub(in super::super) static TOOLS: &[Spec] = &[
+    Spec {
+        name: "get_company_details",
+        title: "Get company details",
+        set: Toolset::Core,
+        doc: "Show the profile of the company this login belongs to: name, legal form, address, tax and VAT numbers, tax state (federal state code), chart of accounts (SKR03/SKR04), DATEV numbers, bank details.",
+        hints: READ,
+        verb: Verb::Get,
+        path: "api/v1/companies/{cid}/",
+        params: &[],
+        ..BASE
+    },
+    Spec {
+        name: "get_company_balance",
+        title: "Get company balance",
+        set: Toolset::Core,
+        doc: "Show the company's current account balance in euros, with total income and expenses.",
+        hints: READ,
+        verb: Verb::Get,
+        path: "api/v1/companies/{cid}/balance/",
+        params: &[],
+        ..BASE
+    },
+    Spec {
+        name: "update_company_details",
+        title: "Update company details",
+        set: Toolset::Core,
+        doc: "Change fields of the company profile; only the fields given are changed, the previous values are overwritten. With no field given it shows the profile unchanged.",
+        hints: UPDATE,
+        verb: Verb::Patch,
+        path: "api/v1/companies/{cid}/",
+        params: &[
+            opt("name", Ty::Str, "Company name.").truthy(),
+            opt("profession", Ty::Str, "Profession or line of business.").truthy(),
+            ADDRESS,
+            ZIP_CODE,
+            CITY,
+            COUNTRY,
+            opt("vat_id", Ty::Str, "VAT identification number (USt-IdNr.), e.g. DE123456789.")
+                .body("vatNumber")
+                .truthy(),
+            opt("tax_id", Ty::Str, "Tax number (Steuernummer) from the tax office, e.g. 37/123/45678.")
+                .body("taxNumber")
+                .truthy(),
+            opt("phone", Ty::Str, "Phone number.").body("phoneNumber").truthy(),
+            opt(
+                "tax_state",
+                Ty::Str,
+                "Federal state of the tax office as a code, e.g. BE or BY (see list_tax_states).",
+            )
+            .body("taxState")
+            .truthy(),
+            opt("activity_start", Ty::Date, "Start of business activity, YYYY-MM-DD.")
+                .body("activityStart")
+                .truthy(),
+            opt("chart_of_accounts", Ty::Choice(CHARTS), "Chart of accounts: skr03 or skr04.")
+                .body("chartOfAccounts")
+                .truthy(),
+            opt("datev_advisor_number", Ty::Str, "DATEV consultant number of the tax advisor.")
+                .body("datevAdvisorNumber"),
+            opt("datev_client_number", Ty::Str, "DATEV client number of the company.")
+                .body("datevClientNumber"),
+        ],
+        hook: Hook::UpdateOrShow,
+        ..BASE
+    },
+];

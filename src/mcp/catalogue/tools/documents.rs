@@ -1,0 +1,121 @@
+//! The documents tools.
+
+use super::super::spec::*;
+use super::params::*;
+
+pub(in super::super) static TOOLS: &[Spec] = &[
+    Spec {
+        name: "upload_bulk_attachments",
+        title: "Upload bulk attachments",
+        set: Toolset::Documents,
+        doc: "Upload several receipts or invoices at once; Norman stores them and matches them to bank transactions automatically. Give the files as base64 (files_base64) and/or as https URLs that this server downloads (file_urls). Up to {max_files} files of at most {max_mib} MiB each and {max_total_mib} MiB together; private or local network addresses are refused.",
+        hints: CREATE_OUTSIDE,
+        verb: Verb::Post,
+        path: "api/v1/accounting/transactions/upload-documents/",
+        params: &[
+            opt("file_urls", Ty::StrList, "https URLs of the files to download and upload.").hook(),
+            opt("files_base64", Ty::Files, "Files as base64: [{file_name, content}].").hook(),
+            opt(
+                "file_paths",
+                Ty::StrList,
+                "Deprecated: https URLs, like file_urls. Local paths cannot be read by this server.",
+            )
+            .hook(),
+            opt(
+                "cashflow_type",
+                Ty::Choice(CASHFLOW),
+                "INCOME for sales invoices, EXPENSE for receipts and bills.",
+            )
+            .form(),
+        ],
+        hook: Hook::UploadMany,
+        ..BASE
+    },
+    Spec {
+        name: "list_attachments",
+        title: "List attachments",
+        set: Toolset::Documents,
+        doc: "List the company's stored documents (receipts, invoices, contracts) with their metadata and a temporary download link (downloadUrl) each. All filters are optional.",
+        hints: READ,
+        verb: Verb::Get,
+        path: "api/v1/companies/{cid}/attachments/",
+        params: &[
+            opt("file_name", Ty::Str, "Part of the file name.").query("file_name").truthy(),
+            opt(
+                "linked",
+                Ty::Bool,
+                "true: only documents linked to a transaction; false: only unlinked ones.",
+            )
+            .query("linked"),
+            opt("attachment_type", Ty::Choice(ATTACHMENT_TYPES), "Kind of document.")
+                .query("has_type")
+                .truthy(),
+            opt("description", Ty::Str, "Part of the description.").query("description").truthy(),
+            opt("brand_name", Ty::Str, "Part of the supplier or brand name.").query("brand_name").truthy(),
+        ],
+        hook: Hook::AttachmentLinks,
+        ..BASE
+    },
+    Spec {
+        name: "create_attachment",
+        title: "Create attachment",
+        set: Toolset::Documents,
+        doc: "Upload one document (receipt, invoice, contract) with its bookkeeping data, optionally linked to transactions. Give the file either as base64 (file_content_base64 with file_name) or as an https URL this server downloads (file_url); at most {max_mib} MiB, private or local network addresses are refused. Amounts are in the document's currency (euros by default). Returns the stored document with a temporary downloadUrl.",
+        hints: CREATE_OUTSIDE,
+        verb: Verb::Post,
+        path: "api/v1/companies/{cid}/attachments/",
+        params: &[
+            opt("file_url", Ty::Str, "https URL of the file to download.").hook(),
+            opt("file_content_base64", Ty::Str, "The file as base64 (a data: URI prefix is fine).").hook(),
+            opt(
+                "file_name",
+                Ty::Str,
+                "File name with extension, e.g. receipt.pdf; required with file_content_base64.",
+            )
+            .hook(),
+            opt("transactions", Ty::StrList, "Ids of transactions to link the document to.").form().truthy(),
+            opt("attachment_type", Ty::Choice(ATTACHMENT_TYPES), "Kind of document.").form().truthy(),
+            opt("amount", Ty::Num, "Gross amount on the document.").form(),
+            opt("amount_exchanged", Ty::Num, "Gross amount converted to currency_exchanged.").form(),
+            opt("attachment_number", Ty::Str, "Document number, e.g. the supplier's invoice number.")
+                .form()
+                .truthy(),
+            opt("brand_name", Ty::Str, "Supplier or brand name.").form().truthy(),
+            opt("currency", Ty::Str, "Currency of amount, e.g. EUR.").form().fill(Fill::Str("EUR")),
+            opt("currency_exchanged", Ty::Str, "Currency of amount_exchanged.").form().fill(Fill::Str("EUR")),
+            opt("description", Ty::Str, "What the document is about.").form().truthy(),
+            opt(
+                "supplier_country",
+                Ty::Choice(SUPPLIER_COUNTRIES),
+                "Where the supplier sits: DE, INSIDE_EU or OUTSIDE_EU.",
+            )
+            .form()
+            .truthy(),
+            opt("value_date", Ty::Date, "Document date, YYYY-MM-DD.").form().truthy(),
+            opt("vat_sum_amount", Ty::Num, "VAT contained in amount.").form(),
+            opt("vat_sum_amount_exchanged", Ty::Num, "VAT contained in amount_exchanged.").form(),
+            opt("vat_rate", Ty::IntChoice(VAT_RATES), "VAT percent: 0, 7 or 19.").form(),
+            opt("sale_type", Ty::Choice(SALE_TYPES), "GOODS or SERVICES.").form().truthy(),
+            opt("additional_metadata", Ty::Object, "Any further key/value data to store with the document.")
+                .form()
+                .truthy(),
+        ],
+        hook: Hook::UploadOne,
+        ..BASE
+    },
+    Spec {
+        name: "link_attachment_transaction",
+        title: "Link attachment transaction",
+        set: Toolset::Documents,
+        doc: "Link a stored document (attachment) to a bank transaction, e.g. a receipt to the payment. Linking again changes nothing.",
+        hints: LINK,
+        verb: Verb::Post,
+        path: "api/v1/companies/{cid}/attachments/{attachment_id}/link-transaction/",
+        params: &[
+            req("attachment_id", Ty::Id, "The document's id (publicId), as list_attachments shows it.")
+                .path(),
+            TRANSACTION_ID,
+        ],
+        ..BASE
+    },
+];

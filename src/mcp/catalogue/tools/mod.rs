@@ -1,0 +1,37 @@
+//! The table: every tool, with the names and parameter names of the earlier Python server, so
+//! prompts written for it keep working. One file per area of Norman; `params` holds what several
+//! areas share. `{max_mib}`, `{max_total_mib}` and `{max_files}` in a description are filled in
+//! from the upload policy when the catalogue is built.
+
+mod clients;
+mod company;
+mod documents;
+mod invoices;
+mod params;
+mod taxes;
+mod transactions;
+
+use super::spec::Spec;
+
+/// Every area's tools, in the order `tools/list` shows them.
+pub(super) static TABLES: &[&[Spec]] =
+    &[clients::TOOLS, company::TOOLS, documents::TOOLS, invoices::TOOLS, taxes::TOOLS, transactions::TOOLS];
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashSet;
+
+    use super::TABLES;
+
+    /// `..BASE` fills in what an entry leaves out, so an entry that forgets its name, title,
+    /// description or path would otherwise compile.
+    #[test]
+    fn every_entry_names_itself_once_and_says_what_it_does() {
+        let mut names = HashSet::new();
+        for spec in TABLES.iter().flat_map(|table| table.iter()) {
+            assert!(!spec.name.is_empty() && !spec.title.is_empty(), "{spec:?}");
+            assert!(!spec.doc.is_empty() && !spec.path.is_empty(), "{}", spec.name);
+            assert!(names.insert(spec.name), "{} twice", spec.name);
+        }
+    }
+}
