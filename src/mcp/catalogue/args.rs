@@ -8,7 +8,7 @@ use serde_json::{Map, Value};
 use time::Date;
 use time::macros::format_description;
 
-use super::spec::{Param, Spec, To, Ty, When};
+use super::spec::{Param, People, Spec, To, Ty, When, type_schema};
 
 const MAX_ID_LEN: usize = 128;
 const MAX_SHOWN_NAME: usize = 64;
@@ -250,6 +250,8 @@ fn check(param: &Param, value: Value) -> Result<Value, String> {
             Value::Array(items) if items.iter().all(Value::is_string) => Ok(Value::Array(items)),
             _ => Err("must be a list of strings".into()),
         },
+        Ty::ChoiceList(choices) => check_choice_list(choices, value),
+        Ty::People(people) => check_people(people, &value).map(|()| value),
         Ty::Object => match value {
             Value::Object(_) => Ok(value),
             _ => Err("must be an object".into()),
@@ -285,6 +287,61 @@ fn check_items(value: &Value) -> Result<(), String> {
             && !integer(rate).is_some_and(|r| [0, 7, 19].contains(&r))
         {
             return Err(format!("[{n}].vatRate must be 0, 7 or 19"));
+        }
+    }
+    Ok(())
+}
+
+/// A list of choices (a single choice counts as a list of one), each normalised, none twice.
+fn check_choice_list(choices: &[&str], value: Value) -> Result<Value, String> {
+    let items = match value {
+        Value::Array(items) => items,
+        single @ Value::String(_) => vec![single],
+        _ => return Err(format!("must be a list of: {}", choices.join(", "))),
+    };
+    let mut picked: Vec<Value> = Vec::with_capacity(items.len());
+    for item in items {
+        let found = item.as_str().and_then(|s| choices.iter().find(|c| c.eq_ignore_ascii_case(s.trim())));
+        let Some(choice) = found else {
+            return Err(format!("may only contain {}", choices.join(", ")));
+        };
+        if picked.iter().any(|p| p == *choice) {
+            return Err(format!("names {choice} twice"));
+        }
+        picked.push(Value::String((*choice).to_owned()));
+    }
+    Ok(Value::Array(picked))
+}
+
+/// People as the schema describes them: objects with the known keys, the required ones
+/// present, at most as many as the questionnaire takes. Norman checks the values.
+fn check_people(people: People, value: &Value) -> Result<(), String> {
+    let schema = type_schema(Ty::People(people));
+    let item = &schema["items"];
+    let Some(list) = value.as_array() else {
+        return Err("must be a list of person objects".into());
+    };
+    if list.len() > people.max() {
+        return Err(format!("may hold at most {} people", people.max()));
+    }
+    for (n, person) in list.iter().enumerate() {
+        let Some(person) = person.as_object() else {
+            return Err(format!("[{n}] must be an object"));
+        };
+        if let Some(unknown) = person.keys().find(|k| item["properties"].get(k.as_str()).is_none()) {
+            let known: Vec<&str> = item["properties"]
+                .as_object()
+                .into_iter()
+                .flat_map(|p| p.keys())
+                .map(String::as_str)
+                .collect();
+            let shown: String = unknown.chars().take(MAX_SHOWN_NAME).collect();
+            return Err(format!("[{n}] has an unknown key `{shown}` (known: {})", known.join(", ")));
+        }
+        for required in item["required"].as_array().into_iter().flatten().filter_map(Value::as_str) {
+            if person.get(required).is_none_or(Value::is_null) {
+                return Err(format!("[{n}].{required} is required"));
+            }
         }
     }
     Ok(())

@@ -6,13 +6,13 @@ use base64::engine::general_purpose::STANDARD as B64;
 use futures_util::StreamExt as _;
 use http::Method;
 use rmcp::model::{CallToolResult, ContentBlock};
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 use time::{Date, Duration, OffsetDateTime};
 
 use super::Caller;
 use super::args::{Args, is_id, parse_date, truthy};
 use super::reply::{Fail, json_result, norman_error, passthrough};
-use super::spec::{Hook, Spec};
+use super::spec::{ChoiceField, Hook, Spec};
 use crate::mcp::upload::{FileData, UploadError, Uploads};
 use crate::norman::NormanClient;
 use crate::norman::api::{ApiBody, ApiRequest, ApiResponse};
@@ -26,6 +26,14 @@ pub(super) const CONCURRENCY: usize = 4;
 pub(super) const NORMAN_CALLS_IN_SEQUENCE: u32 = 3;
 /// Days from issue to due date, and the default length of a service period.
 const PAYMENT_DAYS: i64 = 30;
+/// How a founding draft's `source` names its origin: the value the earlier server sent, which
+/// Norman already knows.
+const DRAFT_SOURCE: &str = "norman_agent";
+/// Where a person files the corporate tax questionnaire: Norman's web app, which the earlier
+/// server linked on `app.` for the production API and on `dev.` for any other.
+const PRODUCTION_API_HOST: &str = "api.norman.finance";
+const WEB_APP_SUBMISSION: &str = "https://app.norman.finance/corporate-tax-registration";
+const DEV_APP_SUBMISSION: &str = "https://dev.norman.finance/corporate-tax-registration";
 
 /// One call in progress: who calls, through which clients, which tool.
 pub(super) struct Call<'a> {
@@ -122,6 +130,34 @@ pub(super) async fn run(call: Call<'_>, mut args: Args) -> Result<CallToolResult
         Hook::SignedAmountUpdate => update_transaction(&call, &mut args, path).await,
         Hook::UploadOne => upload_one(&call, &mut args, path).await,
         Hook::UploadMany => upload_many(&call, &mut args, path).await,
+        Hook::Mine { what, start } => match call.main_json(&mut args, path).await {
+            Err(Fail::Norman { status: 404, .. }) => Ok(json_result(&json!({
+                "exists": false,
+                "message": format!("You have no {what} yet; {start} starts one."),
+            }))),
+            answer => answer.map(passthrough),
+        },
+        Hook::StartDraft => {
+            let mut body = args.take_body().unwrap_or_default();
+            body.insert("source".into(), json!(DRAFT_SOURCE));
+            Ok(passthrough(call.main(&mut args, path, ApiBody::Json(body)).await?))
+        }
+        Hook::WrapList(key) => match parsed(call.main_json(&mut args, path).await?)? {
+            list @ Value::Array(_) => Ok(json_result(&json!({ key: list }))),
+            other => Ok(json_result(&other)),
+        },
+        Hook::GenerateDocuments => {
+            let mut answer = parsed(call.main(&mut args, path, ApiBody::Json(Map::new())).await?)?;
+            let documents = answer.get_mut("documents").and_then(Value::as_array_mut);
+            for document in documents.into_iter().flatten().filter_map(Value::as_object_mut) {
+                document.remove("previewImage");
+                document.remove("previewMimeType");
+            }
+            Ok(json_result(&answer))
+        }
+        Hook::DocumentPreview { generate } => document_preview(&call, &mut args, path, generate).await,
+        Hook::Choices(fields) => Ok(json_result(&choices(fields))),
+        Hook::SubmissionLink => submission_link(&call, &mut args, path).await,
     }
 }
 
@@ -289,6 +325,90 @@ async fn preview_image(call: &Call<'_>, args: &mut Args, path: String) -> Result
     }
     content.push(ContentBlock::text(preview.to_string()));
     Ok(CallToolResult::success(content))
+}
+
+/// A generated founding document's first page as an image, with its other fields (title,
+/// `downloadUrl`) as JSON text.
+async fn document_preview(
+    call: &Call<'_>,
+    args: &mut Args,
+    path: String,
+    generate: &str,
+) -> Result<CallToolResult, Fail> {
+    let answer = parsed(call.main_json(args, path).await?)?;
+    let wanted = args.str("document_type");
+    let documents = answer.get("documents").and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default();
+    let found = documents
+        .iter()
+        .filter_map(Value::as_object)
+        .find(|d| wanted.is_none_or(|w| d.get("type").and_then(Value::as_str) == Some(w)));
+    let Some(document) = found else {
+        let which = wanted.map_or_else(|| "document".to_owned(), |w| format!("{w} document"));
+        return Err(Fail::Arguments(format!(
+            "There is no generated {which}; {generate} generates the documents from the data entered."
+        )));
+    };
+    let mut fields = document.clone();
+    let image = fields.remove("previewImage").and_then(|v| v.as_str().map(str::to_owned));
+    let mime = fields.remove("previewMimeType").and_then(|v| v.as_str().map(str::to_owned));
+    if let Some(stale) = answer.get("documentsStale") {
+        fields.insert("documentsStale".into(), stale.clone());
+    }
+    let mut content = Vec::with_capacity(2);
+    // Only pass on what really is base64, so the client never gets a broken image.
+    if let Some(image) = image.filter(|data| B64.decode(data).is_ok()) {
+        content.push(ContentBlock::image(image, mime.unwrap_or_else(|| "image/jpeg".to_owned())));
+    }
+    content.push(ContentBlock::text(Value::Object(fields).to_string()));
+    Ok(CallToolResult::success(content))
+}
+
+/// `{field: [{value, label}]}` for each field of a choices table.
+fn choices(fields: &[ChoiceField]) -> Value {
+    let mut answer = Map::new();
+    for field in fields {
+        let list: Vec<Value> = field
+            .values
+            .iter()
+            .zip(field.labels)
+            .map(|(value, label)| json!({ "value": value, "label": label }))
+            .collect();
+        answer.insert(field.field.to_owned(), Value::Array(list));
+    }
+    Value::Object(answer)
+}
+
+/// The web-app link for filing the questionnaire, whether it is ready (no section misses
+/// anything), what is still missing, and its status.
+async fn submission_link(call: &Call<'_>, args: &mut Args, path: String) -> Result<CallToolResult, Fail> {
+    let record = parsed(call.main_json(args, path).await?)?;
+    let mut missing = Vec::new();
+    let sections = record.get("sections").and_then(Value::as_object);
+    for (name, section) in sections.into_iter().flatten() {
+        for field in section.get("missing").and_then(Value::as_array).into_iter().flatten() {
+            if let Some(field) = field.as_str() {
+                missing.push(json!(format!("{name}.{field}")));
+            }
+        }
+    }
+    let status = record.get("status").cloned().unwrap_or(Value::Null);
+    let ready = sections.is_some_and(|s| !s.is_empty()) && missing.is_empty();
+    let production = call.norman.base().host_str() == Some(PRODUCTION_API_HOST);
+    let note = if status == "submitted" {
+        "The questionnaire has been filed; reportUrl holds the transmission protocol."
+    } else if ready {
+        "Everything is filled in: the person files the questionnaire with ELSTER in Norman's web app at this link, after checking it there."
+    } else {
+        "Fill in what is missing first; the web app files only a complete questionnaire."
+    };
+    Ok(json_result(&json!({
+        "url": if production { WEB_APP_SUBMISSION } else { DEV_APP_SUBMISSION },
+        "readyToSubmit": ready && status != "submitted",
+        "missing": missing,
+        "status": status,
+        "reportUrl": record.get("reportUrl").cloned().unwrap_or(Value::Null),
+        "note": note,
+    })))
 }
 
 fn signed(amount: f64, cashflow: &str) -> Value {

@@ -54,6 +54,13 @@ pub(super) const DELETE: Hints = hints(false, true, true, false);
 pub(super) const SEND: Hints = hints(false, false, false, true);
 /// Files a return with the tax office: irreversible, external, never to be repeated blindly.
 pub(super) const FILE_WITH_AUTHORITY: Hints = hints(false, true, false, true);
+/// Searches a public register outside Norman (the commercial register) without changing anything.
+pub(super) const LOOK_UP_OUTSIDE: Hints = hints(true, false, true, true);
+/// Renders documents from data already stored: repeating renders them again, nothing is lost.
+pub(super) const GENERATE: Hints = hints(false, false, true, false);
+/// Hands data and documents to someone outside Norman (a notary) and locks them: not undone,
+/// not to be repeated blindly.
+pub(super) const HAND_OVER: Hints = hints(false, true, false, true);
 
 /// What a parameter accepts. Choices match case-insensitively and are normalised.
 #[derive(Clone, Copy, Debug)]
@@ -70,12 +77,33 @@ pub(super) enum Ty {
     Choice(&'static [&'static str]),
     IntChoice(&'static [i64]),
     StrList,
+    /// A list of choices, each at most once.
+    ChoiceList(&'static [&'static str]),
+    /// The people of the corporate tax questionnaire, replacing the whole list.
+    People(People),
     /// A JSON object passed on as it is.
     Object,
     /// Invoice line items: `[{name, quantity, rate, vatRate}]`, amounts in cents.
     Items,
     /// Files as base64: `[{file_name, content}]`.
     Files,
+}
+
+/// Which people a `Ty::People` list holds; the Fragebogen zur steuerlichen Erfassung takes at
+/// most 9 managing directors and 99 shareholders.
+#[derive(Clone, Copy, Debug)]
+pub(super) enum People {
+    Representatives,
+    Shareholders,
+}
+
+impl People {
+    pub(super) fn max(self) -> usize {
+        match self {
+            People::Representatives => 9,
+            People::Shareholders => 99,
+        }
+    }
 }
 
 /// Where a parameter's value goes in the Norman request.
@@ -194,6 +222,38 @@ pub(super) enum Hook {
     UploadOne,
     /// Several receipts for automatic matching.
     UploadMany,
+    /// The caller's own founding draft (`…/my/`); Norman's 404 means there is none yet, which
+    /// is an answer, not a failure.
+    Mine {
+        what: &'static str,
+        start: &'static str,
+    },
+    /// Starts a founding draft, marked as started by an assistant as the earlier server did.
+    StartDraft,
+    /// A bare JSON list answer, wrapped as `{key: [...]}` so the result is an object.
+    WrapList(&'static str),
+    /// Generates a draft's documents (an empty JSON body) and answers without the preview
+    /// images, which would fill the model's context with base64.
+    GenerateDocuments,
+    /// The first page of a generated document as an image: the one of type `document_type`,
+    /// else the first; without documents, says which tool generates them.
+    DocumentPreview {
+        generate: &'static str,
+    },
+    /// Allowed values answered from this table, with no Norman call: Norman serves no list
+    /// for these forms.
+    Choices(&'static [ChoiceField]),
+    /// Where the corporate tax questionnaire is filed (Norman's web app) and whether it is
+    /// ready, from the caller's questionnaire.
+    SubmissionLink,
+}
+
+/// One field's allowed values with a short label each, as a `Hook::Choices` answers them.
+#[derive(Debug, PartialEq, Eq)]
+pub(super) struct ChoiceField {
+    pub field: &'static str,
+    pub values: &'static [&'static str],
+    pub labels: &'static [&'static str],
 }
 
 /// The named sets tools belong to; a deployment serves a choice of them, and a prompt is
@@ -302,7 +362,7 @@ impl Spec {
 /// Characters allowed in an id: RFC 3986 unreserved, so an id can never change the path.
 pub(super) const ID_PATTERN: &str = "^[A-Za-z0-9._~-]+$";
 
-fn type_schema(ty: Ty) -> Value {
+pub(super) fn type_schema(ty: Ty) -> Value {
     match ty {
         Ty::Str => json!({"type": "string"}),
         Ty::Id => json!({"type": "string", "minLength": 1, "maxLength": 128, "pattern": ID_PATTERN}),
@@ -313,6 +373,10 @@ fn type_schema(ty: Ty) -> Value {
         Ty::Choice(values) => json!({"type": "string", "enum": values}),
         Ty::IntChoice(values) => json!({"type": "integer", "enum": values}),
         Ty::StrList => json!({"type": "array", "items": {"type": "string"}}),
+        Ty::ChoiceList(values) => {
+            json!({"type": "array", "items": {"type": "string", "enum": values}, "uniqueItems": true})
+        }
+        Ty::People(people) => people_schema(people),
         Ty::Object => json!({"type": "object"}),
         Ty::Items => json!({
             "type": "array",
@@ -344,4 +408,52 @@ fn type_schema(ty: Ty) -> Value {
             }
         }),
     }
+}
+
+/// One person of the corporate tax questionnaire, with the keys Norman takes (camelCase).
+fn people_schema(people: People) -> Value {
+    let text = |description: &str| json!({"type": "string", "description": description});
+    let mut properties = Map::new();
+    properties.insert(
+        "salutation".into(),
+        json!({"type": "string", "enum": ["1", "2"], "description": "1 Herr, 2 Frau."}),
+    );
+    properties.insert("firstName".into(), text("First names."));
+    properties.insert("lastName".into(), text("Last name."));
+    properties.insert(
+        "dob".into(),
+        json!({"type": "string", "format": "date", "description": "Date of birth, YYYY-MM-DD."}),
+    );
+    properties.insert("taxId".into(), json!({"type": "string", "pattern": "^[0-9]{11}$", "description": "Personal tax id (Steuer-IdNr.), 11 digits."}));
+    properties.insert("street".into(), text("Street of the home address."));
+    properties.insert("houseNumber".into(), text("House number."));
+    properties.insert("additional".into(), text("Address addition (c/o, floor)."));
+    properties.insert("postalCode".into(), text("Postcode."));
+    properties.insert("city".into(), text("City."));
+    properties.insert("country".into(), json!({"type": "string", "minLength": 2, "maxLength": 2, "description": "ISO 3166 two-letter country code, e.g. DE."}));
+    let mut required = vec!["firstName", "lastName"];
+    match people {
+        People::Representatives => {
+            properties.insert("phone".into(), text("Phone number."));
+            properties.insert(
+                "email".into(),
+                json!({"type": "string", "format": "email", "description": "E-mail address."}),
+            );
+        }
+        People::Shareholders => {
+            properties.insert("shareholderType".into(), json!({"type": "string", "enum": ["natural", "legal"], "description": "natural (a person) or legal (a company)."}));
+            properties.insert("entityName".into(), text("The company's name, for a legal shareholder."));
+            properties.insert(
+                "shareNominalAmount".into(),
+                text("Nominal amount of the share in whole euros, e.g. \"12500\"."),
+            );
+            properties.insert("sharePercent".into(), json!({"type": "number", "minimum": 0, "maximum": 100, "description": "Share in percent; all shareholders' add up to 100."}));
+            required = vec!["shareholderType", "shareNominalAmount", "sharePercent"];
+        }
+    }
+    json!({
+        "type": "array",
+        "maxItems": people.max(),
+        "items": {"type": "object", "properties": properties, "required": required, "additionalProperties": false},
+    })
 }

@@ -5,7 +5,10 @@
 
 mod clients;
 mod company;
+mod corporate_tax;
 mod documents;
+mod gewerbe;
+mod incorporation;
 mod invoices;
 mod params;
 mod taxes;
@@ -14,24 +17,48 @@ mod transactions;
 use super::spec::Spec;
 
 /// Every area's tools, in the order `tools/list` shows them.
-pub(super) static TABLES: &[&[Spec]] =
-    &[clients::TOOLS, company::TOOLS, documents::TOOLS, invoices::TOOLS, taxes::TOOLS, transactions::TOOLS];
+pub(super) static TABLES: &[&[Spec]] = &[
+    clients::TOOLS,
+    company::TOOLS,
+    documents::TOOLS,
+    invoices::TOOLS,
+    taxes::TOOLS,
+    transactions::TOOLS,
+    incorporation::TOOLS,
+    gewerbe::TOOLS,
+    corporate_tax::TOOLS,
+];
 
 #[cfg(test)]
 mod tests {
     use std::collections::HashSet;
 
     use super::TABLES;
+    use crate::mcp::catalogue::spec::Hook;
 
     /// `..BASE` fills in what an entry leaves out, so an entry that forgets its name, title,
-    /// description or path would otherwise compile.
+    /// description or path would otherwise compile. Only a tool that answers from its own
+    /// table calls no Norman path.
     #[test]
     fn every_entry_names_itself_once_and_says_what_it_does() {
         let mut names = HashSet::new();
         for spec in TABLES.iter().flat_map(|table| table.iter()) {
             assert!(!spec.name.is_empty() && !spec.title.is_empty(), "{spec:?}");
-            assert!(!spec.doc.is_empty() && !spec.path.is_empty(), "{}", spec.name);
+            let answers_itself = matches!(spec.hook, Hook::Choices(_));
+            assert!(!spec.doc.is_empty() && spec.path.is_empty() == answers_itself, "{}", spec.name);
             assert!(names.insert(spec.name), "{} twice", spec.name);
+        }
+    }
+
+    /// A choices table answers a label for every value.
+    #[test]
+    fn every_choice_has_a_label() {
+        for spec in TABLES.iter().flat_map(|table| table.iter()) {
+            if let Hook::Choices(fields) = spec.hook {
+                for field in fields {
+                    assert_eq!(field.values.len(), field.labels.len(), "{}: {}", spec.name, field.field);
+                }
+            }
         }
     }
 }
