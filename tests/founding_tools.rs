@@ -12,6 +12,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use norman_mcp::mcp::catalogue::{Catalogue, Toolset};
 use norman_mcp::scope::Scope;
+use norman_sandbox::DEMO_USERS;
 use serde_json::{Value, json};
 use support::*;
 
@@ -539,5 +540,333 @@ async fn a_trade_is_registered_from_the_draft_to_the_form() {
     let done = ok(s, t, "get_gewerbe_registration", json!({})).await;
     assert_eq!(done["status"], "documents_generated");
     assert_eq!(done["documents"].as_array().map(Vec::len), Some(1));
+    server.stop().await;
+}
+
+/// Logs in to the sandbox directly, as Norman's web app would for the person.
+async fn norman_access(server: &TestServer, user: usize) -> String {
+    let sandbox = &server.sandbox.as_ref().expect("a sandbox").url;
+    let login = server
+        .http
+        .post(sandbox.join("api/v1/auth/token/").unwrap())
+        .json(&json!({ "email": DEMO_USERS[user].email, "password": DEMO_USERS[user].password }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(login.status(), 200);
+    login.json::<Value>().await.unwrap()["access"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn the_corporate_tax_questionnaire_is_filled_in_and_handed_to_the_web_app() {
+    let (server, token) = signed_in(0).await;
+    let s = &server;
+    let t = token.as_str();
+
+    assert_eq!(ok(s, t, "get_corporate_tax_registration", json!({})).await["exists"], false);
+    let nothing = refused(s, t, "get_corporate_submission_link", json!({})).await;
+    assert_eq!(nothing["status"], 404, "{nothing}");
+    let choices = ok(s, t, "get_corporate_tax_registration_choices", json!({})).await;
+    let roles: Vec<&str> = choices["bankAccountHolderRole"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|c| c["value"].as_str())
+        .collect();
+    assert_eq!(roles, ["1", "99"]);
+
+    let draft = ok(s, t, "create_corporate_tax_registration", json!({})).await;
+    assert_eq!(draft["status"], "data_collection");
+    assert_eq!(draft["source"], "norman_agent");
+    let id = draft["publicId"].as_str().unwrap().to_owned();
+
+    let office =
+        refused(s, t, "update_corporate_company", json!({ "public_id": id, "tax_office": "12" })).await;
+    names_field(&office, "taxOffice");
+    let company = ok(
+        s,
+        t,
+        "update_corporate_company",
+        json!({
+            "public_id": id, "legal_form": "ug", "company_name": "Kiezrösterei UG (haftungsbeschränkt)",
+            "seat_city": "Berlin", "business_street": "Torstraße", "business_house_number": "1",
+            "business_postal_code": "10119", "business_city": "Berlin", "management_address_same": true,
+            "email": "hallo@kiezroesterei.example", "activity_description": "Rösten und Verkauf von Kaffee",
+            "tax_office": "1131",
+        }),
+    )
+    .await;
+    assert!(section_missing(&company, "company").is_empty(), "{company}");
+    let registration = ok(
+        s,
+        t,
+        "update_corporate_registration_details",
+        json!({
+            "public_id": id, "notary_contract_date": in_days(-20), "hr_application_filed": true,
+            "hr_application_date": in_days(-18), "hr_registered": false,
+        }),
+    )
+    .await;
+    assert!(section_missing(&registration, "registration").is_empty(), "{registration}");
+
+    let anna = json!({
+        "salutation": "2", "firstName": "Anna", "lastName": "Muster", "dob": "1990-05-17",
+        "street": "Torstraße", "houseNumber": "1", "postalCode": "10119", "city": "Berlin", "country": "DE",
+    });
+    let holder = |first: &str, amount: &str, percent: f64| {
+        let mut entry = anna.clone();
+        entry["firstName"] = json!(first);
+        entry["shareholderType"] = json!("natural");
+        entry["shareNominalAmount"] = json!(amount);
+        entry["sharePercent"] = json!(percent);
+        entry
+    };
+    let too_many = refused(
+        s,
+        t,
+        "set_corporate_people",
+        json!({ "public_id": id, "representatives": vec![anna.clone(); 10] }),
+    )
+    .await;
+    assert!(too_many["error"].as_str().unwrap().contains("at most 9"), "{too_many}");
+    let unknown = refused(
+        s,
+        t,
+        "set_corporate_people",
+        json!({ "public_id": id, "representatives": [{ "firstName": "Anna", "lastName": "Muster", "shoeSize": 38 }] }),
+    )
+    .await;
+    assert!(unknown["error"].as_str().unwrap().contains("shoeSize"), "{unknown}");
+    let uneven = refused(
+        s,
+        t,
+        "set_corporate_people",
+        json!({ "public_id": id, "shareholder_entries": [holder("Anna", "600", 60.0), holder("Ben", "400", 30.0)] }),
+    )
+    .await;
+    names_field(&uneven, "shareholderEntries");
+    let people = ok(
+        s,
+        t,
+        "set_corporate_people",
+        json!({
+            "public_id": id,
+            "representatives": [anna],
+            "shareholder_entries": [holder("Anna", "600", 60.0), holder("Ben", "400", 40.0)],
+        }),
+    )
+    .await;
+    assert!(section_missing(&people, "representatives").is_empty(), "{people}");
+
+    let over =
+        refused(s, t, "update_corporate_financials", json!({ "public_id": id, "share_capital": "30000" }))
+            .await;
+    names_field(&over, "shareCapital");
+    let financials = ok(
+        s,
+        t,
+        "update_corporate_financials",
+        json!({
+            "public_id": id, "share_capital": "1000", "business_start_date": in_days(-10),
+            "divergent_fiscal_year": false, "expected_profit_founding_year": 5000,
+            "expected_profit_following_year": 20000,
+        }),
+    )
+    .await;
+    assert!(section_missing(&financials, "financials").is_empty(), "{financials}");
+    assert!(section_missing(&financials, "shareholders").is_empty(), "the shares add up: {financials}");
+
+    let pending = ok(s, t, "get_corporate_submission_link", json!({})).await;
+    assert_eq!(pending["readyToSubmit"], false);
+    assert!(pending["missing"].as_array().unwrap().contains(&json!("vatAndBank.bankIban")), "{pending}");
+    let small = refused(
+        s,
+        t,
+        "update_corporate_vat_and_bank",
+        json!({ "public_id": id, "is_kleinunternehmer": true, "expected_revenue_founding_year": 40000 }),
+    )
+    .await;
+    names_field(&small, "isKleinunternehmer");
+    let iban = refused(
+        s,
+        t,
+        "update_corporate_vat_and_bank",
+        json!({ "public_id": id, "bank_iban": "DE00370400440532013000" }),
+    )
+    .await;
+    names_field(&iban, "bankIban");
+    let vat = ok(
+        s,
+        t,
+        "update_corporate_vat_and_bank",
+        json!({
+            "public_id": id, "expected_revenue_founding_year": 40000, "expected_revenue_following_year": 90000,
+            "is_kleinunternehmer": false, "taxation_method": "ist", "estimated_vat_amount_founding_year": 3000,
+            "request_vat_id": true, "bank_iban": "DE89370400440532013000", "bank_account_holder_role": 1,
+        }),
+    )
+    .await;
+    assert_eq!(vat["bankAccountHolderRole"], 1, "sent as a number");
+    assert_eq!(vat["status"], "data_complete", "{vat}");
+
+    let link = ok(s, t, "get_corporate_submission_link", json!({})).await;
+    assert_eq!(link["readyToSubmit"], true, "{link}");
+    assert_eq!(link["missing"], json!([]));
+    assert_eq!(link["status"], "data_complete");
+    assert_eq!(
+        link["url"], "https://dev.norman.finance/corporate-tax-registration",
+        "not the production API"
+    );
+
+    // The person files it in the web app, which the sandbox stands in for.
+    let sandbox = server.sandbox.as_ref().unwrap().url.clone();
+    let filed = server
+        .http
+        .post(sandbox.join(&format!("api/v1/corporate-tax-registrations/{id}/submit/")).unwrap())
+        .bearer_auth(norman_access(s, 0).await)
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(filed.status(), 200);
+    let submitted = ok(s, t, "get_corporate_tax_registration", json!({})).await;
+    assert_eq!(submitted["status"], "submitted");
+    assert_pdf(s, submitted["reportUrl"].as_str().expect("the transmission protocol")).await;
+    let after = ok(s, t, "get_corporate_submission_link", json!({})).await;
+    assert_eq!((&after["status"], &after["readyToSubmit"]), (&json!("submitted"), &json!(false)));
+    assert_eq!(after["reportUrl"], submitted["reportUrl"]);
+    let closed =
+        refused(s, t, "update_corporate_company", json!({ "public_id": id, "website": "kiez.example" }))
+            .await;
+    names_field(&closed, "non_field_errors");
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn every_founding_write_tool_is_refused_to_a_read_only_token() {
+    let catalogue = Catalogue::default();
+    let writes: BTreeSet<&str> = INCORPORATION_TOOLS
+        .iter()
+        .chain(&GEWERBE_TOOLS)
+        .chain(&CORPORATE_TAX_TOOLS)
+        .copied()
+        .filter(|name| catalogue.scope(name) == Some(Scope::Write))
+        .collect();
+    let expected: BTreeSet<&str> = [
+        "create_incorporation",
+        "update_incorporation_company",
+        "update_incorporation_capital",
+        "add_incorporation_shareholder",
+        "update_incorporation_shareholder",
+        "invite_incorporation_shareholder",
+        "remove_incorporation_shareholder",
+        "set_incorporation_agreement",
+        "update_incorporation_notary_preferences",
+        "generate_incorporation_documents",
+        "request_incorporation_notary",
+        "complete_incorporation_step",
+        "create_gewerbe_registration",
+        "update_gewerbe_basic",
+        "update_gewerbe_business",
+        "update_gewerbe_owner",
+        "generate_gewerbe_document",
+        "create_corporate_tax_registration",
+        "update_corporate_company",
+        "update_corporate_registration_details",
+        "set_corporate_people",
+        "update_corporate_financials",
+        "update_corporate_vat_and_bank",
+    ]
+    .into();
+    assert_eq!(writes, expected);
+
+    let server = TestServer::start().await;
+    let (_, full) = full_flow(&server, "norman.read norman.write", 0).await;
+    let full = full["access_token"].as_str().unwrap().to_owned();
+    let draft = ok(&server, &full, "create_incorporation", json!({ "legal_form": "ug" })).await;
+    let id = draft["publicId"].as_str().unwrap().to_owned();
+    let (_, read_only) = full_flow(&server, "norman.read", 0).await;
+    let read_only = read_only["access_token"].as_str().unwrap().to_owned();
+    for (n, name) in writes.iter().enumerate() {
+        let arguments = match *name {
+            "create_incorporation" | "create_gewerbe_registration" | "create_corporate_tax_registration" => {
+                json!({})
+            }
+            _ => json!({ "public_id": id, "share_capital": "1" }),
+        };
+        let call = json!({"jsonrpc": "2.0", "id": n, "method": "tools/call",
+            "params": {"name": name, "arguments": arguments}});
+        let response = mcp_post(&server, Some(&read_only), &call).await;
+        assert_eq!(response.status(), 403, "{name}");
+        let challenge = response.headers()["www-authenticate"].to_str().unwrap().to_owned();
+        assert!(challenge.contains(r#"error="insufficient_scope""#), "{name}: {challenge}");
+    }
+    // Nothing was created or changed; reading still works with the read-only token.
+    let unchanged = ok(&server, &read_only, "get_incorporation", json!({})).await;
+    assert_eq!(unchanged["shareCapital"], Value::Null, "{unchanged}");
+    assert_eq!(unchanged["updatedAt"], draft["updatedAt"]);
+    assert_eq!(ok(&server, &read_only, "get_gewerbe_registration", json!({})).await["exists"], false);
+    assert_eq!(ok(&server, &read_only, "get_corporate_tax_registration", json!({})).await["exists"], false);
+    let name =
+        ok(&server, &read_only, "check_incorporation_name", json!({ "public_id": id, "name": "Kiez" })).await;
+    assert_eq!(name["searched"], "Kiez");
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn another_persons_drafts_are_not_reachable() {
+    let server = TestServer::start().await;
+    let token = |tokens: Value| tokens["access_token"].as_str().unwrap().to_owned();
+    let owner = token(full_flow(&server, "norman.read norman.write", 0).await.1);
+    let other = token(full_flow(&server, "norman.read norman.write", 1).await.1);
+    let s = &server;
+    let incorporation = ok(s, &owner, "create_incorporation", json!({ "legal_form": "gmbh" })).await;
+    let inc = incorporation["publicId"].as_str().unwrap().to_owned();
+    let with_anna = ok(
+        s,
+        &owner,
+        "add_incorporation_shareholder",
+        json!({ "public_id": inc, "first_name": "Anna", "share_nominal_amount": "25000" }),
+    )
+    .await;
+    let anna = with_anna["shareholders"][0]["publicId"].as_str().unwrap().to_owned();
+    let gewerbe =
+        ok(s, &owner, "create_gewerbe_registration", json!({ "incorporation_public_id": inc })).await;
+    assert_eq!(gewerbe["incorporation"], inc.as_str(), "prefilled from the owner's incorporation");
+    let gew = gewerbe["publicId"].as_str().unwrap().to_owned();
+    let corporate = ok(s, &owner, "create_corporate_tax_registration", json!({})).await;
+    let ctr = corporate["publicId"].as_str().unwrap().to_owned();
+
+    let attempts = [
+        ("update_incorporation_capital", json!({ "public_id": inc, "share_capital": "30000" })),
+        ("add_incorporation_shareholder", json!({ "public_id": inc, "first_name": "Mallory" })),
+        ("remove_incorporation_shareholder", json!({ "public_id": inc, "shareholder_public_id": anna })),
+        (
+            "invite_incorporation_shareholder",
+            json!({ "public_id": inc, "shareholder_public_id": anna, "email": "m@example.org" }),
+        ),
+        ("match_incorporation_notaries", json!({ "public_id": inc })),
+        ("get_incorporation_document_preview", json!({ "public_id": inc })),
+        ("update_gewerbe_basic", json!({ "public_id": gew, "establishment_type": "branch" })),
+        ("get_gewerbe_trade_office", json!({ "public_id": gew })),
+        ("update_corporate_company", json!({ "public_id": ctr, "website": "mallory.example" })),
+    ];
+    for (name, arguments) in attempts {
+        let error = refused(s, &other, name, arguments).await;
+        assert_eq!(error["status"], 404, "{name}: {error}");
+    }
+    let borrowed =
+        refused(s, &other, "create_gewerbe_registration", json!({ "incorporation_public_id": inc })).await;
+    names_field(&borrowed, "incorporation");
+    assert_eq!(ok(s, &other, "get_incorporation", json!({})).await["exists"], false);
+    assert_eq!(ok(s, &other, "get_corporate_tax_registration", json!({})).await["exists"], false);
+
+    let mine = ok(s, &owner, "get_incorporation", json!({})).await;
+    assert_eq!(mine["updatedAt"], with_anna["updatedAt"], "untouched: {mine}");
+    assert_eq!(mine["shareholders"].as_array().map(Vec::len), Some(1));
+    assert_eq!(
+        ok(s, &owner, "get_gewerbe_registration", json!({})).await["establishmentType"],
+        "head_office"
+    );
     server.stop().await;
 }
