@@ -7,6 +7,9 @@
 mod support;
 
 use std::collections::BTreeSet;
+use std::sync::{Arc, Mutex};
+
+use axum::response::IntoResponse as _;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
@@ -869,4 +872,80 @@ async fn another_persons_drafts_are_not_reachable() {
         "head_office"
     );
     server.stop().await;
+}
+
+/// A Norman whose login has no company yet: `GET companies/` lists none, everything else is
+/// forwarded to `upstream`. Records each forwarded path with its query.
+async fn norman_without_company(
+    upstream: url::Url,
+) -> (url::Url, Arc<Mutex<Vec<String>>>, tokio::task::JoinHandle<()>) {
+    use axum::body::Bytes;
+    use axum::http::{HeaderMap, Method, Uri};
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let http = reqwest::Client::new();
+    let record = Arc::clone(&seen);
+    let forward = move |method: Method, uri: Uri, headers: HeaderMap, body: Bytes| {
+        let (http, upstream, record) = (http.clone(), upstream.clone(), Arc::clone(&record));
+        async move {
+            let path_and_query = uri.path_and_query().map_or("/", |p| p.as_str()).to_owned();
+            if method == Method::GET && uri.path() == "/api/v1/companies/" {
+                let none = json!({ "count": 0, "next": null, "previous": null, "results": [] });
+                return axum::Json(none).into_response();
+            }
+            record.lock().unwrap().push(path_and_query.clone());
+            let mut request =
+                http.request(method, upstream.join(path_and_query.trim_start_matches('/')).unwrap());
+            for name in ["authorization", "content-type"] {
+                if let Some(value) = headers.get(name) {
+                    request = request.header(name, value);
+                }
+            }
+            let answer = request.body(body).send().await.unwrap();
+            let status = answer.status();
+            let content_type = answer.headers().get("content-type").cloned();
+            let mut response = axum::body::Body::from(answer.bytes().await.unwrap()).into_response();
+            *response.status_mut() = status;
+            if let Some(content_type) = content_type {
+                response.headers_mut().insert("content-type", content_type);
+            }
+            response
+        }
+    };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = url::Url::parse(&format!("http://{}/", listener.local_addr().unwrap())).unwrap();
+    let app = axum::Router::new().fallback(forward);
+    let task = tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (url, seen, task)
+}
+
+#[tokio::test]
+async fn a_founder_without_a_company_can_found_one() {
+    let sandbox = norman_sandbox::Sandbox::spawn(norman_sandbox::SandboxConfig::default()).await.unwrap();
+    let (url, seen, proxy) = norman_without_company(sandbox.url.clone()).await;
+    let server = TestServer::start_with(Options { norman_api_url: Some(url), ..Options::default() }).await;
+    let (_, tokens) = full_flow(&server, "norman.read norman.write", 0).await;
+    let token = tokens["access_token"].as_str().unwrap();
+
+    let company = refused(&server, token, "get_company_details", json!({})).await;
+    assert!(company["error"].as_str().unwrap().contains("no company yet"), "{company}");
+    assert_eq!(ok(&server, token, "get_incorporation", json!({})).await["exists"], false);
+    let draft = ok(&server, token, "create_incorporation", json!({ "legal_form": "ug" })).await;
+    let id = draft["publicId"].as_str().unwrap();
+    let gewerbe =
+        ok(&server, token, "create_gewerbe_registration", json!({ "incorporation_public_id": id })).await;
+    assert_eq!(gewerbe["legalForm"], "ug", "prefilled: {gewerbe}");
+    let choices = ok(&server, token, "get_gewerbe_registration_choices", json!({})).await;
+    assert!(choices["gender"].is_array());
+
+    let seen = seen.lock().unwrap().clone();
+    let founding: Vec<&String> = seen.iter().filter(|p| !p.contains("/auth/")).collect();
+    assert_eq!(founding.len(), 3, "{seen:?}");
+    assert!(founding.iter().all(|p| !p.contains("companyId")), "no company named: {seen:?}");
+    assert!(
+        !seen.iter().any(|p| p.contains("/companies/")),
+        "the company tool never reached Norman: {seen:?}"
+    );
+    server.stop().await;
+    proxy.abort();
+    sandbox.shutdown().await;
 }

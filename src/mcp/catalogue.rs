@@ -36,8 +36,13 @@ use crate::tokens::NormanToken;
 /// Whose call this is: the Norman credentials and company of the token that authorised it.
 pub struct Caller<'a> {
     pub norman_access: &'a NormanToken,
+    /// Empty when the login has no company yet: then only the founding tools run, which act
+    /// on the person's own drafts.
     pub company_id: &'a str,
 }
+
+/// The answer to a company tool called by a login without a company.
+const NO_COMPANY: &str = "This Norman login has no company yet; create one in the Norman app first (the founding tools work without one).";
 
 /// A call that cannot be answered with a tool result. Bad arguments and upstream failures are
 /// tool results with `isError` (MCP 2025-11-25: the model reads them and corrects itself).
@@ -130,6 +135,9 @@ impl Catalogue {
     ) -> Result<CallToolResult, ToolError> {
         let entry = self.entry(name).ok_or_else(|| ToolError::UnknownTool(name.to_owned()))?;
         let outcome = match Args::parse(entry.spec, arguments) {
+            _ if caller.company_id.is_empty() && entry.spec.needs_company() => {
+                Err(Fail::Arguments(NO_COMPANY.to_owned()))
+            }
             Ok(args) => {
                 let call = Call { norman, caller, uploads: &self.uploads, spec: entry.spec };
                 hooks::run(call, args).await

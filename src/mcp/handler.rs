@@ -4,8 +4,8 @@
 use std::sync::Arc;
 
 use rmcp::model::{
-    CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, ErrorData, Implementation,
-    ListToolsResult, PaginatedRequestParams, ServerCapabilities, ServerConfig, Tool,
+    CallToolRequestParams, CallToolResponse, ErrorData, Implementation, ListToolsResult,
+    PaginatedRequestParams, ServerCapabilities, ServerConfig, Tool,
 };
 use rmcp::service::RequestContext;
 use rmcp::{RoleServer, ServerHandler};
@@ -71,12 +71,9 @@ impl ServerHandler for NormanTools {
         if !principal.scopes.contains(scope) {
             return Err(ErrorData::invalid_request("the access token lacks the scope this tool needs", None));
         }
-        let Some(company_id) = principal.company_id.as_deref() else {
-            return Ok(CallToolResult::error(vec![ContentBlock::text(
-                "This Norman login has no company yet; create one in the Norman app first.",
-            )])
-            .into());
-        };
+        // A login without a company may still found one: the catalogue refuses only the tools
+        // that act on a company.
+        let company_id = principal.company_id.as_deref().unwrap_or_default();
         let caller = Caller { norman_access: &principal.norman_access, company_id };
         // Boxed: the catalogue's future (about 2 KiB, uploads included) would otherwise be
         // part of every future rmcp moves and spawns for a request.

@@ -86,10 +86,13 @@ impl Args {
         fill_path(self.spec.path, company_id, |name| self.str(name))
     }
 
-    /// `companyId` first (Norman scopes every call but the company list by it), then the
-    /// query parameters that are to be sent.
+    /// `companyId` first (Norman scopes every call but the company list by it; a founder
+    /// without a company sends none), then the query parameters that are to be sent.
     pub(super) fn query(&self, company_id: &str) -> Vec<(&'static str, String)> {
-        let mut query = vec![("companyId", company_id.to_owned())];
+        let mut query = Vec::with_capacity(2);
+        if !company_id.is_empty() {
+            query.push(("companyId", company_id.to_owned()));
+        }
         for (param, value) in self.spec.params.iter().zip(&self.values) {
             if let (To::Query(key), Some(value)) = (param.to, value)
                 && sendable(param, value)

@@ -328,6 +328,13 @@ pub(super) const BASE: Spec = Spec {
 };
 
 impl Spec {
+    /// Whether the tool acts on the caller's company. The founding drafts belong to the
+    /// person, who has no company before founding one; every other tool's Norman call is
+    /// scoped by `companyId`.
+    pub(super) fn needs_company(&self) -> bool {
+        self.set != Toolset::Founding
+    }
+
     pub(super) fn param(&self, name: &str) -> Option<usize> {
         self.params.iter().position(|p| p.name == name)
     }
