@@ -385,6 +385,33 @@ mod tests {
     }
 
     #[test]
+    fn choice_lists_are_normalised_and_hold_each_choice_once() {
+        let kinds = &["industry", "trade", "craft", "other"];
+        let list = check_choice_list(kinds, serde_json::json!([" Trade", "CRAFT"])).unwrap();
+        assert_eq!(list, serde_json::json!(["trade", "craft"]));
+        assert_eq!(check_choice_list(kinds, "other".into()).unwrap(), serde_json::json!(["other"]));
+        assert!(check_choice_list(kinds, serde_json::json!(["trade", "retail"])).is_err());
+        assert!(check_choice_list(kinds, serde_json::json!(["trade", "Trade"])).is_err());
+        assert!(check_choice_list(kinds, serde_json::json!({"trade": true})).is_err());
+    }
+
+    #[test]
+    fn people_have_known_keys_their_required_ones_and_a_limit() {
+        let anna = serde_json::json!({"firstName": "Anna", "lastName": "Muster", "dob": "1990-05-17"});
+        assert!(check_people(People::Representatives, &serde_json::json!([anna])).is_ok());
+        assert!(check_people(People::Representatives, &serde_json::json!([])).is_ok());
+        let ten = Value::Array(vec![anna.clone(); 10]);
+        assert!(check_people(People::Representatives, &ten).unwrap_err().contains("at most 9"));
+        let unknown = serde_json::json!([{"firstName": "A", "lastName": "B", "shoeSize": 38}]);
+        assert!(check_people(People::Representatives, &unknown).unwrap_err().contains("shoeSize"));
+        let no_share = serde_json::json!([{"shareholderType": "legal", "entityName": "Holding GmbH"}]);
+        let error = check_people(People::Shareholders, &no_share).unwrap_err();
+        assert!(error.contains("[0].shareNominalAmount is required"), "{error}");
+        assert!(check_people(People::Shareholders, &serde_json::json!(["Anna"])).is_err());
+        assert!(check_people(People::Shareholders, &anna).is_err(), "an object is not a list");
+    }
+
+    #[test]
     fn truthiness_matches_python() {
         for falsy in [Value::Null, Value::Bool(false), 0.into(), 0.0.into(), "".into(), Value::Array(vec![])]
         {

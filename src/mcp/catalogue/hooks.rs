@@ -393,7 +393,6 @@ async fn submission_link(call: &Call<'_>, args: &mut Args, path: String) -> Resu
     }
     let status = record.get("status").cloned().unwrap_or(Value::Null);
     let ready = sections.is_some_and(|s| !s.is_empty()) && missing.is_empty();
-    let production = call.norman.base().host_str() == Some(PRODUCTION_API_HOST);
     let note = if status == "submitted" {
         "The questionnaire has been filed; reportUrl holds the transmission protocol."
     } else if ready {
@@ -402,13 +401,18 @@ async fn submission_link(call: &Call<'_>, args: &mut Args, path: String) -> Resu
         "Fill in what is missing first; the web app files only a complete questionnaire."
     };
     Ok(json_result(&json!({
-        "url": if production { WEB_APP_SUBMISSION } else { DEV_APP_SUBMISSION },
+        "url": submission_url(call.norman.base()),
         "readyToSubmit": ready && status != "submitted",
         "missing": missing,
         "status": status,
         "reportUrl": record.get("reportUrl").cloned().unwrap_or(Value::Null),
         "note": note,
     })))
+}
+
+/// The web app of the Norman API in use: production's for the production API, else dev's.
+fn submission_url(norman_base: &url::Url) -> &'static str {
+    if norman_base.host_str() == Some(PRODUCTION_API_HOST) { WEB_APP_SUBMISSION } else { DEV_APP_SUBMISSION }
 }
 
 fn signed(amount: f64, cashflow: &str) -> Value {
@@ -556,6 +560,17 @@ mod tests {
         assert_eq!(signed(-12.5, "EXPENSE"), json!(-12.5));
         assert_eq!(signed(-12.5, "INCOME"), json!(12.5));
         assert_eq!(signed(12.5, "income"), json!(12.5));
+    }
+
+    #[test]
+    fn the_submission_link_follows_the_norman_api_in_use() {
+        let url = |base: &str| submission_url(&url::Url::parse(base).unwrap());
+        assert_eq!(
+            url(crate::norman::PRODUCTION_URL),
+            "https://app.norman.finance/corporate-tax-registration"
+        );
+        assert_eq!(url(crate::norman::SANDBOX_URL), "https://dev.norman.finance/corporate-tax-registration");
+        assert_eq!(url("http://127.0.0.1:8080/"), "https://dev.norman.finance/corporate-tax-registration");
     }
 
     #[test]
