@@ -2,19 +2,17 @@
 //! `redis-server` (started per test on a free loopback port), and the per-replica guarantees
 //! without it. Needs `redis-server` on the PATH (Debian package `redis-server`).
 
-mod support;
-
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use crate::support::*;
 use norman_mcp::config::{ReplayConfig, ReplayStoreUrl};
 use norman_mcp::oauth::guard::GuardSpace;
 use reqwest::StatusCode;
 use reqwest::header::RETRY_AFTER;
 use serde_json::Value;
-use support::*;
 use url::Url;
 
 /// A `redis-server` of this test alone: no persistence, loopback only, killed on drop (also

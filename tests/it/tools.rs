@@ -3,9 +3,6 @@
 //! bad arguments, an expired upstream token, and uploads by base64 and by https URL (a local
 //! TLS server with a self-signed certificate).
 
-#[path = "support/tool_examples.rs"]
-mod tool_examples;
-
 use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::Duration;
@@ -27,7 +24,7 @@ use tokio_rustls::TlsAcceptor;
 use tokio_rustls::rustls;
 use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 
-use tool_examples::{SMALL_PDF, examples, id};
+use crate::support::tool_examples::{SMALL_PDF, examples, id};
 
 const CORE_TOOLS: [&str; 34] = [
     "list_clients",

@@ -2,16 +2,14 @@
 //! a broken one is logged and ignored, the watcher stops with the server; and the real
 //! binary's `--keys-poll-interval`.
 
-mod support;
-
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use crate::support::*;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use norman_mcp::keyring::{KeyFile, KeyId, SharedKeyring};
-use support::*;
 
 fn new_key_file(dir: &Path) -> std::path::PathBuf {
     let path = dir.join("keys.toml");

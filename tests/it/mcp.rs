@@ -1,19 +1,16 @@
 //! `/mcp` over real HTTP with tokens from the real OAuth flow: the protocol revisions, the
 //! bearer challenges, scopes, the origin check, the upstream-expiry path and user isolation.
 
-mod support;
-#[path = "support/tool_examples.rs"]
-mod tool_examples;
-
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::support::tool_examples;
+use crate::support::*;
 use norman_mcp::norman::NormanClient;
 use norman_mcp::scope::Scopes;
 use norman_mcp::tokens::access::{self, AccessGrant};
 use norman_sandbox::DEMO_USERS;
 use serde_json::{Value, json};
-use support::*;
 
 fn token_of(response: &Value) -> String {
     response["access_token"].as_str().unwrap().to_owned()

@@ -1,10 +1,9 @@
 //! The authorization server over real HTTP: the whole flow against the sandbox Norman API and
 //! every refusal, each asserting the status and the OAuth error code.
 
-mod support;
-
 use std::time::Duration;
 
+use crate::support::*;
 use norman_mcp::scope::Scopes;
 use norman_mcp::seal;
 use norman_mcp::tokens::code::AuthorizationCode;
@@ -12,7 +11,6 @@ use norman_sandbox::DEMO_USERS;
 use reqwest::StatusCode;
 use reqwest::header::{CACHE_CONTROL, CONTENT_TYPE, LOCATION, SET_COOKIE, WWW_AUTHENTICATE};
 use serde_json::{Value, json};
-use support::*;
 
 async fn error_of(response: reqwest::Response) -> (StatusCode, String, reqwest::header::HeaderMap) {
     let status = response.status();

@@ -1,10 +1,8 @@
 //! `GET /metrics` over real HTTP after real traffic: every family the operators need, with the
 //! counts the traffic must have produced, and nothing secret in it.
 
-mod support;
-
+use crate::support::*;
 use serde_json::{Value, json};
-use support::*;
 
 fn value_of(text: &str, series: &str) -> f64 {
     text.lines()

@@ -19,6 +19,8 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 use url::Url;
 
+pub mod tool_examples;
+
 /// Every log line of this test binary, for the assertions that nothing secret is logged.
 pub fn logs() -> String {
     String::from_utf8_lossy(&LOG_BUFFER.get_or_init(Default::default).lock().unwrap()).into_owned()
