@@ -7,6 +7,7 @@ use std::net::TcpStream;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use crate::support::binary::{self, Running, free_port, serve_command};
 use crate::support::*;
 use norman_mcp::config::{ReplayConfig, ReplayStoreUrl};
 use norman_mcp::oauth::guard::GuardSpace;
@@ -154,24 +155,12 @@ async fn error_of(response: reqwest::Response) -> (StatusCode, String, String) {
     )
 }
 
-/// Logs in on `login` and returns the client id, the code and its PKCE verifier.
-async fn code_from(login: &TestServer) -> (String, String, Pkce) {
-    let client_id = login.register_public(REDIRECT).await;
-    let pkce = pkce();
-    let code = login_for_code(login, &client_id, &pkce, "", 0).await;
-    (client_id, code, pkce)
-}
-
-async fn exchange(on: &TestServer, client_id: &str, code: &str, pkce: &Pkce) -> reqwest::Response {
-    on.token(&[
-        ("grant_type", "authorization_code"),
-        ("code", code),
-        ("redirect_uri", REDIRECT),
-        ("client_id", client_id),
-        ("code_verifier", &pkce.verifier),
-        ("resource", &on.resource()),
-    ])
-    .await
+/// Redeems a code signed in elsewhere on `on`, for the resource of the whole fleet.
+async fn exchange(on: &TestServer, signed_in: &SignedIn) -> reqwest::Response {
+    let resource = on.resource();
+    let mut form = signed_in.exchange().to_vec();
+    form.push(("resource", &resource));
+    on.token(&form).await
 }
 
 async fn refresh(on: &TestServer, refresh_token: &str) -> reqwest::Response {
@@ -191,10 +180,10 @@ fn refresh_token_of(tokens: &Value) -> String {
 async fn a_code_redeemed_on_one_replica_is_refused_on_another() {
     let redis = Redis::start();
     let (a, b) = fleet(|| redis.replay(Duration::from_secs(30))).await;
-    let (client_id, code, pkce) = code_from(&a).await;
+    let signed_in = sign_in(&a, "", 0).await;
 
-    let tokens = tokens_of(exchange(&a, &client_id, &code, &pkce).await).await;
-    let (status, error, _) = error_of(exchange(&b, &client_id, &code, &pkce).await).await;
+    let tokens = tokens_of(exchange(&a, &signed_in).await).await;
+    let (status, error, _) = error_of(exchange(&b, &signed_in).await).await;
     assert_eq!((status, error.as_str()), (StatusCode::BAD_REQUEST, "invalid_grant"));
     // The replay revoked what the code issued, on every replica.
     let (_, error, _) = error_of(refresh(&a, &refresh_token_of(&tokens)).await).await;
@@ -206,7 +195,7 @@ async fn a_code_redeemed_on_one_replica_is_refused_on_another() {
     for key in &keys {
         assert!(key.starts_with("norman-mcp:guard:") && key.len() == 17 + 43, "{key}");
     }
-    assert_not_logged(&[&code, &pkce.verifier, &refresh_token_of(&tokens)]);
+    assert_not_logged(&[&signed_in.code, &signed_in.pkce.verifier, &refresh_token_of(&tokens)]);
     stop(a, b).await;
 }
 
@@ -321,12 +310,12 @@ async fn an_unreachable_store_fails_token_closed_and_fast() {
         ReplayConfig { timeout: ReplayConfig::default().timeout, ..redis.replay(Duration::from_secs(30)) };
     let server = TestServer::start_with(Options { replay, ..Options::default() }).await;
     let (_, tokens) = full_flow(&server, "", 0).await;
-    let (client_id, code, pkce) = code_from(&server).await;
+    let signed_in = sign_in(&server, "", 0).await;
     redis.kill();
 
     for _ in 0..3 {
         let started = Instant::now();
-        let response = exchange(&server, &client_id, &code, &pkce).await;
+        let response = exchange(&server, &signed_in).await;
         assert!(started.elapsed() < Duration::from_secs(2), "answered in {:?}", started.elapsed());
         assert_eq!(response.headers()[RETRY_AFTER], "5");
         let (status, error, _) = error_of(response).await;
@@ -362,7 +351,7 @@ async fn an_unreachable_store_fails_token_closed_and_fast() {
     redis.restart();
     let deadline = Instant::now() + Duration::from_secs(15);
     loop {
-        let response = exchange(&server, &client_id, &code, &pkce).await;
+        let response = exchange(&server, &signed_in).await;
         if response.status() == StatusCode::OK {
             break;
         }
@@ -372,7 +361,7 @@ async fn an_unreachable_store_fails_token_closed_and_fast() {
     }
     let logs = logs();
     assert!(logs.lines().any(|l| l.contains("replay store reachable again") && l.contains(&address)));
-    assert_not_logged(&[&code, &refresh_token_of(&tokens)]);
+    assert_not_logged(&[&signed_in.code, &refresh_token_of(&tokens)]);
     server.stop().await;
 }
 
@@ -382,7 +371,7 @@ async fn a_frozen_store_costs_at_most_the_timeout_and_recovers() {
     let replay =
         ReplayConfig { timeout: ReplayConfig::default().timeout, ..redis.replay(Duration::from_secs(30)) };
     let server = TestServer::start_with(Options { replay, ..Options::default() }).await;
-    let (client_id, code, pkce) = code_from(&server).await;
+    let signed_in = sign_in(&server, "", 0).await;
     let guard = &server.server.as_ref().unwrap().auth.guard;
     assert!(!guard.contains(GuardSpace::DeniedAccess, "some-token-id").await.unwrap());
 
@@ -391,14 +380,14 @@ async fn a_frozen_store_costs_at_most_the_timeout_and_recovers() {
     assert!(guard.contains(GuardSpace::DeniedAccess, "some-token-id").await.is_err());
     assert!(started.elapsed() <= Duration::from_millis(400), "{:?}", started.elapsed());
     let started = Instant::now();
-    let response = exchange(&server, &client_id, &code, &pkce).await;
+    let response = exchange(&server, &signed_in).await;
     assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
     assert!(started.elapsed() < Duration::from_secs(1), "{:?}", started.elapsed());
 
     redis.signal("CONT");
     let deadline = Instant::now() + Duration::from_secs(15);
     loop {
-        let response = exchange(&server, &client_id, &code, &pkce).await;
+        let response = exchange(&server, &signed_in).await;
         if response.status() == StatusCode::OK {
             break;
         }
@@ -406,7 +395,7 @@ async fn a_frozen_store_costs_at_most_the_timeout_and_recovers() {
         assert!(Instant::now() < deadline, "the store did not come back");
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
-    assert_eq!(error_of(exchange(&server, &client_id, &code, &pkce).await).await.1, "invalid_grant");
+    assert_eq!(error_of(exchange(&server, &signed_in).await).await.1, "invalid_grant");
     server.stop().await;
 }
 
@@ -416,12 +405,12 @@ async fn without_a_store_each_replica_guards_on_its_own() {
     let (a, b) = fleet(|| ReplayConfig { refresh_grace: grace, ..ReplayConfig::default() }).await;
 
     // A code is single-use per replica: twice on A is refused, but B does not know A spent it.
-    let (client_id, code, pkce) = code_from(&a).await;
-    tokens_of(exchange(&a, &client_id, &code, &pkce).await).await;
-    assert_eq!(error_of(exchange(&a, &client_id, &code, &pkce).await).await.1, "invalid_grant");
-    let (client_id, code, pkce) = code_from(&a).await;
-    tokens_of(exchange(&a, &client_id, &code, &pkce).await).await;
-    tokens_of(exchange(&b, &client_id, &code, &pkce).await).await;
+    let signed_in = sign_in(&a, "", 0).await;
+    tokens_of(exchange(&a, &signed_in).await).await;
+    assert_eq!(error_of(exchange(&a, &signed_in).await).await.1, "invalid_grant");
+    let signed_in = sign_in(&a, "", 0).await;
+    tokens_of(exchange(&a, &signed_in).await).await;
+    tokens_of(exchange(&b, &signed_in).await).await;
 
     // Refresh reuse is detected on the replica that rotated the token.
     let (_, tokens) = full_flow(&a, "", 0).await;
@@ -453,13 +442,7 @@ fn serve_with_an_unreachable_store_starts_and_says_so() {
     let dir = tempfile::tempdir().unwrap();
     let keys = dir.path().join("keys.toml");
     norman_mcp::keyring::KeyFile::generate(time::OffsetDateTime::now_utc()).unwrap().create(&keys).unwrap();
-    let binary = || {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_norman-mcp"));
-        command.env_remove("NORMAN_MCP_REPLAY_STORE").env("NORMAN_MCP_LOG", "info");
-        command
-    };
-
-    let out = binary()
+    let out = binary::command()
         .args(["serve", "--keys", keys.to_str().unwrap(), "--replay-store", "rediss://cache:6380"])
         .output()
         .unwrap();
@@ -469,27 +452,12 @@ fn serve_with_an_unreachable_store_starts_and_says_so() {
 
     // A port nobody listens on, with a password in the URL that must never be logged.
     let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let log = tempfile::NamedTempFile::new().unwrap();
-    let mut child = binary()
-        .args(["serve", "--keys", keys.to_str().unwrap(), "--port", &port.to_string()])
-        .args(["--norman-api-url", "http://127.0.0.1:9/"])
-        .env("NORMAN_MCP_REPLAY_STORE", format!("redis://:pw-not-for-logs@127.0.0.1:{closed}"))
-        .stdout(Stdio::null())
-        .stderr(log.reopen().unwrap())
-        .spawn()
-        .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(20);
-    let text = loop {
-        let text = std::fs::read_to_string(log.path()).unwrap();
-        if text.contains("listening") {
-            break text;
-        }
-        assert!(Instant::now() < deadline, "did not start:\n{text}");
-        std::thread::sleep(Duration::from_millis(50));
-    };
-    let _ = child.kill();
-    let _ = child.wait();
+    let served = Running::spawn(
+        serve_command(&keys, free_port(), "http://127.0.0.1:9/")
+            .env("NORMAN_MCP_REPLAY_STORE", format!("redis://:pw-not-for-logs@127.0.0.1:{closed}")),
+    );
+    let text = served.wait_for_log("listening");
+    drop(served);
     assert!(
         text.contains("replay store unreachable") && text.contains(&format!("127.0.0.1:{closed}")),
         "{text}"

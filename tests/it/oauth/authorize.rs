@@ -5,7 +5,6 @@ use reqwest::StatusCode;
 use reqwest::header::{CACHE_CONTROL, CONTENT_TYPE, LOCATION, SET_COOKIE};
 use serde_json::{Value, json};
 
-use super::{authorize_params, with};
 use crate::support::*;
 
 #[tokio::test]

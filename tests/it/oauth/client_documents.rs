@@ -6,68 +6,9 @@ use std::time::Duration;
 use reqwest::StatusCode;
 use serde_json::json;
 
-use super::{authorize_params, error_of, sealed_refresh};
+use super::{error_of, sealed_refresh};
+use crate::support::tls::{Reply, TlsServer};
 use crate::support::*;
-
-/// An HTTPS server for client metadata documents, self-signed for `localhost`: each path
-/// answers `reply(base, path)` as (status, body, delay). Returns its base URL and certificate.
-async fn document_server(
-    reply: fn(&str, &str) -> (u16, String, std::time::Duration),
-) -> (String, Vec<u8>, tokio::task::JoinHandle<()>) {
-    use std::sync::Arc;
-
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    use tokio_rustls::rustls;
-    use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
-
-    let certified = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
-    let certificate = certified.cert.der().to_vec();
-    let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(certified.signing_key.serialize_der()));
-    let config =
-        rustls::ServerConfig::builder_with_provider(Arc::new(rustls::crypto::aws_lc_rs::default_provider()))
-            .with_safe_default_protocol_versions()
-            .unwrap()
-            .with_no_client_auth()
-            .with_single_cert(vec![CertificateDer::from(certificate.clone())], key)
-            .unwrap();
-    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("https://localhost:{}", listener.local_addr().unwrap().port());
-    let task = {
-        let base = base.clone();
-        tokio::spawn(async move {
-            // Dropped with the task: aborting it ends the open connections too.
-            let mut open = tokio::task::JoinSet::new();
-            while let Ok((tcp, _)) = listener.accept().await {
-                let (acceptor, base) = (acceptor.clone(), base.clone());
-                open.spawn(async move {
-                    let mut tls = acceptor.accept(tcp).await?;
-                    let mut head = Vec::new();
-                    let mut buffer = [0u8; 1024];
-                    while !head.windows(4).any(|w| w == b"\r\n\r\n") {
-                        let n = tls.read(&mut buffer).await?;
-                        if n == 0 {
-                            return Ok(());
-                        }
-                        head.extend_from_slice(&buffer[..n]);
-                    }
-                    let path = String::from_utf8_lossy(&head).split_whitespace().nth(1).unwrap_or("").to_owned();
-                    let (status, body, delay) = reply(&base, &path);
-                    tokio::time::sleep(delay).await;
-                    let head = format!(
-                        "HTTP/1.1 {status} Test\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
-                        body.len()
-                    );
-                    tls.write_all(head.as_bytes()).await?;
-                    tls.write_all(body.as_bytes()).await?;
-                    tls.shutdown().await
-                });
-                while open.try_join_next().is_some() {}
-            }
-        })
-    };
-    (base, certificate, task)
-}
 
 /// The authorization server's routes, its metadata fetcher trusting `certificate` on
 /// loopback (the test server's fetcher trusts only public CAs and addresses), changed by
@@ -127,36 +68,30 @@ async fn auth_server_trusting(
 /// that cannot be fetched right now must not cause that.
 #[tokio::test]
 async fn a_metadata_document_that_cannot_be_fetched_now_is_an_outage_not_an_unknown_client() {
-    let (documents, certificate, documents_task) = document_server(|base, path| {
-        let instant = std::time::Duration::ZERO;
-        match path {
-            "/down.json" => (500, "{}".to_owned(), instant),
-            "/busy.json" => (429, "{}".to_owned(), instant),
-            "/slow.json" => (200, "{}".to_owned(), std::time::Duration::from_secs(3)),
-            "/gone.json" => (404, "{}".to_owned(), instant),
-            _ => {
-                let other = json!({"client_id": format!("{base}/other.json"), "redirect_uris": [REDIRECT]});
-                (200, other.to_string(), instant)
-            }
-        }
+    let documents = TlsServer::start(|base, path| match path {
+        "/down.json" => Reply { status: 500, ..Reply::json(&json!({})) },
+        "/busy.json" => Reply { status: 429, ..Reply::json(&json!({})) },
+        "/slow.json" => Reply { delay: Duration::from_secs(3), ..Reply::json(&json!({})) },
+        "/gone.json" => Reply { status: 404, ..Reply::json(&json!({})) },
+        _ => Reply::json(&json!({"client_id": format!("{base}/other.json"), "redirect_uris": [REDIRECT]})),
     })
     .await;
     let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let unreachable = format!("https://localhost:{}/client.json", closed.local_addr().unwrap().port());
     drop(closed);
     // Each case on its own: a host that did not answer is otherwise not asked again for a while.
-    let (base, keyring, server_task) = auth_server_trusting(certificate, |config| {
+    let (base, keyring, server_task) = auth_server_trusting(documents.certificate.clone(), |config| {
         norman_mcp::oauth::cimd::CimdConfig { negative_cache_ttl: std::time::Duration::ZERO, ..config }
     })
     .await;
     let http = http_client();
     let cases = [
-        (format!("{documents}/down.json"), StatusCode::SERVICE_UNAVAILABLE, "temporarily_unavailable"),
-        (format!("{documents}/busy.json"), StatusCode::SERVICE_UNAVAILABLE, "temporarily_unavailable"),
-        (format!("{documents}/slow.json"), StatusCode::SERVICE_UNAVAILABLE, "temporarily_unavailable"),
+        (documents.url("/down.json"), StatusCode::SERVICE_UNAVAILABLE, "temporarily_unavailable"),
+        (documents.url("/busy.json"), StatusCode::SERVICE_UNAVAILABLE, "temporarily_unavailable"),
+        (documents.url("/slow.json"), StatusCode::SERVICE_UNAVAILABLE, "temporarily_unavailable"),
         (unreachable, StatusCode::SERVICE_UNAVAILABLE, "temporarily_unavailable"),
-        (format!("{documents}/gone.json"), StatusCode::UNAUTHORIZED, "invalid_client"),
-        (format!("{documents}/mismatch.json"), StatusCode::UNAUTHORIZED, "invalid_client"),
+        (documents.url("/gone.json"), StatusCode::UNAUTHORIZED, "invalid_client"),
+        (documents.url("/mismatch.json"), StatusCode::UNAUTHORIZED, "invalid_client"),
     ];
     for (client_id, status, expected) in cases {
         let refresh = sealed_refresh(&keyring.current(), &client_id);
@@ -180,7 +115,7 @@ async fn a_metadata_document_that_cannot_be_fetched_now_is_an_outage_not_an_unkn
         assert_not_logged(&[&refresh]);
     }
     server_task.abort();
-    documents_task.abort();
+    documents.stop().await;
 }
 
 /// What a client sees of the bounds on metadata document fetches: an address that caused too
@@ -190,30 +125,30 @@ async fn a_metadata_document_that_cannot_be_fetched_now_is_an_outage_not_an_unkn
 #[tokio::test]
 async fn metadata_document_fetches_are_bounded_on_the_wire() {
     use std::num::NonZeroU32;
-    use std::time::{Duration, Instant};
+    use std::time::Instant;
 
     use norman_mcp::oauth::cimd::CimdConfig;
 
-    let (documents, certificate, documents_task) = document_server(|base, path| {
+    let documents = TlsServer::start(|base, path| {
         if path.starts_with("/stall") {
-            return (200, "{}".to_owned(), Duration::from_secs(30));
+            return Reply { delay: Duration::from_secs(30), ..Reply::json(&json!({})) };
         }
-        let document = json!({"client_id": format!("{base}{path}"), "redirect_uris": [REDIRECT]});
-        (200, document.to_string(), Duration::ZERO)
+        Reply::json(&json!({"client_id": format!("{base}{path}"), "redirect_uris": [REDIRECT]}))
     })
     .await;
-    let (base, keyring, server_task) = auth_server_trusting(certificate, |config| CimdConfig {
-        max_concurrent_fetches: 2,
-        queue_wait: Duration::from_millis(300),
-        timeout: Duration::from_secs(20),
-        fetches_per_address_per_minute: NonZeroU32::new(3),
-        ..config
-    })
-    .await;
+    let (base, keyring, server_task) =
+        auth_server_trusting(documents.certificate.clone(), |config| CimdConfig {
+            max_concurrent_fetches: 2,
+            queue_wait: Duration::from_millis(300),
+            timeout: Duration::from_secs(20),
+            fetches_per_address_per_minute: NonZeroU32::new(3),
+            ..config
+        })
+        .await;
     let http = http_client();
     let pkce = pkce();
     let authorize = |client: &str, from: &str| {
-        let client_id = format!("{documents}/{client}.json");
+        let client_id = documents.url(&format!("/{client}.json"));
         let request = http
             .get(format!("{base}/authorize"))
             .query(&authorize_params(&client_id, &pkce))
@@ -236,7 +171,7 @@ async fn metadata_document_fetches_are_bounded_on_the_wire() {
     let response = http
         .post(format!("{base}/revoke"))
         .header("x-forwarded-for", "192.0.2.1")
-        .form(&[("token", "nmr_anything"), ("client_id", &format!("{documents}/a5.json"))])
+        .form(&[("token", "nmr_anything"), ("client_id", &documents.url("/a5.json"))])
         .send()
         .await
         .unwrap();
@@ -249,7 +184,7 @@ async fn metadata_document_fetches_are_bounded_on_the_wire() {
     let stalled =
         [tokio::spawn(authorize("stall1", "192.0.2.3")), tokio::spawn(authorize("stall2", "192.0.2.3"))];
     tokio::time::sleep(Duration::from_millis(500)).await;
-    let refresh = sealed_refresh(&keyring.current(), &format!("{documents}/b1.json"));
+    let refresh = sealed_refresh(&keyring.current(), &documents.url("/b1.json"));
     let started = Instant::now();
     let response = http
         .post(format!("{base}/token"))
@@ -269,5 +204,5 @@ async fn metadata_document_fetches_are_bounded_on_the_wire() {
         task.abort();
     }
     server_task.abort();
-    documents_task.abort();
+    documents.stop().await;
 }

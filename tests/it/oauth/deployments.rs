@@ -6,7 +6,7 @@ use reqwest::StatusCode;
 use reqwest::header::WWW_AUTHENTICATE;
 use serde_json::{Value, json};
 
-use super::{authorize_params, error_of, sealed_refresh};
+use super::{error_of, sealed_refresh};
 use crate::support::*;
 
 /// Two deployments that share a key file (staging and production, two brands) never accept

@@ -5,7 +5,6 @@ use norman_sandbox::DEMO_USERS;
 use reqwest::StatusCode;
 use reqwest::header::{CONTENT_TYPE, LOCATION};
 
-use super::{login_page, post_login};
 use crate::support::*;
 
 #[tokio::test]

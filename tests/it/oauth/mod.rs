@@ -18,56 +18,12 @@ use serde_json::{Value, json};
 
 use crate::support::*;
 
+/// An OAuth error response (RFC 6749 §5.2): its status, `error` code and headers.
 async fn error_of(response: reqwest::Response) -> (StatusCode, String, reqwest::header::HeaderMap) {
     let status = response.status();
     let headers = response.headers().clone();
     let body: Value = response.json().await.expect("an OAuth error is JSON");
     (status, body["error"].as_str().unwrap_or_default().to_owned(), headers)
-}
-
-fn authorize_params<'a>(client_id: &'a str, pkce: &'a Pkce) -> Vec<(&'a str, &'a str)> {
-    vec![
-        ("response_type", "code"),
-        ("client_id", client_id),
-        ("redirect_uri", REDIRECT),
-        ("state", "st-1"),
-        ("code_challenge", &pkce.challenge),
-        ("code_challenge_method", "S256"),
-    ]
-}
-
-fn with<'a>(
-    mut params: Vec<(&'a str, &'a str)>,
-    name: &'a str,
-    value: Option<&'a str>,
-) -> Vec<(&'a str, &'a str)> {
-    params.retain(|(n, _)| *n != name);
-    if let Some(value) = value {
-        params.push((name, value));
-    }
-    params
-}
-
-async fn login_page(server: &TestServer, client_id: &str, pkce: &Pkce) -> String {
-    let response = server.authorize(&authorize_params(client_id, pkce)).await;
-    assert_eq!(response.status(), 200);
-    login_request_of(&response.text().await.unwrap())
-}
-
-async fn post_login(
-    server: &TestServer,
-    client: &reqwest::Client,
-    envelope: &str,
-    email: &str,
-    password: &str,
-    action: &str,
-) -> reqwest::Response {
-    client
-        .post(server.url("/authorize"))
-        .form(&[("login_request", envelope), ("email", email), ("password", password), ("action", action)])
-        .send()
-        .await
-        .unwrap()
 }
 
 /// A refresh token for `client_id` as the token endpoint issues it, for a Norman refresh token

@@ -6,7 +6,7 @@ use std::time::Duration;
 use reqwest::StatusCode;
 use serde_json::Value;
 
-use super::{error_of, login_page, post_login, refresh_with, sealed_refresh};
+use super::{error_of, refresh_with, sealed_refresh};
 use crate::support::*;
 
 #[tokio::test]

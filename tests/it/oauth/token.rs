@@ -82,10 +82,8 @@ async fn the_whole_flow_issues_tokens_and_refreshes_them() {
 #[tokio::test]
 async fn code_exchange_refusals() {
     let server = TestServer::start().await;
-    let client_id = server.register_public(REDIRECT).await;
+    let SignedIn { client_id, pkce, code } = sign_in(&server, "", 0).await;
     let other_client = server.register_public(REDIRECT).await;
-    let pkce = pkce();
-    let code = login_for_code(&server, &client_id, &pkce, "", 0).await;
     let good = |extra: &[(&'static str, &str)]| {
         let mut form: Vec<(&str, String)> = vec![
             ("grant_type", "authorization_code".into()),
@@ -179,9 +177,7 @@ async fn code_exchange_refusals() {
 #[tokio::test]
 async fn an_expired_code_is_refused() {
     let server = TestServer::start().await;
-    let client_id = server.register_public(REDIRECT).await;
-    let pkce = pkce();
-    let code = login_for_code(&server, &client_id, &pkce, "", 0).await;
+    let SignedIn { pkce, code, .. } = sign_in(&server, "", 0).await;
     // Open the real code and reseal it with an expiry in the past.
     let keyring = server.keyring.current();
     let now = time::OffsetDateTime::now_utc();
