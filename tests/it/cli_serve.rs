@@ -9,7 +9,8 @@ use norman_mcp::tokens::NormanToken;
 use norman_mcp::tokens::access::{self, AccessGrant, Verifier};
 use norman_sandbox::{Sandbox, SandboxConfig};
 
-use crate::support::binary::{self, free_port, serve};
+use crate::support::binary::{self, serve};
+use crate::support::free_port;
 
 #[test]
 fn serve_without_a_key_file_says_how_to_make_one() {

@@ -7,7 +7,7 @@ use std::net::TcpStream;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::support::binary::{self, Running, free_port, serve_command};
+use crate::support::binary::{self, Running, serve_command};
 use crate::support::*;
 use norman_mcp::config::{ReplayConfig, ReplayStoreUrl};
 use norman_mcp::oauth::guard::GuardSpace;
@@ -26,7 +26,7 @@ struct Redis {
 
 impl Redis {
     fn start() -> Redis {
-        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let port = free_port();
         let mut redis = Redis { child: None, port, dir: tempfile::tempdir().unwrap() };
         redis.restart();
         redis
@@ -451,7 +451,7 @@ fn serve_with_an_unreachable_store_starts_and_says_so() {
     assert!(err.contains("redis://HOST:PORT"), "{err}");
 
     // A port nobody listens on, with a password in the URL that must never be logged.
-    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let closed = free_port();
     let served = Running::spawn(
         serve_command(&keys, free_port(), "http://127.0.0.1:9/")
             .env("NORMAN_MCP_REPLAY_STORE", format!("redis://:pw-not-for-logs@127.0.0.1:{closed}")),

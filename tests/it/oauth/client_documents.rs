@@ -76,9 +76,7 @@ async fn a_metadata_document_that_cannot_be_fetched_now_is_an_outage_not_an_unkn
         _ => Reply::json(&json!({"client_id": format!("{base}/other.json"), "redirect_uris": [REDIRECT]})),
     })
     .await;
-    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let unreachable = format!("https://localhost:{}/client.json", closed.local_addr().unwrap().port());
-    drop(closed);
+    let unreachable = format!("https://localhost:{}/client.json", free_port());
     // Each case on its own: a host that did not answer is otherwise not asked again for a while.
     let (base, keyring, server_task) = auth_server_trusting(documents.certificate.clone(), |config| {
         norman_mcp::oauth::cimd::CimdConfig { negative_cache_ttl: std::time::Duration::ZERO, ..config }

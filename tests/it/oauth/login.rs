@@ -77,42 +77,19 @@ async fn login_attempts_are_rate_limited() {
 /// client keeps its own limit (and X-Forwarded-For from anyone else changes nothing).
 #[tokio::test]
 async fn the_login_limit_is_per_client_behind_a_trusted_proxy() {
-    let attempt =
-        |server: &TestServer, envelope: String, email: String, password: &'static str, from: &'static str| {
-            let http = server.http.clone();
-            let url = server.url("/authorize");
-            async move {
-                http.post(url)
-                    .header("x-forwarded-for", from)
-                    .form(&[
-                        ("login_request", envelope.as_str()),
-                        ("email", &email),
-                        ("password", password),
-                        ("action", "login"),
-                    ])
-                    .send()
-                    .await
-                    .unwrap()
-                    .status()
-            }
-        };
-    let trusted = Options { trusted_proxies: vec!["127.0.0.1/32".parse().unwrap()], ..Options::default() };
-    let behind = TestServer::start_with(trusted).await;
+    let behind = TestServer::start_with(behind_a_proxy()).await;
     let client_id = behind.register_public(REDIRECT).await;
-    let pkce = pkce();
     // An attacker behind the balancer exhausts their own address's attempts...
     for n in 0..12 {
-        let envelope = login_page(&behind, &client_id, &pkce).await;
-        attempt(&behind, envelope, format!("victim{n}@example.com"), "guess-guess", "203.0.113.66").await;
+        let victim = format!("victim{n}@example.com");
+        sign_in_from(&behind, &client_id, &victim, "guess-guess", "203.0.113.66").await;
     }
-    let envelope = login_page(&behind, &client_id, &pkce).await;
-    let blocked = attempt(&behind, envelope, "other@example.com".into(), "guess-guess", "203.0.113.66").await;
-    assert_eq!(blocked, StatusCode::TOO_MANY_REQUESTS);
+    let blocked = sign_in_from(&behind, &client_id, "other@example.com", "guess-guess", "203.0.113.66").await;
+    assert_eq!(blocked.status(), StatusCode::TOO_MANY_REQUESTS);
     // ... while a real user behind the same balancer signs in.
-    let envelope = login_page(&behind, &client_id, &pkce).await;
-    let user = norman_sandbox::DEMO_USERS[0];
-    let ok = attempt(&behind, envelope, user.email.into(), user.password, "198.51.100.23").await;
-    assert_eq!(ok, StatusCode::SEE_OTHER);
+    let user = DEMO_USERS[0];
+    let ok = sign_in_from(&behind, &client_id, user.email, user.password, "198.51.100.23").await;
+    assert_eq!(ok.status(), StatusCode::SEE_OTHER);
     behind.stop().await;
 
     // Without a trusted proxy the header is ignored: rotating it does not escape the limit.
@@ -120,9 +97,8 @@ async fn the_login_limit_is_per_client_behind_a_trusted_proxy() {
     let client_id = direct.register_public(REDIRECT).await;
     let mut statuses = Vec::new();
     for (n, from) in ["192.0.2.1", "192.0.2.2", "192.0.2.3"].iter().cycle().take(12).enumerate() {
-        let envelope = login_page(&direct, &client_id, &pkce).await;
-        statuses
-            .push(attempt(&direct, envelope, format!("victim{n}@example.com"), "guess-guess", from).await);
+        let victim = format!("victim{n}@example.com");
+        statuses.push(sign_in_from(&direct, &client_id, &victim, "guess-guess", from).await.status());
     }
     assert_eq!(*statuses.last().unwrap(), StatusCode::TOO_MANY_REQUESTS, "{statuses:?}");
     direct.stop().await;
@@ -268,10 +244,7 @@ async fn zero_login_failures_per_minute_turns_the_limits_off() {
 
 #[tokio::test]
 async fn norman_unreachable_gives_a_502_page() {
-    // A port that nothing listens on.
-    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = url::Url::parse(&format!("http://{}/", closed.local_addr().unwrap())).unwrap();
-    drop(closed);
+    let url = url::Url::parse(&format!("http://127.0.0.1:{}/", free_port())).unwrap();
     let server = TestServer::start_with(Options { norman_api_url: Some(url), ..Options::default() }).await;
     let client_id = server.register_public(REDIRECT).await;
     let pkce = pkce();

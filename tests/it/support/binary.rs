@@ -18,11 +18,6 @@ pub fn command() -> Command {
     command
 }
 
-/// A loopback port nothing listens on (bound, then released).
-pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
-
 /// `serve` with a key file, a port and a Norman API; more flags or variables go on top.
 pub fn serve_command(keys: &Path, port: u16, norman_api_url: &str) -> Command {
     let mut command = command();

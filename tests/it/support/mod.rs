@@ -22,6 +22,12 @@ pub mod tool_examples;
 
 pub use sign_in::*;
 
+/// A loopback port nothing listens on (bound, then released): for a server to start on, or
+/// for a peer that is down.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
 /// Every log line of this test binary, for the assertions that nothing secret is logged.
 pub fn logs() -> String {
     String::from_utf8_lossy(&LOG_BUFFER.get_or_init(Default::default).lock().unwrap()).into_owned()
