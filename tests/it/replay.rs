@@ -163,10 +163,6 @@ async fn exchange(on: &TestServer, signed_in: &SignedIn) -> reqwest::Response {
     on.token(&form).await
 }
 
-async fn refresh(on: &TestServer, refresh_token: &str) -> reqwest::Response {
-    on.token(&[("grant_type", "refresh_token"), ("refresh_token", refresh_token)]).await
-}
-
 async fn tokens_of(response: reqwest::Response) -> Value {
     assert_eq!(response.status(), StatusCode::OK);
     response.json().await.unwrap()
@@ -186,7 +182,7 @@ async fn a_code_redeemed_on_one_replica_is_refused_on_another() {
     let (status, error, _) = error_of(exchange(&b, &signed_in).await).await;
     assert_eq!((status, error.as_str()), (StatusCode::BAD_REQUEST, "invalid_grant"));
     // The replay revoked what the code issued, on every replica.
-    let (_, error, _) = error_of(refresh(&a, &refresh_token_of(&tokens)).await).await;
+    let (_, error, _) = error_of(refresh_with(&a, &refresh_token_of(&tokens)).await).await;
     assert_eq!(error, "invalid_grant");
 
     // Redis holds only namespaced hashes, each with an expiry.
@@ -207,20 +203,20 @@ async fn a_rotated_refresh_token_reused_after_the_grace_window_revokes_its_famil
     let (_, tokens) = full_flow(&a, "", 0).await;
     let first = refresh_token_of(&tokens);
 
-    let second = refresh_token_of(&tokens_of(refresh(&a, &first).await).await);
+    let second = refresh_token_of(&tokens_of(refresh_with(&a, &first).await).await);
     // Within the grace window another replica cannot share A's answer: a plain refusal that
     // leaves the grant alone, so the tokens A handed out stay good.
-    let (status, error, description) = error_of(refresh(&b, &first).await).await;
+    let (status, error, description) = error_of(refresh_with(&b, &first).await).await;
     assert_eq!((status, error.as_str()), (StatusCode::BAD_REQUEST, "invalid_grant"));
     assert!(description.contains("concurrent"), "{description}");
-    let third = refresh_token_of(&tokens_of(refresh(&b, &second).await).await);
+    let third = refresh_token_of(&tokens_of(refresh_with(&b, &second).await).await);
 
     // After the grace window the old token is a copy: refused, and its family with it.
     tokio::time::sleep(grace + Duration::from_millis(300)).await;
-    let (_, error, description) = error_of(refresh(&b, &first).await).await;
+    let (_, error, description) = error_of(refresh_with(&b, &first).await).await;
     assert_eq!(error, "invalid_grant");
     assert!(description.contains("already used"), "{description}");
-    let (_, error, description) = error_of(refresh(&a, &third).await).await;
+    let (_, error, description) = error_of(refresh_with(&a, &third).await).await;
     assert_eq!(error, "invalid_grant", "the newest token of the family is refused too");
     assert!(description.contains("revoked"), "{description}");
     assert!(logs().contains("rotated refresh token presented again; grant revoked"));
@@ -270,7 +266,7 @@ async fn concurrent_refreshes_on_two_replicas_rotate_once_and_keep_the_grant() {
     assert_eq!(winners.len(), 1, "only the replica that rotated can answer with tokens");
     assert!(!issued.is_empty());
     // The grant lives on: a token from the winning answers refreshes on either replica.
-    tokens_of(refresh(&b, &issued[0]).await).await;
+    tokens_of(refresh_with(&b, &issued[0]).await).await;
     stop(a, b).await;
 }
 
@@ -290,7 +286,7 @@ async fn a_revocation_on_one_replica_holds_on_every_replica() {
             .unwrap()
     };
     assert_eq!(revoke(&a, &refresh_token_of(&tokens)).await.status(), StatusCode::OK);
-    let (_, error, _) = error_of(refresh(&b, &refresh_token_of(&tokens)).await).await;
+    let (_, error, _) = error_of(refresh_with(&b, &refresh_token_of(&tokens)).await).await;
     assert_eq!(error, "invalid_grant");
 
     // An access token revoked on B is on A's deny list (what A's bearer check asks).
@@ -321,7 +317,7 @@ async fn an_unreachable_store_fails_token_closed_and_fast() {
         let (status, error, _) = error_of(response).await;
         assert_eq!((status, error.as_str()), (StatusCode::SERVICE_UNAVAILABLE, "temporarily_unavailable"));
     }
-    let (status, error, _) = error_of(refresh(&server, &refresh_token_of(&tokens)).await).await;
+    let (status, error, _) = error_of(refresh_with(&server, &refresh_token_of(&tokens)).await).await;
     assert_eq!((status, error.as_str()), (StatusCode::SERVICE_UNAVAILABLE, "temporarily_unavailable"));
     let response = server
         .http
@@ -415,12 +411,16 @@ async fn without_a_store_each_replica_guards_on_its_own() {
     // Refresh reuse is detected on the replica that rotated the token.
     let (_, tokens) = full_flow(&a, "", 0).await;
     let first = refresh_token_of(&tokens);
-    let second = refresh_token_of(&tokens_of(refresh(&a, &first).await).await);
+    let second = refresh_token_of(&tokens_of(refresh_with(&a, &first).await).await);
     tokio::time::sleep(grace + Duration::from_millis(200)).await;
-    assert_eq!(error_of(refresh(&a, &first).await).await.1, "invalid_grant");
-    assert_eq!(error_of(refresh(&a, &second).await).await.1, "invalid_grant", "the family is revoked on A");
+    assert_eq!(error_of(refresh_with(&a, &first).await).await.1, "invalid_grant");
+    assert_eq!(
+        error_of(refresh_with(&a, &second).await).await.1,
+        "invalid_grant",
+        "the family is revoked on A"
+    );
     // B never saw the rotation nor the revocation: the rotated token still refreshes there.
-    tokens_of(refresh(&b, &second).await).await;
+    tokens_of(refresh_with(&b, &second).await).await;
 
     // A revocation on A is not seen by B either.
     let (client_id, tokens) = full_flow(&a, "", 0).await;
@@ -432,8 +432,8 @@ async fn without_a_store_each_replica_guards_on_its_own() {
         .await
         .unwrap();
     assert_eq!(revoked.status(), StatusCode::OK);
-    assert_eq!(error_of(refresh(&a, &refresh_token_of(&tokens)).await).await.1, "invalid_grant");
-    tokens_of(refresh(&b, &refresh_token_of(&tokens)).await).await;
+    assert_eq!(error_of(refresh_with(&a, &refresh_token_of(&tokens)).await).await.1, "invalid_grant");
+    tokens_of(refresh_with(&b, &refresh_token_of(&tokens)).await).await;
     stop(a, b).await;
 }
 

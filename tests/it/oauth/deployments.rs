@@ -49,8 +49,7 @@ async fn deployments_sharing_a_keyring_refuse_each_others_sealed_values() {
         .unwrap();
     assert_eq!(error_of(response).await.1, "invalid_client");
     let refresh_naming_it = sealed_refresh(&production.keyring.current(), &client_id);
-    let response =
-        production.token(&[("grant_type", "refresh_token"), ("refresh_token", &refresh_naming_it)]).await;
+    let response = refresh_with(&production, &refresh_naming_it).await;
     assert_eq!(error_of(response).await.1, "invalid_client");
 
     // A login form shown by staging: production shows the expired-form page; the replica takes it.

@@ -61,7 +61,3 @@ fn basic(id: &str, secret: &str) -> String {
     use base64::Engine as _;
     format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(format!("{id}:{secret}")))
 }
-
-async fn refresh_with(server: &TestServer, refresh_token: &str) -> reqwest::Response {
-    server.token(&[("grant_type", "refresh_token"), ("refresh_token", refresh_token)]).await
-}

@@ -6,7 +6,7 @@ use std::time::Duration;
 use reqwest::StatusCode;
 use serde_json::Value;
 
-use super::{error_of, refresh_with, sealed_refresh};
+use super::{error_of, sealed_refresh};
 use crate::support::*;
 
 #[tokio::test]
@@ -69,7 +69,7 @@ async fn norman_shedding_load_is_an_outage_not_a_refusal() {
         assert!(page.contains("Norman is not reachable"), "{status}: {page}");
         assert!(!page.contains(norman_mcp::oauth::login::BAD_CREDENTIALS), "{status}");
 
-        let response = server.token(&[("grant_type", "refresh_token"), ("refresh_token", &refresh)]).await;
+        let response = refresh_with(&server, &refresh).await;
         let (got, error, headers) = error_of(response).await;
         assert_eq!(
             (got, error.as_str()),
@@ -80,7 +80,7 @@ async fn norman_shedding_load_is_an_outage_not_a_refusal() {
     }
     // A refusal is still one: the grant has ended.
     upstream_status.store(401, Ordering::SeqCst);
-    let response = server.token(&[("grant_type", "refresh_token"), ("refresh_token", &refresh)]).await;
+    let response = refresh_with(&server, &refresh).await;
     let (got, error, _) = error_of(response).await;
     assert_eq!((got, error.as_str()), (StatusCode::BAD_REQUEST, "invalid_grant"));
     assert_not_logged(&[&refresh]);

@@ -22,12 +22,7 @@ async fn revocation() {
     assert_eq!(error_of(revoke(&[("token_type_hint", "refresh_token")]).await).await.1, "invalid_request");
 
     // A rotation of the refresh token, then revoking the original ends the whole family.
-    let rotated: Value = server
-        .token(&[("grant_type", "refresh_token"), ("refresh_token", refresh)])
-        .await
-        .json()
-        .await
-        .unwrap();
+    let rotated: Value = refresh_with(&server, refresh).await.json().await.unwrap();
     assert_eq!(revoke(&[("token", refresh), ("client_id", &client_id)]).await.status(), 200);
     let response = server
         .token(&[

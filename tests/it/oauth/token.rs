@@ -11,7 +11,7 @@ use reqwest::StatusCode;
 use reqwest::header::{CACHE_CONTROL, CONTENT_TYPE, WWW_AUTHENTICATE};
 use serde_json::{Value, json};
 
-use super::{basic, error_of, refresh_with, register_confidential};
+use super::{basic, error_of, register_confidential};
 use crate::support::*;
 
 #[tokio::test]
@@ -62,8 +62,7 @@ async fn the_whole_flow_issues_tokens_and_refreshes_them() {
     let narrowed_refresh = refreshed["refresh_token"].as_str().unwrap().to_owned();
     assert_ne!(narrowed_refresh, refresh);
     // The rotated refresh token still holds the whole grant; no client_id needed.
-    let response =
-        server.token(&[("grant_type", "refresh_token"), ("refresh_token", &narrowed_refresh)]).await;
+    let response = refresh_with(&server, &narrowed_refresh).await;
     assert_eq!(response.status(), 200);
     let again: Value = response.json().await.unwrap();
     assert_eq!(again["scope"], "norman.read norman.write");

@@ -120,6 +120,11 @@ pub async fn login_for_code(
     params["code"].clone()
 }
 
+/// The refresh token grant (OAuth 2.1 §4.3) as a public client sends it: the token alone.
+pub async fn refresh_with(server: &TestServer, refresh_token: &str) -> reqwest::Response {
+    server.token(&[("grant_type", "refresh_token"), ("refresh_token", refresh_token)]).await
+}
+
 /// A public client registered for [`REDIRECT`], signed in: what it needs to redeem the code.
 pub struct SignedIn {
     pub client_id: String,
