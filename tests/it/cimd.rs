@@ -1,189 +1,21 @@
-//! Client ID Metadata Documents over real HTTPS: a local TLS server with a self-signed
-//! certificate for `localhost`, a hand-written HTTP/1.1 responder (so a test can misbehave in
-//! exactly the way it needs: stall, trickle, omit Content-Length, redirect), and the fetcher
-//! trusting that certificate.
+//! Client ID Metadata Documents over real HTTPS: the local TLS server of `support::tls` (it
+//! can stall, trickle, omit Content-Length, redirect) and the fetcher trusting its certificate.
 
 use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use norman_mcp::net::{DnsConfig, Nameservers};
 use norman_mcp::oauth::cimd::{CimdConfig, CimdError, CimdFetcher};
 use norman_mcp::oauth::redirect::InvalidRedirectUri;
 use serde_json::{Value, json};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream, UdpSocket};
-use tokio::task::{JoinHandle, JoinSet};
-use tokio_rustls::TlsAcceptor;
-use tokio_rustls::rustls;
-use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
+use tokio::net::{TcpListener, UdpSocket};
+use tokio::task::JoinHandle;
 
-/// What the server answers to one request.
-#[derive(Clone)]
-struct Reply {
-    status: u16,
-    headers: Vec<(&'static str, String)>,
-    body: Vec<u8>,
-    /// Pause before answering anything.
-    delay: Duration,
-    /// Send the body 16 bytes at a time with this pause in between.
-    trickle: Option<Duration>,
-    /// No Content-Length: the body ends when the connection closes.
-    close_delimited: bool,
-}
+use crate::support::tls::{Reply, TlsServer};
 
-impl Reply {
-    fn new(status: u16, body: impl Into<Vec<u8>>) -> Reply {
-        Reply {
-            status,
-            headers: Vec::new(),
-            body: body.into(),
-            delay: Duration::ZERO,
-            trickle: None,
-            close_delimited: false,
-        }
-    }
-
-    fn json(value: &Value) -> Reply {
-        Reply::new(200, value.to_string()).header("Content-Type", "application/json")
-    }
-
-    fn header(mut self, name: &'static str, value: impl Into<String>) -> Reply {
-        self.headers.push((name, value.into()));
-        self
-    }
-}
-
-/// Answers a request for `path`; `base` is `https://localhost:PORT`.
-type Handler = Arc<dyn Fn(&str, &str) -> Reply + Send + Sync>;
-
-struct Server {
-    base: String,
-    port: u16,
-    certificate: Vec<u8>,
-    /// TCP connections accepted, counted before any TLS.
-    connections: Arc<AtomicUsize>,
-    /// Paths requested, in order.
-    requests: Arc<Mutex<Vec<String>>>,
-    task: JoinHandle<()>,
-}
-
-impl Server {
-    async fn start(handler: impl Fn(&str, &str) -> Reply + Send + Sync + 'static) -> Server {
-        let handler: Handler = Arc::new(handler);
-        let certified = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
-        let certificate = certified.cert.der().to_vec();
-        let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(certified.signing_key.serialize_der()));
-        let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
-        let config = rustls::ServerConfig::builder_with_provider(provider)
-            .with_safe_default_protocol_versions()
-            .unwrap()
-            .with_no_client_auth()
-            .with_single_cert(vec![CertificateDer::from(certificate.clone())], key)
-            .unwrap();
-        let acceptor = TlsAcceptor::from(Arc::new(config));
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let port = listener.local_addr().unwrap().port();
-        let base = format!("https://localhost:{port}");
-        let connections = Arc::new(AtomicUsize::new(0));
-        let requests = Arc::new(Mutex::new(Vec::new()));
-
-        let task = {
-            let (base, connections, requests) = (base.clone(), connections.clone(), requests.clone());
-            tokio::spawn(async move {
-                // Dropping the set (when the task is aborted) aborts every open connection too.
-                let mut open = JoinSet::new();
-                loop {
-                    let Ok((tcp, _)) = listener.accept().await else { continue };
-                    connections.fetch_add(1, Ordering::SeqCst);
-                    let (acceptor, handler, requests, base) =
-                        (acceptor.clone(), handler.clone(), requests.clone(), base.clone());
-                    open.spawn(async move {
-                        let _ = serve(acceptor, tcp, &base, handler, requests).await;
-                    });
-                    while open.try_join_next().is_some() {}
-                }
-            })
-        };
-        Server { base, port, certificate, connections, requests, task }
-    }
-
-    fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.base)
-    }
-
-    fn requests(&self) -> Vec<String> {
-        self.requests.lock().unwrap().clone()
-    }
-
-    fn hits(&self, path: &str) -> usize {
-        self.requests().iter().filter(|p| *p == path).count()
-    }
-
-    fn connections(&self) -> usize {
-        self.connections.load(Ordering::SeqCst)
-    }
-
-    async fn stop(mut self) {
-        self.task.abort();
-        let _ = (&mut self.task).await;
-    }
-}
-
-impl Drop for Server {
-    // Also stops the server when a test fails half-way.
-    fn drop(&mut self) {
-        self.task.abort();
-    }
-}
-
-async fn serve(
-    acceptor: TlsAcceptor,
-    tcp: TcpStream,
-    base: &str,
-    handler: Handler,
-    requests: Arc<Mutex<Vec<String>>>,
-) -> std::io::Result<()> {
-    let mut tls = acceptor.accept(tcp).await?;
-    let mut head = Vec::new();
-    let mut buffer = [0u8; 1024];
-    while !head.windows(4).any(|w| w == b"\r\n\r\n") {
-        let n = tls.read(&mut buffer).await?;
-        if n == 0 || head.len() > 16 * 1024 {
-            return Ok(());
-        }
-        head.extend_from_slice(&buffer[..n]);
-    }
-    let path = String::from_utf8_lossy(&head).split_whitespace().nth(1).unwrap_or_default().to_owned();
-    requests.lock().unwrap().push(path.clone());
-    let reply = handler(base, &path);
-    tokio::time::sleep(reply.delay).await;
-
-    let mut response = format!("HTTP/1.1 {} Test\r\nConnection: close\r\n", reply.status);
-    if !reply.close_delimited {
-        response += &format!("Content-Length: {}\r\n", reply.body.len());
-    }
-    for (name, value) in &reply.headers {
-        response += &format!("{name}: {value}\r\n");
-    }
-    response += "\r\n";
-    tls.write_all(response.as_bytes()).await?;
-    match reply.trickle {
-        None => tls.write_all(&reply.body).await?,
-        Some(pause) => {
-            for piece in reply.body.chunks(16) {
-                tls.write_all(piece).await?;
-                tls.flush().await?;
-                tokio::time::sleep(pause).await;
-            }
-        }
-    }
-    // close_notify, then close: ends a close-delimited body cleanly.
-    tls.shutdown().await
-}
-
-fn config(server: &Server) -> CimdConfig {
+fn config(server: &TlsServer) -> CimdConfig {
     CimdConfig {
         allow_private_addresses: true,
         extra_root_certificates: vec![server.certificate.clone()],
@@ -191,7 +23,7 @@ fn config(server: &Server) -> CimdConfig {
     }
 }
 
-fn fetcher(server: &Server) -> CimdFetcher {
+fn fetcher(server: &TlsServer) -> CimdFetcher {
     CimdFetcher::try_new(config(server)).unwrap()
 }
 
@@ -219,7 +51,7 @@ fn good(base: &str, path: &str) -> Reply {
 
 #[tokio::test]
 async fn fetches_and_validates_a_good_document() {
-    let server = Server::start(good).await;
+    let server = TlsServer::start(good).await;
     let url = server.url("/client.json");
     let doc = fetcher(&server).fetch(&url).await.unwrap();
     assert_eq!(doc.client_id, url);
@@ -244,7 +76,7 @@ async fn fetches_and_validates_a_good_document() {
 
 #[tokio::test]
 async fn a_second_fetch_is_served_from_the_cache() {
-    let server = Server::start(good).await;
+    let server = TlsServer::start(good).await;
     let fetcher = fetcher(&server);
     let url = server.url("/client.json");
     let first = fetcher.fetch(&url).await.unwrap();
@@ -259,7 +91,7 @@ async fn a_second_fetch_is_served_from_the_cache() {
 
 #[tokio::test]
 async fn max_age_zero_no_store_and_no_cache_are_not_cached() {
-    let server = Server::start(|base, path| {
+    let server = TlsServer::start(|base, path| {
         let reply = good(base, path);
         match path {
             "/zero.json" => reply.header("Cache-Control", "public, max-age=0"),
@@ -279,7 +111,7 @@ async fn max_age_zero_no_store_and_no_cache_are_not_cached() {
 
 #[tokio::test]
 async fn max_age_is_honoured() {
-    let server = Server::start(|base, path| good(base, path).header("Cache-Control", "max-age=1")).await;
+    let server = TlsServer::start(|base, path| good(base, path).header("Cache-Control", "max-age=1")).await;
     let fetcher = fetcher(&server);
     let url = server.url("/client.json");
     fetcher.fetch(&url).await.unwrap();
@@ -294,7 +126,7 @@ async fn max_age_is_honoured() {
 #[tokio::test]
 async fn failures_are_not_cached() {
     let calls = AtomicUsize::new(0);
-    let server = Server::start(move |base, path| {
+    let server = TlsServer::start(move |base, path| {
         if calls.fetch_add(1, Ordering::SeqCst) == 0 { Reply::new(503, "busy") } else { good(base, path) }
     })
     .await;
@@ -308,7 +140,7 @@ async fn failures_are_not_cached() {
 
 #[tokio::test]
 async fn concurrent_fetches_share_one_request() {
-    let server = Server::start(|base, path| {
+    let server = TlsServer::start(|base, path| {
         let mut reply = good(base, path);
         reply.delay = Duration::from_millis(300);
         reply
@@ -328,7 +160,7 @@ async fn concurrent_fetches_share_one_request() {
 
 #[tokio::test]
 async fn concurrent_failures_share_one_request() {
-    let server = Server::start(|_, _| {
+    let server = TlsServer::start(|_, _| {
         let mut reply = Reply::new(500, "down");
         reply.delay = Duration::from_millis(300);
         reply
@@ -346,7 +178,7 @@ async fn concurrent_failures_share_one_request() {
 
 #[tokio::test]
 async fn a_document_naming_another_client_id_is_refused() {
-    let server = Server::start(|base, _| Reply::json(&document(&format!("{base}/other.json")))).await;
+    let server = TlsServer::start(|base, _| Reply::json(&document(&format!("{base}/other.json")))).await;
     let result = fetcher(&server).fetch(&server.url("/client.json")).await;
     assert_eq!(result, Err(CimdError::ClientIdMismatch));
     server.stop().await;
@@ -364,7 +196,7 @@ fn padded_document(client_id: &str, size: usize) -> Vec<u8> {
 
 #[tokio::test]
 async fn bodies_over_the_limit_are_refused_with_or_without_content_length() {
-    let server = Server::start(|base, path| {
+    let server = TlsServer::start(|base, path| {
         let id = format!("{base}{path}");
         match path {
             "/exact.json" => Reply::new(200, padded_document(&id, 5 * 1024)),
@@ -390,7 +222,7 @@ async fn bodies_over_the_limit_are_refused_with_or_without_content_length() {
 
 #[tokio::test]
 async fn a_close_delimited_body_within_the_limit_is_read() {
-    let server = Server::start(|base, path| {
+    let server = TlsServer::start(|base, path| {
         let mut reply = good(base, path);
         reply.close_delimited = true;
         reply
@@ -402,7 +234,7 @@ async fn a_close_delimited_body_within_the_limit_is_read() {
 
 #[tokio::test]
 async fn a_slow_server_times_out() {
-    let server = Server::start(|base, path| {
+    let server = TlsServer::start(|base, path| {
         let mut reply = good(base, path);
         if path == "/slow-headers.json" {
             reply.delay = Duration::from_secs(3);
@@ -430,7 +262,7 @@ async fn a_slow_server_times_out() {
 
 #[tokio::test]
 async fn http_error_statuses_are_reported() {
-    let server = Server::start(|_, path| match path {
+    let server = TlsServer::start(|_, path| match path {
         "/gone.json" => Reply::new(410, "gone"),
         "/empty.json" => Reply::new(204, ""),
         _ => Reply::new(404, "not found"),
@@ -445,7 +277,7 @@ async fn http_error_statuses_are_reported() {
 
 #[tokio::test]
 async fn a_body_that_is_not_json_is_refused() {
-    let server = Server::start(|_, path| match path {
+    let server = TlsServer::start(|_, path| match path {
         "/array.json" => Reply::json(&json!(["not", "an", "object"])),
         _ => Reply::new(200, "<html><body>hello</body></html>").header("Content-Type", "text/html"),
     })
@@ -458,7 +290,7 @@ async fn a_body_that_is_not_json_is_refused() {
 
 #[tokio::test]
 async fn bad_redirect_uris_are_refused() {
-    let server = Server::start(|base, path| {
+    let server = TlsServer::start(|base, path| {
         let mut value = document(&format!("{base}{path}"));
         value["redirect_uris"] = match path {
             "/script.json" => json!(["https://app.example/cb", "javascript:alert(1)"]),
@@ -487,7 +319,7 @@ async fn bad_redirect_uris_are_refused() {
 
 #[tokio::test]
 async fn only_public_clients_are_accepted() {
-    let server = Server::start(|base, path| {
+    let server = TlsServer::start(|base, path| {
         let mut value = document(&format!("{base}{path}"));
         match path {
             "/secret.json" => value["token_endpoint_auth_method"] = json!("client_secret_basic"),
@@ -514,7 +346,7 @@ async fn only_public_clients_are_accepted() {
 
 #[tokio::test]
 async fn redirects_are_not_followed() {
-    let server = Server::start(|base, path| match path {
+    let server = TlsServer::start(|base, path| match path {
         "/moved-301.json" => Reply::new(301, "").header("Location", format!("{base}/target.json")),
         "/moved-302.json" => Reply::new(302, "").header("Location", format!("{base}/target.json")),
         "/moved-307.json" => Reply::new(307, "").header("Location", format!("{base}/target.json")),
@@ -534,7 +366,7 @@ async fn redirects_are_not_followed() {
 
 #[tokio::test]
 async fn private_addresses_are_refused_before_connecting() {
-    let server = Server::start(good).await;
+    let server = TlsServer::start(good).await;
     let fetcher =
         CimdFetcher::try_new(CimdConfig { allow_private_addresses: false, ..config(&server) }).unwrap();
     let port = server.port;
@@ -555,7 +387,7 @@ async fn private_addresses_are_refused_before_connecting() {
 
 #[tokio::test]
 async fn http_and_malformed_urls_are_refused_before_connecting() {
-    let server = Server::start(good).await;
+    let server = TlsServer::start(good).await;
     let fetcher = fetcher(&server);
     let port = server.port;
     assert_eq!(
@@ -578,7 +410,7 @@ async fn http_and_malformed_urls_are_refused_before_connecting() {
 
 #[tokio::test]
 async fn an_untrusted_certificate_is_refused() {
-    let server = Server::start(good).await;
+    let server = TlsServer::start(good).await;
     let fetcher =
         CimdFetcher::try_new(CimdConfig { allow_private_addresses: true, ..CimdConfig::default() }).unwrap();
     assert_eq!(fetcher.fetch(&server.url("/client.json")).await, Err(CimdError::Unreachable));
@@ -674,7 +506,7 @@ fn dns_reply(query: &[u8], answer: Option<std::net::Ipv4Addr>) -> Option<Vec<u8>
 
 #[tokio::test]
 async fn names_are_resolved_by_the_guarded_resolver_and_private_answers_refused() {
-    let server = Server::start(good).await;
+    let server = TlsServer::start(good).await;
     let name_server = NameServer::start(Some(std::net::Ipv4Addr::LOCALHOST)).await;
     let fetcher = CimdFetcher::try_new(CimdConfig {
         allow_private_addresses: false,
@@ -735,7 +567,7 @@ fn a_name_server_that_never_answers_neither_hangs_nor_holds_blocking_threads() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn at_most_32_fetches_run_at_once_and_the_next_waits_briefly_then_is_busy() {
-    let server = Server::start(|base, path| {
+    let server = TlsServer::start(|base, path| {
         let mut reply = good(base, path);
         if path.starts_with("/stall") {
             reply.delay = Duration::from_secs(3);
@@ -775,7 +607,7 @@ async fn at_most_32_fetches_run_at_once_and_the_next_waits_briefly_then_is_busy(
 
 #[tokio::test]
 async fn new_fetches_are_limited_per_client_address() {
-    let server = Server::start(good).await;
+    let server = TlsServer::start(good).await;
     let fetcher = fetcher(&server);
     let ip = |text: &str| -> IpAddr { text.parse().unwrap() };
     let alice = ip("203.0.113.7");
@@ -804,7 +636,7 @@ async fn new_fetches_are_limited_per_client_address() {
 
 #[tokio::test]
 async fn a_host_that_did_not_answer_is_not_asked_again_for_a_while() {
-    let server = Server::start(|base, path| {
+    let server = TlsServer::start(|base, path| {
         let mut reply = good(base, path);
         if path == "/slow.json" {
             reply.delay = Duration::from_secs(3);

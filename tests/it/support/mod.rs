@@ -1,23 +1,32 @@
-//! Shared by the HTTP tests: a sandbox Norman API and a norman-mcp server on loopback, an
-//! HTTP client that never follows redirects, the OAuth steps, and a capture of every log line.
-
-#![allow(dead_code)]
+//! Shared by every area: a sandbox Norman API and a norman-mcp server on loopback, an HTTP
+//! client that acts as a browser, MCP requests, and a capture of every log line; the OAuth
+//! flow (`sign_in`), the one local HTTPS server (`tls`), the real binary (`binary`) and one
+//! call of every tool (`tool_examples`).
 
 use std::io::Write;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use norman_mcp::config::{Config, ReplayConfig};
 use norman_mcp::keyring::{KeyFile, Keyring, SharedKeyring};
 use norman_mcp::server::{self, RunningServer};
-use norman_sandbox::{DEMO_USERS, Sandbox, SandboxConfig, SandboxHandle};
-use reqwest::header::{HeaderMap, LOCATION};
+use norman_sandbox::{Sandbox, SandboxConfig, SandboxHandle};
 use serde_json::Value;
-use sha2::{Digest, Sha256};
 use url::Url;
+
+pub mod binary;
+mod sign_in;
+pub mod tls;
+pub mod tool_examples;
+
+pub use sign_in::*;
+
+/// A loopback port nothing listens on (bound, then released): for a server to start on, or
+/// for a peer that is down.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
 
 /// Every log line of this test binary, for the assertions that nothing secret is logged.
 pub fn logs() -> String {
@@ -234,101 +243,6 @@ pub fn http_client() -> reqwest::Client {
         .timeout(Duration::from_secs(30))
         .build()
         .unwrap()
-}
-
-pub struct Pkce {
-    pub verifier: String,
-    pub challenge: String,
-}
-
-pub fn pkce() -> Pkce {
-    let verifier = format!("verifier-{}-{}", norman_mcp::tokens::random_id().unwrap(), "x".repeat(20));
-    let challenge = URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()));
-    Pkce { verifier, challenge }
-}
-
-/// The hidden `login_request` field of a login page.
-pub fn login_request_of(page: &str) -> String {
-    let marker = "name=\"login_request\" value=\"";
-    let start = page.find(marker).expect("the page has a login form") + marker.len();
-    let end = page[start..].find('"').unwrap() + start;
-    page[start..end].to_owned()
-}
-
-/// The query parameters of a redirect's Location.
-pub fn location_params(headers: &HeaderMap) -> (Url, std::collections::HashMap<String, String>) {
-    let location = headers.get(LOCATION).expect("a Location header").to_str().unwrap();
-    let url = Url::parse(location).unwrap();
-    let params = url.query_pairs().map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
-    (url, params)
-}
-
-pub const REDIRECT: &str = "http://127.0.0.1:6276/oauth/callback";
-
-/// The whole browser part: authorize, read the form, log in. Returns the code.
-pub async fn login_for_code(
-    server: &TestServer,
-    client_id: &str,
-    pkce: &Pkce,
-    scope: &str,
-    user: usize,
-) -> String {
-    let page = server
-        .authorize(&[
-            ("response_type", "code"),
-            ("client_id", client_id),
-            ("redirect_uri", REDIRECT),
-            ("state", "state-123"),
-            ("code_challenge", &pkce.challenge),
-            ("code_challenge_method", "S256"),
-            ("scope", scope),
-            ("resource", &server.mcp_url()),
-        ])
-        .await;
-    assert_eq!(page.status(), 200);
-    let envelope = login_request_of(&page.text().await.unwrap());
-    let user = &DEMO_USERS[user];
-    let response = server
-        .http
-        .post(server.url("/authorize"))
-        .form(&[
-            ("login_request", envelope.as_str()),
-            ("email", user.email),
-            ("password", user.password),
-            ("action", "login"),
-        ])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 303, "{:?}", response.text().await);
-    let cleared = response.headers()[reqwest::header::SET_COOKIE].to_str().unwrap();
-    assert!(
-        cleared.starts_with("nm_login_") && cleared.contains("Max-Age=0"),
-        "the spent CSRF cookie is cleared: {cleared}"
-    );
-    let (_, params) = location_params(response.headers());
-    assert_eq!(params.get("state").map(String::as_str), Some("state-123"));
-    assert_eq!(params.get("iss"), Some(&server.base));
-    params["code"].clone()
-}
-
-/// Registration, login and code exchange: the token response.
-pub async fn full_flow(server: &TestServer, scope: &str, user: usize) -> (String, Value) {
-    let client_id = server.register_public(REDIRECT).await;
-    let pkce = pkce();
-    let code = login_for_code(server, &client_id, &pkce, scope, user).await;
-    let response = server
-        .token(&[
-            ("grant_type", "authorization_code"),
-            ("code", &code),
-            ("redirect_uri", REDIRECT),
-            ("client_id", &client_id),
-            ("code_verifier", &pkce.verifier),
-            ("resource", &server.mcp_url()),
-        ])
-        .await;
-    assert_eq!(response.status(), 200);
-    (client_id, response.json().await.unwrap())
 }
 
 /// The protocol revision the MCP helpers speak unless a test picks another.

@@ -2,19 +2,18 @@
 //! `redis-server` (started per test on a free loopback port), and the per-replica guarantees
 //! without it. Needs `redis-server` on the PATH (Debian package `redis-server`).
 
-mod support;
-
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use crate::support::binary::{self, Running, serve_command};
+use crate::support::*;
 use norman_mcp::config::{ReplayConfig, ReplayStoreUrl};
 use norman_mcp::oauth::guard::GuardSpace;
 use reqwest::StatusCode;
 use reqwest::header::RETRY_AFTER;
 use serde_json::Value;
-use support::*;
 use url::Url;
 
 /// A `redis-server` of this test alone: no persistence, loopback only, killed on drop (also
@@ -27,7 +26,7 @@ struct Redis {
 
 impl Redis {
     fn start() -> Redis {
-        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let port = free_port();
         let mut redis = Redis { child: None, port, dir: tempfile::tempdir().unwrap() };
         redis.restart();
         redis
@@ -156,28 +155,12 @@ async fn error_of(response: reqwest::Response) -> (StatusCode, String, String) {
     )
 }
 
-/// Logs in on `login` and returns the client id, the code and its PKCE verifier.
-async fn code_from(login: &TestServer) -> (String, String, Pkce) {
-    let client_id = login.register_public(REDIRECT).await;
-    let pkce = pkce();
-    let code = login_for_code(login, &client_id, &pkce, "", 0).await;
-    (client_id, code, pkce)
-}
-
-async fn exchange(on: &TestServer, client_id: &str, code: &str, pkce: &Pkce) -> reqwest::Response {
-    on.token(&[
-        ("grant_type", "authorization_code"),
-        ("code", code),
-        ("redirect_uri", REDIRECT),
-        ("client_id", client_id),
-        ("code_verifier", &pkce.verifier),
-        ("resource", &on.resource()),
-    ])
-    .await
-}
-
-async fn refresh(on: &TestServer, refresh_token: &str) -> reqwest::Response {
-    on.token(&[("grant_type", "refresh_token"), ("refresh_token", refresh_token)]).await
+/// Redeems a code signed in elsewhere on `on`, for the resource of the whole fleet.
+async fn exchange(on: &TestServer, signed_in: &SignedIn) -> reqwest::Response {
+    let resource = on.resource();
+    let mut form = signed_in.exchange().to_vec();
+    form.push(("resource", &resource));
+    on.token(&form).await
 }
 
 async fn tokens_of(response: reqwest::Response) -> Value {
@@ -193,13 +176,13 @@ fn refresh_token_of(tokens: &Value) -> String {
 async fn a_code_redeemed_on_one_replica_is_refused_on_another() {
     let redis = Redis::start();
     let (a, b) = fleet(|| redis.replay(Duration::from_secs(30))).await;
-    let (client_id, code, pkce) = code_from(&a).await;
+    let signed_in = sign_in(&a, "", 0).await;
 
-    let tokens = tokens_of(exchange(&a, &client_id, &code, &pkce).await).await;
-    let (status, error, _) = error_of(exchange(&b, &client_id, &code, &pkce).await).await;
+    let tokens = tokens_of(exchange(&a, &signed_in).await).await;
+    let (status, error, _) = error_of(exchange(&b, &signed_in).await).await;
     assert_eq!((status, error.as_str()), (StatusCode::BAD_REQUEST, "invalid_grant"));
     // The replay revoked what the code issued, on every replica.
-    let (_, error, _) = error_of(refresh(&a, &refresh_token_of(&tokens)).await).await;
+    let (_, error, _) = error_of(refresh_with(&a, &refresh_token_of(&tokens)).await).await;
     assert_eq!(error, "invalid_grant");
 
     // Redis holds only namespaced hashes, each with an expiry.
@@ -208,7 +191,7 @@ async fn a_code_redeemed_on_one_replica_is_refused_on_another() {
     for key in &keys {
         assert!(key.starts_with("norman-mcp:guard:") && key.len() == 17 + 43, "{key}");
     }
-    assert_not_logged(&[&code, &pkce.verifier, &refresh_token_of(&tokens)]);
+    assert_not_logged(&[&signed_in.code, &signed_in.pkce.verifier, &refresh_token_of(&tokens)]);
     stop(a, b).await;
 }
 
@@ -220,20 +203,20 @@ async fn a_rotated_refresh_token_reused_after_the_grace_window_revokes_its_famil
     let (_, tokens) = full_flow(&a, "", 0).await;
     let first = refresh_token_of(&tokens);
 
-    let second = refresh_token_of(&tokens_of(refresh(&a, &first).await).await);
+    let second = refresh_token_of(&tokens_of(refresh_with(&a, &first).await).await);
     // Within the grace window another replica cannot share A's answer: a plain refusal that
     // leaves the grant alone, so the tokens A handed out stay good.
-    let (status, error, description) = error_of(refresh(&b, &first).await).await;
+    let (status, error, description) = error_of(refresh_with(&b, &first).await).await;
     assert_eq!((status, error.as_str()), (StatusCode::BAD_REQUEST, "invalid_grant"));
     assert!(description.contains("concurrent"), "{description}");
-    let third = refresh_token_of(&tokens_of(refresh(&b, &second).await).await);
+    let third = refresh_token_of(&tokens_of(refresh_with(&b, &second).await).await);
 
     // After the grace window the old token is a copy: refused, and its family with it.
     tokio::time::sleep(grace + Duration::from_millis(300)).await;
-    let (_, error, description) = error_of(refresh(&b, &first).await).await;
+    let (_, error, description) = error_of(refresh_with(&b, &first).await).await;
     assert_eq!(error, "invalid_grant");
     assert!(description.contains("already used"), "{description}");
-    let (_, error, description) = error_of(refresh(&a, &third).await).await;
+    let (_, error, description) = error_of(refresh_with(&a, &third).await).await;
     assert_eq!(error, "invalid_grant", "the newest token of the family is refused too");
     assert!(description.contains("revoked"), "{description}");
     assert!(logs().contains("rotated refresh token presented again; grant revoked"));
@@ -283,7 +266,7 @@ async fn concurrent_refreshes_on_two_replicas_rotate_once_and_keep_the_grant() {
     assert_eq!(winners.len(), 1, "only the replica that rotated can answer with tokens");
     assert!(!issued.is_empty());
     // The grant lives on: a token from the winning answers refreshes on either replica.
-    tokens_of(refresh(&b, &issued[0]).await).await;
+    tokens_of(refresh_with(&b, &issued[0]).await).await;
     stop(a, b).await;
 }
 
@@ -303,7 +286,7 @@ async fn a_revocation_on_one_replica_holds_on_every_replica() {
             .unwrap()
     };
     assert_eq!(revoke(&a, &refresh_token_of(&tokens)).await.status(), StatusCode::OK);
-    let (_, error, _) = error_of(refresh(&b, &refresh_token_of(&tokens)).await).await;
+    let (_, error, _) = error_of(refresh_with(&b, &refresh_token_of(&tokens)).await).await;
     assert_eq!(error, "invalid_grant");
 
     // An access token revoked on B is on A's deny list (what A's bearer check asks).
@@ -323,18 +306,18 @@ async fn an_unreachable_store_fails_token_closed_and_fast() {
         ReplayConfig { timeout: ReplayConfig::default().timeout, ..redis.replay(Duration::from_secs(30)) };
     let server = TestServer::start_with(Options { replay, ..Options::default() }).await;
     let (_, tokens) = full_flow(&server, "", 0).await;
-    let (client_id, code, pkce) = code_from(&server).await;
+    let signed_in = sign_in(&server, "", 0).await;
     redis.kill();
 
     for _ in 0..3 {
         let started = Instant::now();
-        let response = exchange(&server, &client_id, &code, &pkce).await;
+        let response = exchange(&server, &signed_in).await;
         assert!(started.elapsed() < Duration::from_secs(2), "answered in {:?}", started.elapsed());
         assert_eq!(response.headers()[RETRY_AFTER], "5");
         let (status, error, _) = error_of(response).await;
         assert_eq!((status, error.as_str()), (StatusCode::SERVICE_UNAVAILABLE, "temporarily_unavailable"));
     }
-    let (status, error, _) = error_of(refresh(&server, &refresh_token_of(&tokens)).await).await;
+    let (status, error, _) = error_of(refresh_with(&server, &refresh_token_of(&tokens)).await).await;
     assert_eq!((status, error.as_str()), (StatusCode::SERVICE_UNAVAILABLE, "temporarily_unavailable"));
     let response = server
         .http
@@ -364,7 +347,7 @@ async fn an_unreachable_store_fails_token_closed_and_fast() {
     redis.restart();
     let deadline = Instant::now() + Duration::from_secs(15);
     loop {
-        let response = exchange(&server, &client_id, &code, &pkce).await;
+        let response = exchange(&server, &signed_in).await;
         if response.status() == StatusCode::OK {
             break;
         }
@@ -374,7 +357,7 @@ async fn an_unreachable_store_fails_token_closed_and_fast() {
     }
     let logs = logs();
     assert!(logs.lines().any(|l| l.contains("replay store reachable again") && l.contains(&address)));
-    assert_not_logged(&[&code, &refresh_token_of(&tokens)]);
+    assert_not_logged(&[&signed_in.code, &refresh_token_of(&tokens)]);
     server.stop().await;
 }
 
@@ -384,7 +367,7 @@ async fn a_frozen_store_costs_at_most_the_timeout_and_recovers() {
     let replay =
         ReplayConfig { timeout: ReplayConfig::default().timeout, ..redis.replay(Duration::from_secs(30)) };
     let server = TestServer::start_with(Options { replay, ..Options::default() }).await;
-    let (client_id, code, pkce) = code_from(&server).await;
+    let signed_in = sign_in(&server, "", 0).await;
     let guard = &server.server.as_ref().unwrap().auth.guard;
     assert!(!guard.contains(GuardSpace::DeniedAccess, "some-token-id").await.unwrap());
 
@@ -393,14 +376,14 @@ async fn a_frozen_store_costs_at_most_the_timeout_and_recovers() {
     assert!(guard.contains(GuardSpace::DeniedAccess, "some-token-id").await.is_err());
     assert!(started.elapsed() <= Duration::from_millis(400), "{:?}", started.elapsed());
     let started = Instant::now();
-    let response = exchange(&server, &client_id, &code, &pkce).await;
+    let response = exchange(&server, &signed_in).await;
     assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
     assert!(started.elapsed() < Duration::from_secs(1), "{:?}", started.elapsed());
 
     redis.signal("CONT");
     let deadline = Instant::now() + Duration::from_secs(15);
     loop {
-        let response = exchange(&server, &client_id, &code, &pkce).await;
+        let response = exchange(&server, &signed_in).await;
         if response.status() == StatusCode::OK {
             break;
         }
@@ -408,7 +391,7 @@ async fn a_frozen_store_costs_at_most_the_timeout_and_recovers() {
         assert!(Instant::now() < deadline, "the store did not come back");
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
-    assert_eq!(error_of(exchange(&server, &client_id, &code, &pkce).await).await.1, "invalid_grant");
+    assert_eq!(error_of(exchange(&server, &signed_in).await).await.1, "invalid_grant");
     server.stop().await;
 }
 
@@ -418,22 +401,26 @@ async fn without_a_store_each_replica_guards_on_its_own() {
     let (a, b) = fleet(|| ReplayConfig { refresh_grace: grace, ..ReplayConfig::default() }).await;
 
     // A code is single-use per replica: twice on A is refused, but B does not know A spent it.
-    let (client_id, code, pkce) = code_from(&a).await;
-    tokens_of(exchange(&a, &client_id, &code, &pkce).await).await;
-    assert_eq!(error_of(exchange(&a, &client_id, &code, &pkce).await).await.1, "invalid_grant");
-    let (client_id, code, pkce) = code_from(&a).await;
-    tokens_of(exchange(&a, &client_id, &code, &pkce).await).await;
-    tokens_of(exchange(&b, &client_id, &code, &pkce).await).await;
+    let signed_in = sign_in(&a, "", 0).await;
+    tokens_of(exchange(&a, &signed_in).await).await;
+    assert_eq!(error_of(exchange(&a, &signed_in).await).await.1, "invalid_grant");
+    let signed_in = sign_in(&a, "", 0).await;
+    tokens_of(exchange(&a, &signed_in).await).await;
+    tokens_of(exchange(&b, &signed_in).await).await;
 
     // Refresh reuse is detected on the replica that rotated the token.
     let (_, tokens) = full_flow(&a, "", 0).await;
     let first = refresh_token_of(&tokens);
-    let second = refresh_token_of(&tokens_of(refresh(&a, &first).await).await);
+    let second = refresh_token_of(&tokens_of(refresh_with(&a, &first).await).await);
     tokio::time::sleep(grace + Duration::from_millis(200)).await;
-    assert_eq!(error_of(refresh(&a, &first).await).await.1, "invalid_grant");
-    assert_eq!(error_of(refresh(&a, &second).await).await.1, "invalid_grant", "the family is revoked on A");
+    assert_eq!(error_of(refresh_with(&a, &first).await).await.1, "invalid_grant");
+    assert_eq!(
+        error_of(refresh_with(&a, &second).await).await.1,
+        "invalid_grant",
+        "the family is revoked on A"
+    );
     // B never saw the rotation nor the revocation: the rotated token still refreshes there.
-    tokens_of(refresh(&b, &second).await).await;
+    tokens_of(refresh_with(&b, &second).await).await;
 
     // A revocation on A is not seen by B either.
     let (client_id, tokens) = full_flow(&a, "", 0).await;
@@ -445,8 +432,8 @@ async fn without_a_store_each_replica_guards_on_its_own() {
         .await
         .unwrap();
     assert_eq!(revoked.status(), StatusCode::OK);
-    assert_eq!(error_of(refresh(&a, &refresh_token_of(&tokens)).await).await.1, "invalid_grant");
-    tokens_of(refresh(&b, &refresh_token_of(&tokens)).await).await;
+    assert_eq!(error_of(refresh_with(&a, &refresh_token_of(&tokens)).await).await.1, "invalid_grant");
+    tokens_of(refresh_with(&b, &refresh_token_of(&tokens)).await).await;
     stop(a, b).await;
 }
 
@@ -455,13 +442,7 @@ fn serve_with_an_unreachable_store_starts_and_says_so() {
     let dir = tempfile::tempdir().unwrap();
     let keys = dir.path().join("keys.toml");
     norman_mcp::keyring::KeyFile::generate(time::OffsetDateTime::now_utc()).unwrap().create(&keys).unwrap();
-    let binary = || {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_norman-mcp"));
-        command.env_remove("NORMAN_MCP_REPLAY_STORE").env("NORMAN_MCP_LOG", "info");
-        command
-    };
-
-    let out = binary()
+    let out = binary::command()
         .args(["serve", "--keys", keys.to_str().unwrap(), "--replay-store", "rediss://cache:6380"])
         .output()
         .unwrap();
@@ -470,28 +451,13 @@ fn serve_with_an_unreachable_store_starts_and_says_so() {
     assert!(err.contains("redis://HOST:PORT"), "{err}");
 
     // A port nobody listens on, with a password in the URL that must never be logged.
-    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let log = tempfile::NamedTempFile::new().unwrap();
-    let mut child = binary()
-        .args(["serve", "--keys", keys.to_str().unwrap(), "--port", &port.to_string()])
-        .args(["--norman-api-url", "http://127.0.0.1:9/"])
-        .env("NORMAN_MCP_REPLAY_STORE", format!("redis://:pw-not-for-logs@127.0.0.1:{closed}"))
-        .stdout(Stdio::null())
-        .stderr(log.reopen().unwrap())
-        .spawn()
-        .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(20);
-    let text = loop {
-        let text = std::fs::read_to_string(log.path()).unwrap();
-        if text.contains("listening") {
-            break text;
-        }
-        assert!(Instant::now() < deadline, "did not start:\n{text}");
-        std::thread::sleep(Duration::from_millis(50));
-    };
-    let _ = child.kill();
-    let _ = child.wait();
+    let closed = free_port();
+    let served = Running::spawn(
+        serve_command(&keys, free_port(), "http://127.0.0.1:9/")
+            .env("NORMAN_MCP_REPLAY_STORE", format!("redis://:pw-not-for-logs@127.0.0.1:{closed}")),
+    );
+    let text = served.wait_for_log("listening");
+    drop(served);
     assert!(
         text.contains("replay store unreachable") && text.contains(&format!("127.0.0.1:{closed}")),
         "{text}"

@@ -1,9 +1,7 @@
 //! One realistic call of every tool, for the first demo user (Muster Design GmbH) of a fresh
 //! sandbox, in an order that works when run top to bottom: reads first, then writes, the
-//! irreversible ones (filing a tax report, deleting a client) last. Used by `tests/tools.rs`
-//! through the catalogue and reusable for calls over MCP.
-
-#![allow(dead_code)]
+//! irreversible ones (filing a tax report, deleting a client) last. Used by `tools` through
+//! the catalogue and by `mcp` over MCP.
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;

@@ -1,19 +1,16 @@
 //! `/mcp` over real HTTP with tokens from the real OAuth flow: the protocol revisions, the
 //! bearer challenges, scopes, the origin check, the upstream-expiry path and user isolation.
 
-mod support;
-#[path = "support/tool_examples.rs"]
-mod tool_examples;
-
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::support::tool_examples;
+use crate::support::*;
 use norman_mcp::norman::NormanClient;
 use norman_mcp::scope::Scopes;
 use norman_mcp::tokens::access::{self, AccessGrant};
 use norman_sandbox::DEMO_USERS;
 use serde_json::{Value, json};
-use support::*;
 
 fn token_of(response: &Value) -> String {
     response["access_token"].as_str().unwrap().to_owned()
@@ -519,16 +516,8 @@ async fn revoking_the_grant_stops_its_access_tokens() {
     assert_eq!(mcp_post(&server, Some(&token_of(&other)), &list).await.status(), 200);
 
     // A replayed code revokes the grant its first exchange created, access token included.
-    let client_id = server.register_public(REDIRECT).await;
-    let pkce = pkce();
-    let code = login_for_code(&server, &client_id, &pkce, "norman.read", 0).await;
-    let exchange = [
-        ("grant_type", "authorization_code"),
-        ("code", code.as_str()),
-        ("redirect_uri", REDIRECT),
-        ("client_id", client_id.as_str()),
-        ("code_verifier", pkce.verifier.as_str()),
-    ];
+    let signed_in = sign_in(&server, "norman.read", 0).await;
+    let exchange = signed_in.exchange();
     let first: Value = server.token(&exchange).await.json().await.unwrap();
     let access = token_of(&first);
     assert_eq!(mcp_post(&server, Some(&access), &list).await.status(), 200);

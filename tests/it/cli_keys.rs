@@ -2,17 +2,14 @@
 
 use std::os::unix::fs::PermissionsExt as _;
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 use norman_mcp::keyring::KeyFile;
 
+use crate::support::binary;
+
 fn norman_mcp(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_norman-mcp"))
-        .args(args)
-        .env_remove("NORMAN_MCP_KEYS")
-        .env_remove("NORMAN_MCP_ACTIVATE_IN")
-        .output()
-        .expect("the binary runs")
+    binary::command().args(args).output().expect("the binary runs")
 }
 
 fn keys(args: &[&str], path: &Path) -> Output {
@@ -131,11 +128,7 @@ fn retire_refuses_the_last_and_the_sealing_key_and_says_what_dies() {
 fn the_key_file_comes_from_the_environment_too() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("from-env.toml");
-    let out = Command::new(env!("CARGO_BIN_EXE_norman-mcp"))
-        .args(["keys", "init"])
-        .env("NORMAN_MCP_KEYS", &path)
-        .output()
-        .unwrap();
+    let out = binary::command().args(["keys", "init"]).env("NORMAN_MCP_KEYS", &path).output().unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(path.exists());
 }

@@ -1,10 +1,8 @@
 //! `GET /metrics` over real HTTP after real traffic: every family the operators need, with the
 //! counts the traffic must have produced, and nothing secret in it.
 
-mod support;
-
+use crate::support::*;
 use serde_json::{Value, json};
-use support::*;
 
 fn value_of(text: &str, series: &str) -> f64 {
     text.lines()
@@ -16,16 +14,9 @@ fn value_of(text: &str, series: &str) -> f64 {
 #[tokio::test]
 async fn metrics_count_what_happened_and_hold_no_secret() {
     let server = TestServer::start().await;
-    let client_id = server.register_public(REDIRECT).await;
-    let pkce = pkce();
-    let code = login_for_code(&server, &client_id, &pkce, "norman.read norman.write", 0).await;
-    let exchange = [
-        ("grant_type", "authorization_code"),
-        ("code", code.as_str()),
-        ("redirect_uri", REDIRECT),
-        ("client_id", client_id.as_str()),
-        ("code_verifier", pkce.verifier.as_str()),
-    ];
+    let signed_in = sign_in(&server, "norman.read norman.write", 0).await;
+    let (client_id, code) = (signed_in.client_id.as_str(), signed_in.code.as_str());
+    let exchange = signed_in.exchange();
     let tokens: Value = server.token(&exchange).await.json().await.unwrap();
     let access = tokens["access_token"].as_str().unwrap().to_owned();
     let refresh = tokens["refresh_token"].as_str().unwrap().to_owned();
@@ -37,7 +28,7 @@ async fn metrics_count_what_happened_and_hold_no_secret() {
         mcp_call(&server, &access, "get_company_details", json!({})).await;
     }
     let refreshed = server
-        .token(&[("grant_type", "refresh_token"), ("refresh_token", &refresh), ("client_id", &client_id)])
+        .token(&[("grant_type", "refresh_token"), ("refresh_token", &refresh), ("client_id", client_id)])
         .await;
     assert_eq!(refreshed.status(), 200);
     // Replayed last: a replay revokes the grant, so the refresh above would be refused after it.
@@ -80,7 +71,7 @@ async fn metrics_count_what_happened_and_hold_no_secret() {
     assert_eq!(value_of(&text, "norman_mcp_keys_in_force"), 1.0);
     assert!(value_of(&text, "norman_mcp_sealing_key_id") >= 1.0);
 
-    for secret in [access.as_str(), refresh.as_str(), code.as_str(), client_id.as_str(), "demo-password-1"] {
+    for secret in [access.as_str(), refresh.as_str(), code, client_id, "demo-password-1"] {
         assert!(!text.contains(secret), "a secret in /metrics");
     }
     server.stop().await;

@@ -2,11 +2,10 @@
 //! verification cache, inspection, and fuzzed input; over HTTP, hostile appended blocks and
 //! the revocation of delegated copies.
 
-mod support;
-
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
+use crate::support::{TestServer, assert_not_logged, full_flow, mcp_call, mcp_post, tool_json};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use biscuit_auth::builder::{
@@ -23,7 +22,6 @@ use norman_mcp::tokens::access::{
 use norman_sandbox::DEMO_USERS;
 use proptest::prelude::*;
 use serde_json::{Value, json};
-use support::{TestServer, full_flow, mcp_call, mcp_post, tool_json};
 use time::{Duration, OffsetDateTime, macros::datetime};
 
 const T0: OffsetDateTime = datetime!(2026-11-27 12:00:00 UTC);
@@ -691,7 +689,7 @@ async fn hostile_appended_blocks_are_refused_while_tool_calls_go_on() {
     };
     tokio::join!(send_hostile(), send_hostile(), normal_calls);
     assert!(refused.load(Ordering::Relaxed) >= 2 * hostile.len());
-    support::assert_not_logged(&[&token]);
+    assert_not_logged(&[&token]);
     server.stop().await;
 }
 
@@ -745,6 +743,6 @@ async fn revoking_a_delegated_copy_ends_it_and_its_descendants_only() {
     for token in [&parent, &sibling] {
         assert_eq!(status(token).await, 401, "revoking the parent ends every copy");
     }
-    support::assert_not_logged(&[&parent, &copy, &derived, &sibling]);
+    assert_not_logged(&[&parent, &copy, &derived, &sibling]);
     server.stop().await;
 }

@@ -3,11 +3,7 @@
 //! bad arguments, an expired upstream token, and uploads by base64 and by https URL (a local
 //! TLS server with a self-signed certificate).
 
-#[path = "support/tool_examples.rs"]
-mod tool_examples;
-
 use std::collections::BTreeSet;
-use std::sync::Arc;
 use std::time::Duration;
 
 use base64::Engine as _;
@@ -20,14 +16,11 @@ use norman_mcp::tokens::NormanToken;
 use norman_sandbox::{DEMO_USERS, Sandbox, SandboxConfig, SandboxHandle, seeded_id};
 use rmcp::model::CallToolResult;
 use serde_json::{Value, json};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
-use tokio::task::JoinHandle;
-use tokio_rustls::TlsAcceptor;
-use tokio_rustls::rustls;
-use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
+use tokio_rustls::rustls::pki_types::CertificateDer;
 
-use tool_examples::{SMALL_PDF, examples, id};
+use crate::support::tls::{Reply, TlsServer};
+use crate::support::tool_examples::{SMALL_PDF, examples, id};
 
 const CORE_TOOLS: [&str; 34] = [
     "list_clients",
@@ -633,11 +626,10 @@ async fn unreachable_norman_is_a_tool_error() {
 /// server's certificate chains to a trusted root, and only then.
 #[tokio::test]
 async fn norman_over_https_needs_a_trusted_certificate() {
-    let server = FileServer::start(Arc::new(|path: &str| {
+    let server = TlsServer::start(|_, path| {
         assert!(path.starts_with("/api/v1/companies/cmp_x/"), "{path}");
-        let body = json!({ "publicId": "cmp_x", "name": "Über Zweirad GmbH" }).to_string().into_bytes();
-        (200, vec![("Content-Type", "application/json".to_owned())], body)
-    }))
+        Reply::json(&json!({ "publicId": "cmp_x", "name": "Über Zweirad GmbH" }))
+    })
     .await;
     let base = url::Url::parse(&server.url("/")).unwrap();
     let token = NormanToken::new("a-token-for-https".to_owned());
@@ -661,7 +653,7 @@ async fn norman_over_https_needs_a_trusted_certificate() {
 }
 
 /// `list_clients` against `server` playing Norman over HTTPS.
-async fn list_clients_at(server: &FileServer) -> CallToolResult {
+async fn list_clients_at(server: &TlsServer) -> CallToolResult {
     let norman = NormanClient::with_root_certificates(
         url::Url::parse(&server.url("/")).unwrap(),
         Duration::from_secs(10),
@@ -676,12 +668,12 @@ async fn list_clients_at(server: &FileServer) -> CallToolResult {
 /// An answer beyond the 32 MiB cap is not read to the end, and the call says so.
 #[tokio::test]
 async fn an_oversized_norman_answer_is_refused() {
-    let server = FileServer::start(Arc::new(|_: &str| {
+    let server = TlsServer::start(|_, _| {
         let mut body = b"[\"".to_vec();
         body.resize(33 * 1024 * 1024, b'x');
         body.extend_from_slice(b"\"]");
-        (200, vec![("Content-Type", "application/json".to_owned())], body)
-    }))
+        Reply::new(200, body).header("Content-Type", "application/json")
+    })
     .await;
     let result = list_clients_at(&server).await;
     assert_eq!(result.is_error, Some(true));
@@ -691,10 +683,10 @@ async fn an_oversized_norman_answer_is_refused() {
 /// A huge JSON error body reaches the model shortened, with Norman's status.
 #[tokio::test]
 async fn a_huge_norman_error_is_quoted_shortened() {
-    let server = FileServer::start(Arc::new(|_: &str| {
-        let body = serde_json::to_vec(&json!({ "detail": "y".repeat(1024 * 1024) })).unwrap();
-        (400, vec![("Content-Type", "application/json".to_owned())], body)
-    }))
+    let server = TlsServer::start(|_, _| Reply {
+        status: 400,
+        ..Reply::json(&json!({ "detail": "y".repeat(1024 * 1024) }))
+    })
     .await;
     let result = list_clients_at(&server).await;
     assert_eq!(result.is_error, Some(true));
@@ -707,111 +699,36 @@ async fn a_huge_norman_error_is_quoted_shortened() {
 
 // ---- uploads ----
 
-/// What the file server answers for a path.
-type Handler = Arc<dyn Fn(&str) -> (u16, Vec<(&'static str, String)>, Vec<u8>) + Send + Sync>;
-
-/// A minimal HTTPS/1.1 server with a self-signed certificate for `localhost`.
-struct FileServer {
-    base: String,
-    certificate: Vec<u8>,
-    task: JoinHandle<()>,
-}
-
-impl FileServer {
-    async fn start(handler: Handler) -> FileServer {
-        let certified = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
-        let certificate = certified.cert.der().to_vec();
-        let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(certified.signing_key.serialize_der()));
-        let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
-        let config = rustls::ServerConfig::builder_with_provider(provider)
-            .with_safe_default_protocol_versions()
-            .unwrap()
-            .with_no_client_auth()
-            .with_single_cert(vec![CertificateDer::from(certificate.clone())], key)
-            .unwrap();
-        let acceptor = TlsAcceptor::from(Arc::new(config));
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let base = format!("https://localhost:{}", listener.local_addr().unwrap().port());
-        let task = tokio::spawn(async move {
-            loop {
-                let Ok((tcp, _)) = listener.accept().await else { continue };
-                let (acceptor, handler) = (acceptor.clone(), handler.clone());
-                tokio::spawn(async move {
-                    let Ok(mut tls) = acceptor.accept(tcp).await else { return };
-                    let mut head = Vec::new();
-                    let mut buffer = [0u8; 1024];
-                    while !head.windows(4).any(|w| w == b"\r\n\r\n") {
-                        match tls.read(&mut buffer).await {
-                            Ok(0) | Err(_) => return,
-                            Ok(n) => head.extend_from_slice(&buffer[..n]),
-                        }
-                    }
-                    let path = String::from_utf8_lossy(&head)
-                        .split_whitespace()
-                        .nth(1)
-                        .unwrap_or_default()
-                        .to_owned();
-                    let (status, headers, body) = handler(&path);
-                    let mut response = format!(
-                        "HTTP/1.1 {status} Test\r\nConnection: close\r\nContent-Length: {}\r\n",
-                        body.len()
-                    );
-                    for (name, value) in headers {
-                        response += &format!("{name}: {value}\r\n");
-                    }
-                    response += "\r\n";
-                    let _ = tls.write_all(response.as_bytes()).await;
-                    let _ = tls.write_all(&body).await;
-                    let _ = tls.shutdown().await;
-                });
-            }
-        });
-        FileServer { base, certificate, task }
-    }
-
-    fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.base)
-    }
-
-    fn policy(&self, max_file_bytes: usize) -> UploadPolicy {
-        UploadPolicy {
-            max_file_bytes,
-            allow_private_addresses: true,
-            extra_root_certificates: vec![self.certificate.clone()],
-            ..UploadPolicy::default()
-        }
+/// The upload policy of a catalogue that trusts `server`'s certificate and may fetch from
+/// loopback, with files of at most `max_file_bytes`.
+fn policy(server: &TlsServer, max_file_bytes: usize) -> UploadPolicy {
+    UploadPolicy {
+        max_file_bytes,
+        allow_private_addresses: true,
+        extra_root_certificates: vec![server.certificate.clone()],
+        ..UploadPolicy::default()
     }
 }
 
-impl Drop for FileServer {
-    fn drop(&mut self) {
-        self.task.abort();
-    }
-}
-
-fn file_handler() -> Handler {
-    Arc::new(|path: &str| match path {
-        "/receipts/tankbeleg.pdf" => {
-            (200, vec![("Content-Type", "application/pdf".to_owned())], SMALL_PDF.to_vec())
-        }
-        "/download?id=7" => (
-            200,
-            vec![("Content-Disposition", "attachment; filename=\"Rechnung 2026-07.pdf\"".to_owned())],
-            SMALL_PDF.to_vec(),
-        ),
-        "/big.pdf" => (200, vec![], vec![b'x'; 4096]),
-        "/moved" => (302, vec![("Location", "/receipts/tankbeleg.pdf".to_owned())], Vec::new()),
+/// The files an upload may name.
+fn file(_: &str, path: &str) -> Reply {
+    match path {
+        "/receipts/tankbeleg.pdf" => Reply::new(200, SMALL_PDF).header("Content-Type", "application/pdf"),
+        "/download?id=7" => Reply::new(200, SMALL_PDF)
+            .header("Content-Disposition", "attachment; filename=\"Rechnung 2026-07.pdf\""),
+        "/big.pdf" => Reply::new(200, vec![b'x'; 4096]),
+        "/moved" => Reply::new(302, Vec::new()).header("Location", "/receipts/tankbeleg.pdf"),
         "/to-http" => {
-            (302, vec![("Location", "http://localhost/receipts/tankbeleg.pdf".to_owned())], Vec::new())
+            Reply::new(302, Vec::new()).header("Location", "http://localhost/receipts/tankbeleg.pdf")
         }
-        _ => (404, vec![], b"not here".to_vec()),
-    })
+        _ => Reply::new(404, "not here"),
+    }
 }
 
 #[tokio::test]
 async fn uploads_by_base64_and_by_https_url_are_stored_for_the_caller() {
-    let server = FileServer::start(file_handler()).await;
-    let env = Env::with_policy(server.policy(1024)).await;
+    let server = TlsServer::start(file).await;
+    let env = Env::with_policy(policy(&server, 1024)).await;
 
     let by_url = env
         .ok(
@@ -890,9 +807,9 @@ async fn uploads_by_base64_and_by_https_url_are_stored_for_the_caller() {
 
 #[tokio::test]
 async fn a_bulk_upload_over_the_total_limit_is_refused_and_stores_nothing() {
-    let server = FileServer::start(file_handler()).await;
+    let server = TlsServer::start(file).await;
     let max_total_bytes = SMALL_PDF.len() * 2;
-    let env = Env::with_policy(UploadPolicy { max_total_bytes, ..server.policy(1024) }).await;
+    let env = Env::with_policy(UploadPolicy { max_total_bytes, ..policy(&server, 1024) }).await;
     let before = results(&env.ok(0, "list_attachments", json!({})).await).len();
     let encoded = json!({ "file_name": "kassenbon.pdf", "content": STANDARD.encode(SMALL_PDF) });
     let url = server.url("/receipts/tankbeleg.pdf");
@@ -919,9 +836,9 @@ async fn a_bulk_upload_over_the_total_limit_is_refused_and_stores_nothing() {
 
 #[tokio::test]
 async fn private_addresses_are_refused_unless_allowed() {
-    let server = FileServer::start(file_handler()).await;
+    let server = TlsServer::start(file).await;
     // Trusts the certificate but keeps the address check on.
-    let policy = UploadPolicy { allow_private_addresses: false, ..server.policy(1024) };
+    let policy = UploadPolicy { allow_private_addresses: false, ..policy(&server, 1024) };
     let env = Env::with_policy(policy).await;
     let port = server.base.rsplit(':').next().unwrap();
     for url in [

@@ -1,8 +1,6 @@
 //! The real binary: `serve` with its flags, signals and keyring reload; `clients register`;
 //! `token attenuate` and `token inspect`.
 
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use norman_mcp::keyring::{KeyFile, Keyring};
@@ -11,98 +9,16 @@ use norman_mcp::tokens::NormanToken;
 use norman_mcp::tokens::access::{self, AccessGrant, Verifier};
 use norman_sandbox::{Sandbox, SandboxConfig};
 
-fn binary() -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_norman-mcp"));
-    for var in [
-        "NORMAN_MCP_KEYS",
-        "NORMAN_MCP_PUBLIC_URL",
-        "NORMAN_API_URL",
-        "NORMAN_ENVIRONMENT",
-        "NORMAN_MCP_HOST",
-        "NORMAN_MCP_PORT",
-        "NORMAN_MCP_BIND",
-        "NORMAN_MCP_METRICS_BIND",
-        "NORMAN_MCP_REFRESH_REUSE_GRACE",
-        "NORMAN_MCP_ACCESS_TOKEN_TTL",
-        "NORMAN_MCP_LOGIN_FAILURES_PER_MINUTE",
-    ] {
-        command.env_remove(var);
-    }
-    command.env("NORMAN_MCP_LOG", "info");
-    command
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
-
-struct Served {
-    child: Child,
-    log: tempfile::NamedTempFile,
-}
-
-impl Served {
-    fn log(&self) -> String {
-        std::fs::read_to_string(self.log.path()).unwrap()
-    }
-
-    fn signal(&self, name: &str) {
-        let status =
-            Command::new("kill").args([format!("-{name}"), self.child.id().to_string()]).status().unwrap();
-        assert!(status.success());
-    }
-
-    fn wait_for_log(&self, needle: &str) -> String {
-        let deadline = Instant::now() + Duration::from_secs(10);
-        loop {
-            let log = self.log();
-            if log.contains(needle) {
-                return log;
-            }
-            assert!(Instant::now() < deadline, "no {needle:?} in the log:\n{log}");
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-}
-
-impl Drop for Served {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-async fn serve(keys: &Path, port: u16, upstream: &str, extra: &[&str]) -> Served {
-    let log = tempfile::NamedTempFile::new().unwrap();
-    let child = binary()
-        .args([
-            "serve",
-            "--keys",
-            keys.to_str().unwrap(),
-            "--port",
-            &port.to_string(),
-            "--norman-api-url",
-            upstream,
-        ])
-        .args(extra)
-        .stdout(Stdio::null())
-        .stderr(log.reopen().unwrap())
-        .spawn()
-        .unwrap();
-    let served = Served { child, log };
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while reqwest::get(format!("http://127.0.0.1:{port}/healthz")).await.is_err() {
-        assert!(Instant::now() < deadline, "server did not come up:\n{}", served.log());
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    served
-}
+use crate::support::binary::{self, serve};
+use crate::support::free_port;
 
 #[test]
 fn serve_without_a_key_file_says_how_to_make_one() {
     let dir = tempfile::tempdir().unwrap();
-    let out =
-        binary().args(["serve", "--keys", dir.path().join("none.toml").to_str().unwrap()]).output().unwrap();
+    let out = binary::command()
+        .args(["serve", "--keys", dir.path().join("none.toml").to_str().unwrap()])
+        .output()
+        .unwrap();
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("norman-mcp keys init"), "{err}");
@@ -115,7 +31,7 @@ fn serve_refuses_a_norman_api_it_cannot_trust_with_passwords() {
     let keys = dir.path().join("keys.toml");
     KeyFile::generate(time::OffsetDateTime::now_utc()).unwrap().create(&keys).unwrap();
     let keys = keys.to_str().unwrap();
-    let plain = binary()
+    let plain = binary::command()
         .args(["serve", "--keys", keys, "--norman-api-url", "http://norman.example/"])
         .output()
         .unwrap();
@@ -123,7 +39,8 @@ fn serve_refuses_a_norman_api_it_cannot_trust_with_passwords() {
     let err = String::from_utf8_lossy(&plain.stderr);
     assert!(err.contains("https"), "{err}");
 
-    let typo = binary().args(["serve", "--keys", keys]).env("NORMAN_ENVIRONMENT", "prod").output().unwrap();
+    let typo =
+        binary::command().args(["serve", "--keys", keys]).env("NORMAN_ENVIRONMENT", "prod").output().unwrap();
     assert!(!typo.status.success());
     let err = String::from_utf8_lossy(&typo.stderr);
     assert!(err.contains("production") && err.contains("sandbox"), "{err}");
@@ -136,7 +53,7 @@ fn serve_refuses_a_refresh_grace_over_a_minute_and_an_access_token_ttl_over_a_da
     KeyFile::generate(time::OffsetDateTime::now_utc()).unwrap().create(&keys).unwrap();
     let keys = keys.to_str().unwrap();
     let refused = |flag: &str, value: &str| {
-        let out = binary().args(["serve", "--keys", keys, flag, value]).output().unwrap();
+        let out = binary::command().args(["serve", "--keys", keys, flag, value]).output().unwrap();
         assert!(!out.status.success(), "{flag} {value} accepted");
         String::from_utf8_lossy(&out.stderr).into_owned()
     };
@@ -145,7 +62,7 @@ fn serve_refuses_a_refresh_grace_over_a_minute_and_an_access_token_ttl_over_a_da
     let err = refused("--access-token-ttl", "25h");
     assert!(err.contains("--access-token-ttl 1day 1h is out of range: from 1m to 1day"), "{err}");
     // The environment says the same.
-    let out = binary()
+    let out = binary::command()
         .args(["serve", "--keys", keys])
         .env("NORMAN_MCP_REFRESH_REUSE_GRACE", "2m")
         .output()
@@ -225,7 +142,7 @@ async fn clients_registered_offline_work_on_the_server() {
     let port = free_port();
     let public_url = format!("http://localhost:{port}");
     let register = |name: &str, public_url: &str| {
-        let out = binary()
+        let out = binary::command()
             .args(["clients", "register", "--keys", keys.to_str().unwrap(), "--name", name])
             .args(["--redirect-uri", "https://app.example/cb"])
             .env("NORMAN_MCP_PUBLIC_URL", public_url)
@@ -237,7 +154,7 @@ async fn clients_registered_offline_work_on_the_server() {
     };
     // Registered for the staging deployment, which shares the key file.
     let staging_client_id = register("Staging", "https://staging.example");
-    let out = binary()
+    let out = binary::command()
         .args([
             "clients",
             "register",
@@ -259,7 +176,7 @@ async fn clients_registered_offline_work_on_the_server() {
     let text = String::from_utf8(out.stdout).unwrap();
     let client_id = text.lines().find_map(|l| l.strip_prefix("client_id: ")).unwrap().to_owned();
     assert!(text.lines().any(|l| l.starts_with("client_secret: ")), "{text}");
-    let out = binary()
+    let out = binary::command()
         .args([
             "clients",
             "register",
@@ -276,7 +193,7 @@ async fn clients_registered_offline_work_on_the_server() {
         .unwrap();
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("invalid_redirect_uri"));
-    let out = binary()
+    let out = binary::command()
         .args(["clients", "register", "--keys", keys.to_str().unwrap(), "--name", "Nowhere"])
         .args(["--redirect-uri", "https://app.example/cb"])
         .output()
@@ -334,8 +251,10 @@ fn tokens_attenuate_offline_and_inspect_without_showing_the_norman_token() {
     )
     .unwrap();
 
-    let out =
-        binary().args(["token", "attenuate", &minted.token, "--read-only", "--ttl", "5m"]).output().unwrap();
+    let out = binary::command()
+        .args(["token", "attenuate", &minted.token, "--read-only", "--ttl", "5m"])
+        .output()
+        .unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let narrowed = String::from_utf8(out.stdout).unwrap().trim().to_owned();
     assert!(narrowed.starts_with("nma_") && narrowed != minted.token);
@@ -343,11 +262,11 @@ fn tokens_attenuate_offline_and_inspect_without_showing_the_norman_token() {
     assert!(principal.scopes.contains(Scope::Read) && !principal.scopes.contains(Scope::Write));
     assert!(principal.expires_at <= now + time::Duration::minutes(5) + time::Duration::seconds(1));
 
-    let out = binary().args(["token", "attenuate", &minted.token]).output().unwrap();
+    let out = binary::command().args(["token", "attenuate", &minted.token]).output().unwrap();
     assert!(!out.status.success(), "nothing to narrow is an error");
 
     let inspect_at = |token: &str, public_url: &str| {
-        binary()
+        binary::command()
             .args(["token", "inspect", token, "--keys", keys.to_str().unwrap()])
             .args(["--public-url", public_url])
             .output()

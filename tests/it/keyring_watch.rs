@@ -2,16 +2,14 @@
 //! a broken one is logged and ignored, the watcher stops with the server; and the real
 //! binary's `--keys-poll-interval`.
 
-mod support;
-
 use std::path::Path;
-use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use crate::support::binary::{Running, serve_command};
+use crate::support::*;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use norman_mcp::keyring::{KeyFile, KeyId, SharedKeyring};
-use support::*;
 
 fn new_key_file(dir: &Path) -> std::path::PathBuf {
     let path = dir.join("keys.toml");
@@ -56,18 +54,7 @@ async fn sealing_key_of_a_registration(server: &TestServer) -> KeyId {
 }
 
 async fn login_page_status(server: &TestServer, client_id: &str) -> u16 {
-    let pkce = pkce();
-    let page = server
-        .authorize(&[
-            ("response_type", "code"),
-            ("client_id", client_id),
-            ("redirect_uri", REDIRECT),
-            ("state", "st"),
-            ("code_challenge", &pkce.challenge),
-            ("code_challenge_method", "S256"),
-        ])
-        .await;
-    page.status().as_u16()
+    server.authorize(&authorize_params(client_id, &pkce())).await.status().as_u16()
 }
 
 #[tokio::test]
@@ -137,34 +124,14 @@ async fn the_watcher_stops_with_the_server() {
 async fn serve_polls_the_key_file() {
     let dir = tempfile::tempdir().unwrap();
     let path = new_key_file(dir.path());
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let log = tempfile::NamedTempFile::new().unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_norman-mcp"))
-        .args(["serve", "--keys", path.to_str().unwrap(), "--port", &port.to_string()])
-        .args(["--norman-api-url", "http://127.0.0.1:9/"])
-        .env_remove("NORMAN_MCP_REPLAY_STORE")
-        .env("NORMAN_MCP_KEYS_POLL_INTERVAL", "100ms")
-        .env("NORMAN_MCP_LOG", "info")
-        .stdout(Stdio::null())
-        .stderr(log.reopen().unwrap())
-        .spawn()
-        .unwrap();
-    let wait_for = |needle: &str| {
-        let deadline = Instant::now() + Duration::from_secs(20);
-        loop {
-            let text = std::fs::read_to_string(log.path()).unwrap();
-            if text.contains(needle) {
-                return text;
-            }
-            assert!(Instant::now() < deadline, "no {needle:?} in the log:\n{text}");
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    };
-    wait_for("listening");
+    let served = Running::spawn(
+        serve_command(&path, free_port(), "http://127.0.0.1:9/")
+            .env("NORMAN_MCP_KEYS_POLL_INTERVAL", "100ms"),
+    );
+    served.wait_for_log("listening");
     rotate_now(&path);
-    let text = wait_for("keyring reloaded keys=[1, 2] sealing=2 cause=\"file changed\"");
-    let _ = child.kill();
-    let _ = child.wait();
+    let text = served.wait_for_log("keyring reloaded keys=[1, 2] sealing=2 cause=\"file changed\"");
+    drop(served);
     for secret in secrets_in(&path) {
         assert!(!text.contains(&secret), "a key secret reached the log");
     }

@@ -1,0 +1,17 @@
+//! The integration tests: one test binary, a module per area, one support module. Each area
+//! starts what it needs on 127.0.0.1 (the sandbox Norman API, the server, a TLS server, the
+//! real binary, `redis-server`) and stops it again.
+
+mod access;
+mod cimd;
+mod cli_keys;
+mod cli_serve;
+mod keyring;
+mod keyring_watch;
+mod mcp;
+mod metrics;
+mod oauth;
+mod replay;
+mod seal;
+mod support;
+mod tools;
