@@ -6,6 +6,7 @@ mod access;
 mod cimd;
 mod cli_keys;
 mod cli_serve;
+mod founding_tools;
 mod keyring;
 mod keyring_watch;
 mod mcp;

@@ -4,20 +4,18 @@
 //! errors naming the field; the write tools refused to a read-only token; and another
 //! person's drafts out of reach.
 
-mod support;
-
 use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex};
 
 use axum::response::IntoResponse as _;
 
+use crate::support::*;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use norman_mcp::mcp::catalogue::{Catalogue, Toolset};
 use norman_mcp::scope::Scope;
 use norman_sandbox::DEMO_USERS;
 use serde_json::{Value, json};
-use support::*;
 
 const INCORPORATION_TOOLS: [&str; 18] = [
     "get_incorporation",
