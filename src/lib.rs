@@ -2,6 +2,7 @@
 //! authorization server. See `DESIGN.md` in the shared folder for the map.
 
 pub mod config;
+pub mod guard;
 pub mod keyring;
 pub mod limit;
 pub mod logging;
@@ -10,7 +11,9 @@ pub mod metrics;
 pub mod net;
 pub mod norman;
 pub mod oauth;
+pub mod redirect;
 pub mod scope;
 pub mod seal;
 pub mod server;
 pub mod tokens;
+pub mod web;

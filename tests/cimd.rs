@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use norman_mcp::net::{DnsConfig, Nameservers};
 use norman_mcp::oauth::cimd::{CimdConfig, CimdError, CimdFetcher};
-use norman_mcp::oauth::redirect::InvalidRedirectUri;
+use norman_mcp::redirect::InvalidRedirectUri;
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream, UdpSocket};

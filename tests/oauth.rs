@@ -662,7 +662,7 @@ async fn the_whole_flow_issues_tokens_and_refreshes_them() {
         .server
         .as_ref()
         .unwrap()
-        .auth
+        .shared
         .verifier
         .verify(&server.keyring.current(), access, &server.mcp_url(), now)
         .unwrap();
@@ -672,8 +672,8 @@ async fn the_whole_flow_issues_tokens_and_refreshes_them() {
     let scopes_of = |access: &str| {
         let keyring = server.keyring.current();
         let now = time::OffsetDateTime::now_utc();
-        let auth = &server.server.as_ref().unwrap().auth;
-        auth.verifier.verify(&keyring, access, &server.mcp_url(), now).unwrap().scopes
+        let shared = &server.server.as_ref().unwrap().shared;
+        shared.verifier.verify(&keyring, access, &server.mcp_url(), now).unwrap().scopes
     };
     let response = server
         .token(&[
@@ -875,43 +875,29 @@ async fn auth_server_trusting(
 ) -> (String, std::sync::Arc<norman_mcp::keyring::SharedKeyring>, tokio::task::JoinHandle<()>) {
     use std::sync::Arc;
 
-    use norman_mcp::config::{Config, ReplayConfig};
+    use norman_mcp::config::Config;
+    use norman_mcp::guard::MemoryGuard;
     use norman_mcp::keyring::{KeyFile, Keyring, SharedKeyring};
-    use norman_mcp::oauth::cimd::{CimdConfig, CimdFetcher};
-    use norman_mcp::oauth::client::Clients;
-    use norman_mcp::oauth::guard::MemoryGuard;
+    use norman_mcp::oauth::cimd::CimdConfig;
+    use norman_mcp::server::Shared;
 
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let base = format!("http://{addr}");
     let keys = KeyFile::generate(time::OffsetDateTime::now_utc() - time::Duration::minutes(1)).unwrap();
     let keyring = Arc::new(SharedKeyring::fixed(Keyring::from_file(&keys).bound_to(&base)));
-    let config = Config {
-        bind: addr,
-        public_url: url::Url::parse(&base).unwrap(),
-        // Never reached: every request here stops at the client lookup.
-        norman_api_url: url::Url::parse("http://127.0.0.1:9/").unwrap(),
-        norman_api_timeout: Duration::from_secs(1),
-        allow_private_metadata_fetch: true,
-        allowed_origins: Vec::new(),
-        trusted_proxies: vec!["127.0.0.1/32".parse().unwrap()],
-        replay: ReplayConfig::default(),
-        keys_poll_interval: None,
-        metrics_bind: None,
-        login_failures_per_minute: norman_mcp::config::DEFAULT_LOGIN_FAILURES_PER_MINUTE,
-        access_token_ttl: Config::default_access_token_ttl(),
-    };
-    let mut auth =
-        norman_mcp::server::auth_server(&config, Arc::clone(&keyring), Arc::new(MemoryGuard::new())).unwrap();
-    auth.clients = Clients::new(
-        CimdFetcher::try_new(adjust(CimdConfig {
-            allow_private_addresses: true,
-            timeout: Duration::from_millis(500),
-            extra_root_certificates: vec![certificate],
-            ..CimdConfig::default()
-        }))
-        .unwrap(),
-    );
+    // Never reached: every request here stops at the client lookup.
+    let mut config = Config::local(addr, url::Url::parse("http://127.0.0.1:9/").unwrap());
+    config.norman_api_timeout = Duration::from_secs(1);
+    config.trusted_proxies = vec!["127.0.0.1/32".parse().unwrap()];
+    config.metadata_fetch = adjust(CimdConfig {
+        allow_private_addresses: true,
+        timeout: Duration::from_millis(500),
+        extra_root_certificates: vec![certificate],
+        ..CimdConfig::default()
+    });
+    let auth =
+        Shared::new(&config, Arc::clone(&keyring), Arc::new(MemoryGuard::new())).unwrap().auth_server();
     let app = norman_mcp::oauth::http::routes(Arc::new(auth))
         .into_make_service_with_connect_info::<std::net::SocketAddr>();
     let task = tokio::spawn(async move {
@@ -1453,7 +1439,7 @@ async fn the_access_token_lifetime_is_configurable_and_never_outlives_the_norman
         .server
         .as_ref()
         .unwrap()
-        .auth
+        .shared
         .verifier
         .verify(
             &short.keyring.current(),
@@ -1514,7 +1500,7 @@ async fn revocation() {
         .server
         .as_ref()
         .unwrap()
-        .auth
+        .shared
         .verifier
         .verify(&server.keyring.current(), access, &server.mcp_url(), time::OffsetDateTime::now_utc())
         .unwrap();
@@ -1522,9 +1508,9 @@ async fn revocation() {
         .server
         .as_ref()
         .unwrap()
-        .auth
+        .shared
         .guard
-        .contains(norman_mcp::oauth::guard::GuardSpace::DeniedAccess, &principal.token_id)
+        .contains(norman_mcp::guard::GuardSpace::DeniedAccess, &principal.token_id)
         .await
         .unwrap();
     assert!(denied);
@@ -1772,32 +1758,22 @@ async fn a_line_break_in_a_parameter_does_not_start_a_log_line() {
 async fn a_server_does_not_start_with_a_keyring_bound_to_another_issuer() {
     use std::sync::Arc;
 
-    use norman_mcp::config::{Config, ReplayConfig};
+    use norman_mcp::config::Config;
+    use norman_mcp::guard::MemoryGuard;
     use norman_mcp::keyring::{KeyFile, Keyring, SharedKeyring};
-    use norman_mcp::oauth::guard::MemoryGuard;
     use norman_mcp::server::{self, StartError};
 
-    let config = Config {
-        bind: "127.0.0.1:0".parse().unwrap(),
-        public_url: url::Url::parse("https://mcp.example.com/").unwrap(),
-        norman_api_url: url::Url::parse("http://127.0.0.1:9/").unwrap(),
-        norman_api_timeout: std::time::Duration::from_secs(1),
-        allow_private_metadata_fetch: false,
-        allowed_origins: Vec::new(),
-        trusted_proxies: Vec::new(),
-        replay: ReplayConfig::default(),
-        keys_poll_interval: None,
-        metrics_bind: None,
-        login_failures_per_minute: 10,
-        access_token_ttl: Config::default_access_token_ttl(),
-    };
+    let mut config =
+        Config::local("127.0.0.1:0".parse().unwrap(), url::Url::parse("http://127.0.0.1:9/").unwrap());
+    config.public_url = url::Url::parse("https://mcp.example.com/").unwrap();
+    config.norman_api_timeout = std::time::Duration::from_secs(1);
     let keys = KeyFile::generate(time::OffsetDateTime::now_utc()).unwrap();
     for bound in ["https://staging.example.com", "https://mcp.example.com/", ""] {
         let keyring = Arc::new(SharedKeyring::fixed(Keyring::from_file(&keys).bound_to(bound)));
-        let refused = server::auth_server(&config, keyring, Arc::new(MemoryGuard::new()));
+        let refused = server::Shared::new(&config, keyring, Arc::new(MemoryGuard::new()));
         assert!(matches!(refused, Err(StartError::KeyringIssuer { .. })), "bound to {bound:?}");
     }
     let keyring =
         Arc::new(SharedKeyring::fixed(Keyring::from_file(&keys).bound_to("https://mcp.example.com")));
-    assert!(server::auth_server(&config, keyring, Arc::new(MemoryGuard::new())).is_ok());
+    assert!(server::Shared::new(&config, keyring, Arc::new(MemoryGuard::new())).is_ok());
 }

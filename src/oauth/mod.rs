@@ -4,15 +4,14 @@
 pub mod authorize;
 pub mod cimd;
 pub mod client;
+pub mod client_auth;
 pub mod error;
-pub mod guard;
 pub mod http;
 pub mod login;
 pub mod metadata;
 pub mod pages;
 pub mod pkce;
 pub mod proxy;
-pub mod redirect;
 pub mod register;
 pub mod resource;
 pub mod revoke;
@@ -20,11 +19,11 @@ pub mod token;
 
 use std::sync::Arc;
 
+use crate::guard::ReplayGuard;
 use crate::keyring::SharedKeyring;
 use crate::metrics::Metrics;
 use crate::norman::NormanClient;
 use crate::oauth::client::Clients;
-use crate::oauth::guard::ReplayGuard;
 use crate::oauth::login::LoginLimits;
 use crate::oauth::proxy::TrustedProxies;
 use crate::oauth::token::RefreshFlights;
@@ -41,7 +40,7 @@ pub struct AuthServer {
     pub clients: Clients,
     pub norman: NormanClient,
     pub guard: Arc<dyn ReplayGuard>,
-    pub verifier: Verifier,
+    pub verifier: Arc<Verifier>,
     pub login_limits: LoginLimits,
     pub refresh_flights: RefreshFlights,
     /// How long access tokens live at most (`--access-token-ttl`).
