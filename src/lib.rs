@@ -1,5 +1,9 @@
 //! norman-mcp: an MCP server for the Norman Finance API with a stateless OAuth 2.1
-//! authorization server. See `DESIGN.md` in the shared folder for the map.
+//! authorization server. The design, the module map and the allowed dependency directions are
+//! in `docs/architecture.md`; `architecture` (a test) keeps the directions.
+
+#[cfg(test)]
+mod architecture;
 
 pub mod config;
 pub mod guard;

@@ -499,6 +499,20 @@ mod tests {
     }
 
     #[test]
+    fn a_refresh_keeps_or_narrows_the_granted_scopes_never_widens_them() {
+        assert_eq!(refresh_scope(None, Scopes::ALL), Ok(Scopes::ALL), "nothing asked: all of it");
+        assert_eq!(refresh_scope(Some("norman.read"), Scopes::ALL), Ok(Scopes::READ));
+        assert_eq!(refresh_scope(Some("offline_access norman.read"), Scopes::ALL), Ok(Scopes::READ));
+        assert_eq!(
+            refresh_scope(Some("offline_access"), Scopes::READ),
+            Ok(Scopes::READ),
+            "unknown names ignored"
+        );
+        let widened = refresh_scope(Some("norman.read norman.write"), Scopes::READ).unwrap_err();
+        assert_eq!(widened.code, ErrorCode::InvalidScope);
+    }
+
+    #[test]
     fn only_an_ended_session_is_invalid_grant_other_mint_failures_are_ours() {
         for error in [MintError::UpstreamExpired, MintError::NoScopes] {
             assert_eq!(mint_error(error).code, ErrorCode::InvalidGrant, "{error}");
