@@ -1,4 +1,4 @@
-//! The allowed dependency directions (docs/architecture.md, "Module map"), checked on the
+//! The allowed dependency directions (docs/architecture.md, "Module map and dependency directions"), checked on the
 //! source text: each rule names a part of the tree and what its code must never refer to. A
 //! broken rule fails with every offending line.
 

@@ -29,7 +29,8 @@ use crate::oauth::proxy::TrustedProxies;
 use crate::oauth::token::RefreshFlights;
 use crate::tokens::access::Verifier;
 
-/// Everything the authorization server's endpoints share.
+/// Everything the authorization server's endpoints share: its parts of `server::Shared`
+/// (built by `Shared::auth_server`) and its own.
 pub struct AuthServer {
     pub keyring: Arc<SharedKeyring>,
     /// The issuer identifier, byte-identical in metadata and in `iss` parameters.
