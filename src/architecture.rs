@@ -57,6 +57,21 @@ const RULES: &[Rule] = &[
         why: "envelopes sit below everything they seal",
     },
     Rule {
+        part: "redirect.rs",
+        forbidden: &["crate::oauth", "crate::mcp", "crate::server", "crate::tokens"],
+        why: "a redirect URI is a value that sealed registrations and the endpoints share",
+    },
+    Rule {
+        part: "web.rs",
+        forbidden: &["crate::oauth", "crate::mcp", "crate::server"],
+        why: "HTTP glue serves both sides and depends on neither",
+    },
+    Rule {
+        part: "limit.rs",
+        forbidden: &["crate::oauth", "crate::mcp", "crate::server"],
+        why: "budgets serve both sides and depend on neither",
+    },
+    Rule {
         part: "keyring",
         forbidden: &["crate::oauth", "crate::mcp", "crate::server", "crate::tokens", "crate::seal"],
         why: "the keyring sits below everything that uses its keys",
