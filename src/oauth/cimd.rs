@@ -33,9 +33,7 @@ use tokio::sync::Semaphore;
 use url::Url;
 
 use crate::limit::{KeyedBudget, address_group};
-use crate::net::{
-    self, DnsConfig, FetchError, GuardedClientConfig, Redirects, is_public_address, literal_ip,
-};
+use crate::net::{self, DnsConfig, FetchError, GuardedClientConfig, Redirects};
 use crate::redirect::{InvalidRedirectUri, RedirectUri};
 
 /// Longest client id URL we will fetch.
@@ -413,8 +411,7 @@ impl Inner {
         url: Url,
     ) -> Result<(Arc<ClientMetadataDocument>, Duration), CimdError> {
         let client = self.client.as_ref().ok_or(CimdError::Unreachable)?;
-        // Hosts written as IP addresses never reach the resolver, so they are checked here.
-        if literal_ip(&url).is_some_and(|ip| !self.config.allow_private_addresses && !is_public_address(ip)) {
+        if net::refused_literal(&url, self.config.allow_private_addresses) {
             return Err(CimdError::PrivateAddress);
         }
         let mut response =
