@@ -115,20 +115,7 @@ async fn run() {
     let keys = KeyFile::generate(now - time::Duration::minutes(1)).unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    let config = Config {
-        bind: addr,
-        public_url: url::Url::parse(&format!("http://127.0.0.1:{}", addr.port())).unwrap(),
-        norman_api_url: sandbox.url.clone(),
-        norman_api_timeout: Duration::from_secs(10),
-        allow_private_metadata_fetch: false,
-        allowed_origins: Vec::new(),
-        trusted_proxies: Vec::new(),
-        replay: Default::default(),
-        keys_poll_interval: None,
-        metrics_bind: None,
-        login_failures_per_minute: norman_mcp::config::DEFAULT_LOGIN_FAILURES_PER_MINUTE,
-        access_token_ttl: Config::default_access_token_ttl(),
-    };
+    let config = Config::local(addr, sandbox.url.clone());
     let keyring = Arc::new(SharedKeyring::fixed(Keyring::from_file(&keys).bound_to(&config.issuer())));
     let server = norman_mcp::server::start(listener, &config, Arc::clone(&keyring)).await.unwrap();
 

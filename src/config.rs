@@ -1,10 +1,15 @@
-//! The server's settings, from flags and the environment (see `main.rs` for the names).
+//! The server's settings, from flags and the environment (see `cli/` for the names), or from
+//! [`Config::local`] for development, tests and benchmarks. Only the assembly (`server`) and
+//! the CLI read it; each part of the server receives the settings it uses.
 
 use std::net::SocketAddr;
 use std::time::Duration;
 
 use url::Url;
 
+pub use crate::guard::ReplayStoreUrl;
+use crate::mcp::upload::UploadPolicy;
+use crate::oauth::cimd::CimdConfig;
 use crate::tokens::access::{DEFAULT_ACCESS_LIFETIME, MAX_ACCESS_LIFETIME};
 
 /// Failed sign-ins a minute per client address by default; per email, half as many.
@@ -24,9 +29,6 @@ pub struct Config {
     pub public_url: Url,
     pub norman_api_url: Url,
     pub norman_api_timeout: Duration,
-    /// Development only: fetch client metadata documents and upload URLs from private and
-    /// loopback addresses.
-    pub allow_private_metadata_fetch: bool,
     /// Browser origins allowed to call `/mcp` besides the public URL's own and loopback ones.
     pub allowed_origins: Vec<Url>,
     /// Load balancers whose `X-Forwarded-For` is believed (for the login rate limit).
@@ -41,6 +43,12 @@ pub struct Config {
     pub login_failures_per_minute: u32,
     /// How long an access token lives at most; the Norman token it carries may end it sooner.
     pub access_token_ttl: Duration,
+    /// Fetching client metadata documents (`client_id` URLs).
+    pub metadata_fetch: CimdConfig,
+    /// Files the upload tools accept, and downloading the ones named by URL.
+    pub uploads: UploadPolicy,
+    /// `/mcp`'s last-resort timeout; `None`: the longest a tool call can take plus a margin.
+    pub mcp_request_timeout: Option<Duration>,
 }
 
 /// A setting outside what the server accepts; the message names the flag.
@@ -70,48 +78,45 @@ impl Default for ReplayConfig {
     }
 }
 
-/// A `redis://` URL. It may hold a password, so neither `Debug` nor `Display` shows more
-/// than host and port.
-#[derive(Clone)]
-pub struct ReplayStoreUrl(Url);
-
-impl ReplayStoreUrl {
-    pub fn parse(text: &str) -> Result<ReplayStoreUrl, String> {
-        let url = Url::parse(text).map_err(|e| format!("not a URL ({e}); expected redis://HOST:PORT"))?;
-        if url.scheme() != "redis" {
-            return Err("expected redis://HOST:PORT (TLS is not supported: use a private network)".into());
-        }
-        if url.host_str().is_none_or(str::is_empty) {
-            return Err("expected redis://HOST:PORT: the host is missing".into());
-        }
-        Ok(ReplayStoreUrl(url))
-    }
-
-    /// `host:port`, safe to log.
-    pub fn address(&self) -> String {
-        format!("{}:{}", self.0.host_str().unwrap_or_default(), self.0.port().unwrap_or(6379))
-    }
-
-    /// The whole URL, credentials included: for the Redis client only.
-    pub fn expose(&self) -> &str {
-        self.0.as_str()
-    }
-}
-
-impl std::fmt::Debug for ReplayStoreUrl {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "ReplayStoreUrl(redis://{})", self.address())
-    }
-}
-
-impl std::str::FromStr for ReplayStoreUrl {
-    type Err = String;
-    fn from_str(text: &str) -> Result<Self, Self::Err> {
-        ReplayStoreUrl::parse(text)
-    }
-}
-
 impl Config {
+    /// A server on `bind`, reached at `http://{bind}`, calling the Norman API at
+    /// `norman_api_url`, with every other setting at its default: for development, tests and
+    /// benchmarks, which change the fields they care about.
+    pub fn local(bind: SocketAddr, norman_api_url: Url) -> Config {
+        let public_url = Url::parse(&format!("http://{bind}")).expect("a socket address makes a valid URL");
+        let mut config = Config {
+            bind,
+            public_url,
+            norman_api_url,
+            norman_api_timeout: Duration::from_secs(10),
+            allowed_origins: Vec::new(),
+            trusted_proxies: Vec::new(),
+            replay: ReplayConfig::default(),
+            keys_poll_interval: None,
+            metrics_bind: None,
+            login_failures_per_minute: DEFAULT_LOGIN_FAILURES_PER_MINUTE,
+            access_token_ttl: Config::default_access_token_ttl(),
+            metadata_fetch: CimdConfig::default(),
+            uploads: UploadPolicy::default(),
+            mcp_request_timeout: None,
+        };
+        config.allow_private_fetches(false);
+        config
+    }
+
+    /// Development only when `allow`: fetch client metadata documents and upload URLs from
+    /// private and loopback addresses too (`--allow-private-metadata-fetch`).
+    pub fn allow_private_fetches(&mut self, allow: bool) {
+        self.metadata_fetch.allow_private_addresses = allow;
+        self.uploads.allow_private_addresses = allow;
+    }
+
+    /// The time limit of every request but `/mcp`'s: the login asks Norman twice in a row
+    /// (login, then the companies), with room to spare.
+    pub fn request_timeout(&self) -> Duration {
+        self.norman_api_timeout * 2 + Duration::from_secs(5)
+    }
+
     /// Refuses settings the server must not run with.
     pub fn check(&self) -> Result<(), ConfigError> {
         let show = |d: Duration| humantime::format_duration(d).to_string();
@@ -179,20 +184,21 @@ mod tests {
 
     fn config(refresh_grace: Duration, access_token_ttl: Duration) -> Config {
         let bind: SocketAddr = "127.0.0.1:3001".parse().unwrap();
-        Config {
-            bind,
-            public_url: Config::default_public_url(bind),
-            norman_api_url: Url::parse("https://api.norman.finance/").unwrap(),
-            norman_api_timeout: Duration::from_secs(30),
-            allow_private_metadata_fetch: false,
-            allowed_origins: Vec::new(),
-            trusted_proxies: Vec::new(),
-            replay: ReplayConfig { refresh_grace, ..ReplayConfig::default() },
-            keys_poll_interval: None,
-            metrics_bind: None,
-            login_failures_per_minute: DEFAULT_LOGIN_FAILURES_PER_MINUTE,
-            access_token_ttl,
-        }
+        let mut config = Config::local(bind, Url::parse("https://api.norman.finance/").unwrap());
+        config.replay.refresh_grace = refresh_grace;
+        config.access_token_ttl = access_token_ttl;
+        config
+    }
+
+    #[test]
+    fn a_local_configuration_passes_its_own_check() {
+        let config =
+            Config::local("127.0.0.1:3001".parse().unwrap(), Url::parse("http://127.0.0.1:9/").unwrap());
+        assert_eq!(config.check(), Ok(()));
+        assert_eq!(config.issuer(), "http://127.0.0.1:3001");
+        assert_eq!(config.mcp_url(), "http://127.0.0.1:3001/mcp");
+        assert!(!config.metadata_fetch.allow_private_addresses && !config.uploads.allow_private_addresses);
+        assert!(!config.secure_cookies());
     }
 
     #[test]
@@ -210,16 +216,5 @@ mod tests {
         }
         assert_eq!(config(Duration::ZERO, day).access_lifetime(), MAX_ACCESS_LIFETIME);
         assert_eq!(ReplayConfig::default().refresh_grace, Duration::from_secs(10));
-    }
-
-    #[test]
-    fn replay_store_urls() {
-        let url = ReplayStoreUrl::parse("redis://:hunter2-secret@10.0.0.5:6380/2").unwrap();
-        assert_eq!(url.address(), "10.0.0.5:6380");
-        assert!(!format!("{url:?}").contains("hunter2"));
-        assert_eq!(ReplayStoreUrl::parse("redis://cache").unwrap().address(), "cache:6379");
-        for bad in ["rediss://cache:6380", "http://cache", "cache:6379", "redis://"] {
-            assert!(ReplayStoreUrl::parse(bad).is_err(), "{bad}");
-        }
     }
 }

@@ -1,7 +1,12 @@
 //! norman-mcp: an MCP server for the Norman Finance API with a stateless OAuth 2.1
-//! authorization server. See `DESIGN.md` in the shared folder for the map.
+//! authorization server. The design, the module map and the allowed dependency directions are
+//! in `docs/architecture.md`; `architecture` (a test) keeps the directions.
+
+#[cfg(test)]
+mod architecture;
 
 pub mod config;
+pub mod guard;
 pub mod keyring;
 pub mod limit;
 pub mod logging;
@@ -10,7 +15,9 @@ pub mod metrics;
 pub mod net;
 pub mod norman;
 pub mod oauth;
+pub mod redirect;
 pub mod scope;
 pub mod seal;
 pub mod server;
 pub mod tokens;
+pub mod web;

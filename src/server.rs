@@ -2,7 +2,6 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::Duration;
 
 use axum::Router;
 use axum::body::Body;
@@ -21,17 +20,17 @@ use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
 use crate::config::Config;
+use crate::guard::{MemoryGuard, RedisGuard, ReplayGuard};
 use crate::keyring::{KeyringWatcher, SharedKeyring};
 use crate::mcp::McpState;
+use crate::mcp::bearer::BearerCheck;
 use crate::mcp::catalogue::Catalogue;
 use crate::mcp::origin::OriginPolicy;
-use crate::mcp::upload::UploadPolicy;
 use crate::metrics::Metrics;
 use crate::norman::NormanClient;
 use crate::oauth::AuthServer;
-use crate::oauth::cimd::{CimdConfig, CimdFetcher};
+use crate::oauth::cimd::CimdFetcher;
 use crate::oauth::client::Clients;
-use crate::oauth::guard::{MemoryGuard, RedisGuard, ReplayGuard};
 use crate::oauth::login::{LoginLimits, TRACKED_KEYS};
 use crate::oauth::proxy::TrustedProxies;
 use crate::oauth::token::RefreshFlights;
@@ -47,7 +46,7 @@ pub enum StartError {
     #[error(transparent)]
     Norman(#[from] crate::norman::SetupError),
     #[error(transparent)]
-    ReplayStore(#[from] crate::oauth::guard::RedisGuardError),
+    ReplayStore(#[from] crate::guard::RedisGuardError),
     #[error(transparent)]
     Config(#[from] crate::config::ConfigError),
     #[error("the keyring is bound to the issuer {keyring:?}, but this server's issuer is {server:?}")]
@@ -69,82 +68,122 @@ pub async fn replay_guard(config: &Config) -> Result<Arc<dyn ReplayGuard>, Start
     }
 }
 
-/// Builds the authorization server's shared state.
-pub fn auth_server(
-    config: &Config,
-    keyring: Arc<SharedKeyring>,
-    guard: Arc<dyn ReplayGuard>,
-) -> Result<AuthServer, StartError> {
-    config.check()?;
-    // Everything the server seals and opens is bound to its issuer: a keyring bound to another
-    // (or to none) would seal what this server's clients cannot use.
-    let issuer = config.issuer();
-    let bound = keyring.current().issuer().to_owned();
-    if bound != issuer {
-        return Err(StartError::KeyringIssuer { keyring: bound, server: issuer });
+/// Access tokens whose verification is cached, per replica.
+const VERIFIED_TOKENS_CACHED: usize = 100_000;
+
+/// What the authorization server and the resource server share, built once from the
+/// configuration: each side then receives the parts it uses ([`Shared::auth_server`],
+/// [`Shared::mcp_state`]), so neither depends on the other.
+#[derive(Clone)]
+pub struct Shared {
+    pub config: Arc<Config>,
+    pub keyring: Arc<SharedKeyring>,
+    /// Access token verification and its cache: the token endpoint's revocation and `/mcp`
+    /// share one.
+    pub verifier: Arc<Verifier>,
+    pub guard: Arc<dyn ReplayGuard>,
+    pub metrics: Arc<Metrics>,
+    pub norman: NormanClient,
+}
+
+impl Shared {
+    /// Checks the configuration and that the keyring belongs to this server's issuer.
+    pub fn new(
+        config: &Config,
+        keyring: Arc<SharedKeyring>,
+        guard: Arc<dyn ReplayGuard>,
+    ) -> Result<Shared, StartError> {
+        config.check()?;
+        // Everything the server seals and opens is bound to its issuer: a keyring bound to
+        // another (or to none) would seal what this server's clients cannot use.
+        let issuer = config.issuer();
+        let bound = keyring.current().issuer().to_owned();
+        if bound != issuer {
+            return Err(StartError::KeyringIssuer { keyring: bound, server: issuer });
+        }
+        let metrics = Arc::new(Metrics::new());
+        let norman = NormanClient::new(config.norman_api_url.clone(), config.norman_api_timeout)?
+            .observed_by(Arc::clone(&metrics));
+        Ok(Shared {
+            config: Arc::new(config.clone()),
+            keyring,
+            verifier: Arc::new(Verifier::new(VERIFIED_TOKENS_CACHED)),
+            guard,
+            metrics,
+            norman,
+        })
     }
-    let metrics = Arc::new(Metrics::new());
-    let norman = NormanClient::new(config.norman_api_url.clone(), config.norman_api_timeout)?
-        .observed_by(Arc::clone(&metrics));
-    let cimd = CimdFetcher::new(CimdConfig {
-        allow_private_addresses: config.allow_private_metadata_fetch,
-        cache_capacity: 1024,
-        ..CimdConfig::default()
-    });
-    Ok(AuthServer {
-        keyring,
-        issuer,
-        resource: config.mcp_url(),
-        secure_cookies: config.secure_cookies(),
-        clients: Clients::new(cimd),
-        norman,
-        guard,
-        verifier: Verifier::new(100_000),
-        login_limits: LoginLimits::new(config.login_failures_per_minute, TRACKED_KEYS),
-        refresh_flights: RefreshFlights::new(config.replay.refresh_grace),
-        access_lifetime: config.access_lifetime(),
-        metrics,
-        trusted_proxies: TrustedProxies::new(config.trusted_proxies.clone()),
-    })
-}
 
-/// `/mcp`'s shared state: the catalogue and the origin policy of `config`.
-pub fn mcp_state(config: &Config, auth: Arc<AuthServer>) -> McpState {
-    let origins = OriginPolicy::new(&config.public_url, &config.allowed_origins);
-    let uploads = UploadPolicy {
-        allow_private_addresses: config.allow_private_metadata_fetch,
-        ..UploadPolicy::default()
-    };
-    McpState::new(auth, Arc::new(Catalogue::new(uploads)), origins)
-}
+    /// The authorization server's state: the shared parts it uses and its own.
+    pub fn auth_server(&self) -> AuthServer {
+        let config = &self.config;
+        AuthServer {
+            keyring: Arc::clone(&self.keyring),
+            issuer: config.issuer(),
+            resource: config.mcp_url(),
+            secure_cookies: config.secure_cookies(),
+            clients: Clients::new(CimdFetcher::new(config.metadata_fetch.clone())),
+            norman: self.norman.clone(),
+            guard: Arc::clone(&self.guard),
+            verifier: Arc::clone(&self.verifier),
+            login_limits: LoginLimits::new(config.login_failures_per_minute, TRACKED_KEYS),
+            refresh_flights: RefreshFlights::new(config.replay.refresh_grace),
+            access_lifetime: config.access_lifetime(),
+            metrics: Arc::clone(&self.metrics),
+            trusted_proxies: TrustedProxies::new(config.trusted_proxies.clone()),
+        }
+    }
 
-/// The whole public application: every route with its limits (`request_timeout` for all but
-/// `/mcp`, which has its own), and `/metrics` when
-/// `metrics_on_public` (otherwise it has its own listener, see `metrics_app`).
-pub fn app(
-    auth: Arc<AuthServer>,
-    mcp: Arc<McpState>,
-    request_timeout: Duration,
-    metrics_on_public: bool,
-) -> Router {
-    let metrics = Arc::clone(&auth.metrics);
-    let routes = crate::oauth::http::routes(Arc::clone(&auth)).route("/healthz", get(|| async { "ok" }));
-    let routes = if metrics_on_public { routes.merge(metrics_app(auth)) } else { routes };
-    routes
-        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
-        .layer(TimeoutLayer::with_status_code(StatusCode::GATEWAY_TIMEOUT, request_timeout))
-        .merge(crate::mcp::routes(mcp))
-        .layer(middleware::from_fn_with_state(metrics, count_request))
-        .layer(
-            // Method and path only: query strings carry client ids and states, and Location
-            // headers carry codes, so neither is ever logged.
-            TraceLayer::new_for_http()
-                .make_span_with(|request: &Request<_>| {
-                    tracing::info_span!("http", method = %request.method(), path = %request.uri().path())
-                })
-                .on_request(())
-                .on_response(DefaultOnResponse::new().level(Level::INFO)),
+    /// `/mcp`'s state: the token check, the Norman client, the catalogue and the origin policy.
+    pub fn mcp_state(&self) -> McpState {
+        let config = &self.config;
+        let bearer = BearerCheck {
+            keyring: Arc::clone(&self.keyring),
+            verifier: Arc::clone(&self.verifier),
+            guard: Arc::clone(&self.guard),
+            metrics: Arc::clone(&self.metrics),
+            audience: config.mcp_url(),
+        };
+        McpState::new(
+            bearer,
+            self.norman.clone(),
+            Arc::new(Catalogue::new(config.uploads.clone())),
+            OriginPolicy::new(&config.public_url, &config.allowed_origins),
+            &config.issuer(),
+            config.mcp_request_timeout,
         )
+    }
+
+    /// The whole public application: every route with its limits (the configuration's
+    /// request timeout for all but `/mcp`, which has its own), and `/metrics` when
+    /// `metrics_on_public` (otherwise it has its own listener, see [`Shared::metrics_app`]).
+    pub fn app(&self, metrics_on_public: bool) -> Router {
+        let auth = Arc::new(self.auth_server());
+        let mcp = Arc::new(self.mcp_state());
+        let routes = crate::oauth::http::routes(auth).route("/healthz", get(|| async { "ok" }));
+        let routes = if metrics_on_public { routes.merge(self.metrics_app()) } else { routes };
+        routes
+            .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+            .layer(TimeoutLayer::with_status_code(StatusCode::GATEWAY_TIMEOUT, self.config.request_timeout()))
+            .merge(crate::mcp::routes(mcp))
+            .layer(middleware::from_fn_with_state(Arc::clone(&self.metrics), count_request))
+            .layer(
+                // Method and path only: query strings carry client ids and states, and Location
+                // headers carry codes, so neither is ever logged.
+                TraceLayer::new_for_http()
+                    .make_span_with(|request: &Request<_>| {
+                        tracing::info_span!("http", method = %request.method(), path = %request.uri().path())
+                    })
+                    .on_request(())
+                    .on_response(DefaultOnResponse::new().level(Level::INFO)),
+            )
+    }
+
+    /// `GET /metrics` alone: the operators' listener, or part of the public one.
+    pub fn metrics_app(&self) -> Router {
+        let (metrics, keyring) = (Arc::clone(&self.metrics), Arc::clone(&self.keyring));
+        Router::new().route("/metrics", get(move || async move { scrape_metrics(&metrics, &keyring) }))
+    }
 }
 
 /// Counts every request by route template (never the raw path: ids would explode the label
@@ -156,13 +195,8 @@ async fn count_request(State(metrics): State<Arc<Metrics>>, request: Request<Bod
     response
 }
 
-/// `GET /metrics` alone: the operators' listener, or part of the public one.
-pub fn metrics_app(auth: Arc<AuthServer>) -> Router {
-    Router::new().route("/metrics", get(move || async move { scrape_metrics(&auth) }))
-}
-
-fn scrape_metrics(auth: &AuthServer) -> Response {
-    let text = auth.metrics.render(&auth.keyring.current(), time::OffsetDateTime::now_utc());
+fn scrape_metrics(metrics: &Metrics, keyring: &SharedKeyring) -> Response {
+    let text = metrics.render(&keyring.current(), time::OffsetDateTime::now_utc());
     let content_type = "application/openmetrics-text; version=1.0.0; charset=utf-8";
     ([(header::CONTENT_TYPE, content_type), (header::CACHE_CONTROL, "no-store")], text).into_response()
 }
@@ -172,7 +206,7 @@ pub struct RunningServer {
     pub local_addr: SocketAddr,
     /// Where `/metrics` is served when it has a listener of its own.
     pub metrics_addr: Option<SocketAddr>,
-    pub auth: Arc<AuthServer>,
+    pub shared: Shared,
     shutdown: Option<watch::Sender<()>>,
     task: JoinHandle<std::io::Result<()>>,
     metrics_task: Option<JoinHandle<std::io::Result<()>>>,
@@ -227,15 +261,12 @@ pub async fn start(
         }
         _ => None,
     };
-    let auth = Arc::new(auth_server(config, keyring, guard).map_err(std::io::Error::other)?);
-    // The login asks Norman twice in a row (login, then the companies); `/mcp` has its own.
-    let request_timeout = config.norman_api_timeout * 2 + Duration::from_secs(5);
-    let mcp = Arc::new(mcp_state(config, Arc::clone(&auth)));
-    let router = app(Arc::clone(&auth), mcp, request_timeout, metrics_listener.is_none());
+    let shared = Shared::new(config, keyring, guard).map_err(std::io::Error::other)?;
+    let router = shared.app(metrics_listener.is_none());
     let (shutdown_tx, shutdown_rx) = watch::channel(());
     let metrics_task = metrics_listener.map(|listener| {
         let stopped = stopped(shutdown_rx.clone());
-        let router = metrics_app(Arc::clone(&auth));
+        let router = shared.metrics_app();
         tokio::spawn(async move { axum::serve(listener, router).with_graceful_shutdown(stopped).await })
     });
     let stopped = stopped(shutdown_rx);
@@ -247,7 +278,7 @@ pub async fn start(
     Ok(RunningServer {
         local_addr,
         metrics_addr,
-        auth,
+        shared,
         shutdown: Some(shutdown_tx),
         task,
         metrics_task,

@@ -1,4 +1,4 @@
-//! Hot reload of the key file: on SIGHUP (see `main.rs`) and when the file changes, found by
+//! Hot reload of the key file: on SIGHUP (see `cli/serve.rs`) and when the file changes, found by
 //! polling its metadata. A broken file is logged and ignored; the keys in force stay. Logs name
 //! key ids and never key material.
 

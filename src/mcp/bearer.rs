@@ -13,11 +13,23 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use time::OffsetDateTime;
 
+use crate::guard::{GuardError, GuardSpace, ReplayGuard};
+use crate::keyring::SharedKeyring;
 use crate::mcp::McpState;
-use crate::metrics::GuardHit;
-use crate::oauth::guard::{GuardError, GuardSpace, ReplayGuard};
+use crate::metrics::{GuardHit, Metrics};
 use crate::scope::{Scope, Scopes};
-use crate::tokens::access::{Principal, VerifyError};
+use crate::tokens::access::{Principal, Verifier, VerifyError};
+
+/// What the bearer middleware checks an access token against: the keys, the verifier and its
+/// cache, the deny lists, and the audience. The resource server's share of the server state.
+pub struct BearerCheck {
+    pub keyring: Arc<SharedKeyring>,
+    pub verifier: Arc<Verifier>,
+    pub guard: Arc<dyn ReplayGuard>,
+    pub metrics: Arc<Metrics>,
+    /// The canonical MCP URL, which every access token must name as its audience (RFC 8707).
+    pub audience: String,
+}
 
 /// Set by a tool when Norman refused the caller's Norman token; the middleware then answers
 /// 401 `invalid_token` instead of the tool's result, so the client refreshes.
@@ -111,11 +123,11 @@ fn verify_reason(error: VerifyError) -> &'static str {
 pub async fn require_bearer(State(state): State<Arc<McpState>>, request: Request, next: Next) -> Response {
     let principal = match authenticate(&state, request.headers(), request.uri()).await {
         Ok(principal) => {
-            state.auth.metrics.verification("ok");
+            state.bearer.metrics.verification("ok");
             principal
         }
         Err((outcome, error)) => {
-            state.auth.metrics.verification(outcome);
+            state.bearer.metrics.verification(outcome);
             return refuse(&state, error);
         }
     };
@@ -190,20 +202,20 @@ async fn authenticate(
             "malformed",
             BearerError::InvalidToken("the Authorization header must be `Bearer <token>`"),
         ))?;
-    let keyring = state.auth.keyring.current();
-    let principal = state
-        .auth
+    let check = &state.bearer;
+    let keyring = check.keyring.current();
+    let principal = check
         .verifier
-        .verify(&keyring, token, &state.auth.resource, OffsetDateTime::now_utc())
+        .verify(&keyring, token, &check.audience, OffsetDateTime::now_utc())
         .map_err(|error| (error.reason(), BearerError::InvalidToken(verify_reason(error))))?;
-    match revocation(state.auth.guard.as_ref(), &principal).await {
+    match revocation(check.guard.as_ref(), &principal).await {
         Ok(None) => Ok(principal),
         Ok(Some(Revoked::Token)) => {
-            state.auth.metrics.guard_hit(GuardHit::AccessRevoked);
+            check.metrics.guard_hit(GuardHit::AccessRevoked);
             Err(("revoked", BearerError::InvalidToken("the access token has been revoked")))
         }
         Ok(Some(Revoked::Grant)) => {
-            state.auth.metrics.guard_hit(GuardHit::FamilyRevoked);
+            check.metrics.guard_hit(GuardHit::FamilyRevoked);
             Err(("revoked", BearerError::InvalidToken("the grant of this access token has been revoked")))
         }
         Err(error) => {
@@ -303,7 +315,7 @@ mod tests {
     use std::time::Duration;
 
     use super::*;
-    use crate::oauth::guard::MemoryGuard;
+    use crate::guard::MemoryGuard;
     use crate::tokens::NormanToken;
 
     fn principal(blocks: usize, family: Option<&str>) -> Principal {

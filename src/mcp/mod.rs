@@ -22,11 +22,12 @@ use tower_http::cors::AllowOrigin;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
 
+use crate::mcp::bearer::BearerCheck;
 use crate::mcp::budget::BodyBudget;
 use crate::mcp::catalogue::Catalogue;
 use crate::mcp::handler::NormanTools;
 use crate::mcp::origin::OriginPolicy;
-use crate::oauth::AuthServer;
+use crate::norman::NormanClient;
 
 /// `/mcp` bodies may carry base64 uploads: larger than the OAuth endpoints' limit.
 pub const MAX_MCP_BODY_BYTES: usize = 16 * 1024 * 1024;
@@ -39,7 +40,9 @@ const TRANSFER_MARGIN: Duration = Duration::from_secs(5);
 
 /// What the `/mcp` middleware and handler share.
 pub struct McpState {
-    pub auth: Arc<AuthServer>,
+    pub bearer: BearerCheck,
+    /// Norman, called by the tools as the caller.
+    pub norman: NormanClient,
     pub catalogue: Arc<Catalogue>,
     pub origins: OriginPolicy,
     /// `<issuer>/.well-known/oauth-protected-resource/mcp`, named in every challenge.
@@ -52,11 +55,22 @@ pub struct McpState {
 }
 
 impl McpState {
-    pub fn new(auth: Arc<AuthServer>, catalogue: Arc<Catalogue>, origins: OriginPolicy) -> McpState {
-        let resource_metadata = format!("{}/.well-known/oauth-protected-resource/mcp", auth.issuer);
-        let request_timeout = catalogue.longest_call(auth.norman.timeout()) + TRANSFER_MARGIN;
+    /// `issuer` names the protected resource metadata (RFC 9728 section 3.1);
+    /// `request_timeout` replaces the default, the longest a tool call can take plus a margin.
+    pub fn new(
+        bearer: BearerCheck,
+        norman: NormanClient,
+        catalogue: Arc<Catalogue>,
+        origins: OriginPolicy,
+        issuer: &str,
+        request_timeout: Option<Duration>,
+    ) -> McpState {
+        let resource_metadata = format!("{issuer}/.well-known/oauth-protected-resource/mcp");
+        let request_timeout =
+            request_timeout.unwrap_or_else(|| catalogue.longest_call(norman.timeout()) + TRANSFER_MARGIN);
         McpState {
-            auth,
+            bearer,
+            norman,
             catalogue,
             origins,
             resource_metadata,
@@ -77,14 +91,14 @@ pub fn routes(state: Arc<McpState>) -> Router {
         .with_json_response(true)
         .with_allowed_hosts(state.origins.allowed_hosts())
         .with_max_request_body_bytes(state.max_body_bytes);
-    let tools = NormanTools::new(Arc::clone(&state.catalogue), state.auth.norman.clone());
+    let tools = NormanTools::new(Arc::clone(&state.catalogue), state.norman.clone());
     let service = StreamableHttpService::new(
         move || Ok(tools.clone()),
         Arc::new(NeverSessionManager::default()),
         config,
     );
     let origins = state.origins.clone();
-    let cors = crate::oauth::http::cors()
+    let cors = crate::web::cors()
         .allow_origin(AllowOrigin::predicate(move |origin: &HeaderValue, _| origins.origin_allowed(origin)));
     Router::new()
         .route_service("/mcp", service)

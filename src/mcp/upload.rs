@@ -14,9 +14,7 @@ use reqwest::StatusCode;
 use reqwest::header::CONTENT_DISPOSITION;
 use url::Url;
 
-use crate::net::{
-    self, DnsConfig, FetchError, GuardedClientConfig, Redirects, is_public_address, literal_ip,
-};
+use crate::net::{self, DnsConfig, FetchError, GuardedClientConfig, Redirects};
 
 /// Per-file limit unless configured otherwise.
 pub const DEFAULT_MAX_FILE_BYTES: usize = 10 * 1024 * 1024;
@@ -180,8 +178,7 @@ impl Uploads {
         if url.host().is_none() || !url.username().is_empty() || url.password().is_some() {
             return Err(UploadError::InvalidUrl);
         }
-        // Hosts written as IP addresses never reach the resolver, so they are checked here.
-        if !self.policy.allow_private_addresses && literal_ip(&url).is_some_and(|ip| !is_public_address(ip)) {
+        if net::refused_literal(&url, self.policy.allow_private_addresses) {
             return Err(UploadError::PrivateAddress);
         }
         Ok(url)

@@ -14,6 +14,12 @@ pub fn literal_ip(url: &Url) -> Option<IpAddr> {
     }
 }
 
+/// Whether `url` names a non-public address literal that must not be fetched: such hosts never
+/// reach the guarded resolver, so every fetch (and every redirect) checks them first.
+pub fn refused_literal(url: &Url, allow_private_addresses: bool) -> bool {
+    !allow_private_addresses && literal_ip(url).is_some_and(|ip| !is_public_address(ip))
+}
+
 /// May a stranger's URL be fetched from this address? Only globally routable unicast
 /// addresses qualify: not loopback, private (RFC 1918), shared (CGNAT), link-local, unique-local,
 /// unspecified, multicast, broadcast, documentation, benchmarking or otherwise reserved ranges,
@@ -75,6 +81,20 @@ fn is_public_v6(ip: Ipv6Addr) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_non_public_literals_are_refused_and_only_when_private_fetches_are_off() {
+        let url = |text: &str| Url::parse(text).unwrap();
+        for private in
+            ["https://127.0.0.1/x", "https://[::1]/x", "https://10.1.2.3/x", "https://[::ffff:192.168.0.1]/"]
+        {
+            assert!(refused_literal(&url(private), false), "{private}");
+            assert!(!refused_literal(&url(private), true), "{private} allowed");
+        }
+        for fetched in ["https://93.184.215.14/x", "https://localhost/x", "https://example.com/x"] {
+            assert!(!refused_literal(&url(fetched), false), "{fetched}: public, or a name for the resolver");
+        }
+    }
 
     fn v4(text: &str) -> IpAddr {
         IpAddr::V4(text.parse().unwrap())

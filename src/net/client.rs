@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use super::address::{is_public_address, literal_ip};
+use super::address::refused_literal;
 use super::resolve::{DnsConfig, DnsSetupError, GuardedResolver, ResolveError};
 
 /// How far a fetch follows redirects.
@@ -42,7 +42,7 @@ pub enum SetupError {
 /// An https-only client whose every connection goes to addresses the guarded resolver checked
 /// (so nothing can be rebound between the check and the connection); no proxy, which would
 /// resolve the host itself, out of reach of the check; no referer; one overall timeout.
-/// Address literals never reach a resolver: callers check them with [`literal_ip`] first.
+/// Address literals never reach a resolver: callers check them with [`refused_literal`] first.
 pub fn build(config: &GuardedClientConfig<'_>) -> Result<reqwest::Client, SetupError> {
     let certificates = config
         .extra_root_certificates
@@ -58,7 +58,7 @@ pub fn build(config: &GuardedClientConfig<'_>) -> Result<reqwest::Client, SetupE
             let url = attempt.url();
             if attempt.previous().len() >= max || url.scheme() != "https" {
                 attempt.stop()
-            } else if !allow_private && literal_ip(url).is_some_and(|ip| !is_public_address(ip)) {
+            } else if refused_literal(url, allow_private) {
                 attempt.error(RedirectRefused)
             } else {
                 attempt.follow()

@@ -10,6 +10,6 @@ pub mod address;
 pub mod client;
 pub mod resolve;
 
-pub use address::{is_public_address, literal_ip};
+pub use address::{is_public_address, literal_ip, refused_literal};
 pub use client::{FetchError, GuardedClientConfig, Redirects, SetupError};
 pub use resolve::{DnsConfig, Nameservers};

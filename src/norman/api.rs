@@ -3,9 +3,9 @@
 use http::Method;
 use serde_json::{Map, Value};
 
+use super::NormanToken;
 use super::multipart::Form;
 use super::{Body, NormanClient, NormanError};
-use crate::tokens::NormanToken;
 
 /// One call: a path under the base URL, query pairs and a body.
 pub struct ApiRequest<'a> {

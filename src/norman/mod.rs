@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod multipart;
+mod token;
 mod transport;
 
 use std::sync::Arc;
@@ -15,11 +16,11 @@ use rustls::pki_types::CertificateDer;
 use serde::Deserialize;
 use url::Url;
 
+pub use token::NormanToken;
 pub use transport::SetupError;
 use transport::{Answer, Transport};
 
 use crate::metrics::{Metrics, UpstreamTimer};
-use crate::tokens::NormanToken;
 
 /// Production and sandbox bases, chosen by `NORMAN_ENVIRONMENT` like the earlier Python server.
 pub const PRODUCTION_URL: &str = "https://api.norman.finance/";

@@ -2,7 +2,7 @@
 //! the platform's trust store, one deadline per call (connect, TLS, request and the whole
 //! answer), and a cap on the answer's size. No redirects, cookies or decompression: Norman's
 //! API needs none, and an upstream call costs about half the CPU it did through reqwest
-//! (BENCHMARKS.md, issue 4).
+//! (BENCHMARKS.md, "MCP tool calls").
 
 use std::time::Duration;
 

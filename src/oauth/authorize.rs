@@ -2,14 +2,11 @@
 //! request from ever redirecting somewhere unverified. First the client and its redirect URI
 //! (failures are a page for the person), then everything else (failures go back to the app).
 
-use axum::http::StatusCode;
 use serde::Deserialize;
 use url::Url;
 
-use crate::oauth::cimd::CimdError;
-use crate::oauth::client::{Client, ClientLookupError};
+use crate::oauth::client::{Client, RedirectMismatch};
 use crate::oauth::error::ErrorCode;
-use crate::oauth::pages::PageError;
 use crate::oauth::pkce;
 use crate::oauth::resource::names_resource;
 use crate::scope::{Scope, Scopes};
@@ -62,21 +59,13 @@ impl ErrorRedirect {
     }
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AuthorizeFailure {
-    Page(PageError),
+    /// The redirect URI is not one the client registered: nothing may be sent there, so the
+    /// person is told instead (RFC 6749 §4.1.2.1).
+    RedirectMismatch(RedirectMismatch),
+    /// Any other rule: the app is told, at its verified redirect URI.
     Redirect(ErrorRedirect),
-}
-
-/// The page for a client that could not be identified: 400, or 503 (429 when this address
-/// caused too many fetches) while its metadata document cannot be had right now.
-pub fn client_page(error: &ClientLookupError) -> PageError {
-    let status = match error {
-        ClientLookupError::Metadata(CimdError::RateLimited) => StatusCode::TOO_MANY_REQUESTS,
-        ClientLookupError::Metadata(e) if e.is_unavailable() => StatusCode::SERVICE_UNAVAILABLE,
-        _ => StatusCode::BAD_REQUEST,
-    };
-    PageError::new(status, "This app cannot connect", error.to_string())
 }
 
 /// Applies every rule that needs no I/O once the client is known.
@@ -85,13 +74,8 @@ pub fn validate(
     client: Client,
     canonical_resource: &str,
 ) -> Result<ValidAuthorization, AuthorizeFailure> {
-    let redirect_uri = client.redirect_for(params.redirect_uri.as_deref()).map_err(|mismatch| {
-        AuthorizeFailure::Page(PageError::new(
-            StatusCode::BAD_REQUEST,
-            "This app cannot connect",
-            mismatch.to_string(),
-        ))
-    })?;
+    let redirect_uri =
+        client.redirect_for(params.redirect_uri.as_deref()).map_err(AuthorizeFailure::RedirectMismatch)?;
     let state = params.state.clone();
     let redirect_error = |code: ErrorCode, description: &str| {
         AuthorizeFailure::Redirect(ErrorRedirect {
@@ -188,6 +172,84 @@ fn with_query(base: &str, params: &[(&str, Option<&str>)]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::redirect::RedirectUri;
+
+    const RESOURCE: &str = "https://mcp.example/mcp";
+    const CALLBACK: &str = "https://app.example/cb";
+
+    fn client(redirects: &[&str]) -> Client {
+        let uris = redirects.iter().map(|uri| RedirectUri::parse(uri).unwrap()).collect();
+        Client::public("https://app.example/client.json", Some("App".into()), uris)
+    }
+
+    fn params(adjust: impl FnOnce(&mut AuthorizeParams)) -> AuthorizeParams {
+        let mut params = AuthorizeParams {
+            response_type: Some("code".into()),
+            client_id: Some("https://app.example/client.json".into()),
+            redirect_uri: Some(CALLBACK.into()),
+            state: Some("xyz".into()),
+            code_challenge: Some("E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM".into()),
+            code_challenge_method: Some("S256".into()),
+            scope: None,
+            resource: None,
+        };
+        adjust(&mut params);
+        params
+    }
+
+    fn redirected(failure: AuthorizeFailure) -> ErrorRedirect {
+        match failure {
+            AuthorizeFailure::Redirect(redirect) => redirect,
+            other => panic!("expected a redirect, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn an_unregistered_redirect_uri_is_never_redirected_to_even_with_other_errors() {
+        let bad = params(|p| {
+            p.redirect_uri = Some("https://evil.example/cb".into());
+            p.response_type = Some("token".into());
+        });
+        let failure = validate(&bad, client(&[CALLBACK]), RESOURCE).unwrap_err();
+        assert_eq!(failure, AuthorizeFailure::RedirectMismatch(RedirectMismatch::NotRegistered));
+        let unnamed = params(|p| p.redirect_uri = None);
+        let failure =
+            validate(&unnamed, client(&[CALLBACK, "https://app.example/other"]), RESOURCE).unwrap_err();
+        assert_eq!(failure, AuthorizeFailure::RedirectMismatch(RedirectMismatch::Missing));
+    }
+
+    #[test]
+    fn once_the_redirect_uri_is_known_errors_go_back_to_the_app_with_the_state() {
+        type Adjust = fn(&mut AuthorizeParams);
+        let cases: [(Adjust, ErrorCode); 4] = [
+            (|p| p.response_type = Some("token".into()), ErrorCode::UnsupportedResponseType),
+            (|p| p.code_challenge = None, ErrorCode::InvalidRequest),
+            (|p| p.code_challenge_method = Some("plain".into()), ErrorCode::InvalidRequest),
+            (|p| p.resource = Some("https://other.example/mcp".into()), ErrorCode::InvalidTarget),
+        ];
+        for (adjust, code) in cases {
+            let redirect = redirected(validate(&params(adjust), client(&[CALLBACK]), RESOURCE).unwrap_err());
+            assert_eq!((redirect.redirect_uri.as_str(), redirect.code), (CALLBACK, code));
+            assert_eq!(redirect.state.as_deref(), Some("xyz"));
+        }
+        let long_state = params(|p| p.state = Some("s".repeat(MAX_STATE_LEN + 1)));
+        let redirect = redirected(validate(&long_state, client(&[CALLBACK]), RESOURCE).unwrap_err());
+        assert_eq!((redirect.code, redirect.state), (ErrorCode::InvalidRequest, None), "never echoed");
+    }
+
+    #[test]
+    fn a_valid_request_gets_every_scope_unless_it_names_some() {
+        let valid = validate(&params(|_| {}), client(&[CALLBACK]), RESOURCE).unwrap();
+        assert_eq!((valid.scopes, valid.redirect_uri_given, valid.resource), (Scopes::ALL, true, None));
+        let read = params(|p| {
+            p.scope = Some("norman.read offline_access".into());
+            p.redirect_uri = None;
+            p.resource = Some(RESOURCE.into());
+        });
+        let valid = validate(&read, client(&[CALLBACK]), RESOURCE).unwrap();
+        assert_eq!((valid.scopes, valid.redirect_uri.as_str()), (Scopes::READ, CALLBACK));
+        assert_eq!((valid.redirect_uri_given, valid.resource.as_deref()), (false, Some(RESOURCE)));
+    }
 
     #[test]
     fn query_is_appended_to_an_existing_one() {

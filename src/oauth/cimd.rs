@@ -32,11 +32,9 @@ use serde_json::{Map, Value};
 use tokio::sync::Semaphore;
 use url::Url;
 
-use super::redirect::{InvalidRedirectUri, RedirectUri};
 use crate::limit::{KeyedBudget, address_group};
-use crate::net::{
-    self, DnsConfig, FetchError, GuardedClientConfig, Redirects, is_public_address, literal_ip,
-};
+use crate::net::{self, DnsConfig, FetchError, GuardedClientConfig, Redirects};
+use crate::redirect::{InvalidRedirectUri, RedirectUri};
 
 /// Longest client id URL we will fetch.
 pub const MAX_CLIENT_ID_URL_LEN: usize = 2048;
@@ -81,7 +79,7 @@ impl Default for CimdConfig {
             allow_private_addresses: false,
             timeout: Duration::from_secs(5),
             max_bytes: 5 * 1024,
-            cache_capacity: 1000,
+            cache_capacity: 1024,
             extra_root_certificates: Vec::new(),
             dns: DnsConfig::default(),
             max_concurrent_fetches: 32,
@@ -413,8 +411,7 @@ impl Inner {
         url: Url,
     ) -> Result<(Arc<ClientMetadataDocument>, Duration), CimdError> {
         let client = self.client.as_ref().ok_or(CimdError::Unreachable)?;
-        // Hosts written as IP addresses never reach the resolver, so they are checked here.
-        if literal_ip(&url).is_some_and(|ip| !self.config.allow_private_addresses && !is_public_address(ip)) {
+        if net::refused_literal(&url, self.config.allow_private_addresses) {
             return Err(CimdError::PrivateAddress);
         }
         let mut response =

@@ -12,7 +12,7 @@ use time::OffsetDateTime;
 
 use crate::keyring::{KeyId, Keyring};
 use crate::oauth::cimd::{CimdError, CimdFetcher};
-use crate::oauth::redirect::RedirectUri;
+use crate::redirect::RedirectUri;
 use crate::seal::{self, OpenError, Purpose};
 use crate::tokens::client::{ClientAuthMethod, RegisteredClient};
 
@@ -57,6 +57,17 @@ pub enum RedirectMismatch {
 }
 
 impl Client {
+    /// A public client described by its metadata document: no secret, nothing sealed.
+    pub fn public(id: &str, name: Option<String>, redirect_uris: Vec<RedirectUri>) -> Client {
+        Client {
+            id: id.to_owned(),
+            name,
+            redirect_uris,
+            auth_method: ClientAuthMethod::None,
+            sealed_by: None,
+        }
+    }
+
     pub fn display_name(&self) -> &str {
         self.name.as_deref().filter(|n| !n.trim().is_empty()).unwrap_or("An unnamed app")
     }
@@ -158,13 +169,11 @@ impl Clients {
                 Requester::SealedGrant => self.cimd.fetch(client_id).await,
             };
             let document = fetched.map_err(ClientLookupError::Metadata)?;
-            return Ok(Client {
-                id: client_id.to_owned(),
-                name: document.client_name.clone(),
-                redirect_uris: document.redirect_uris.clone(),
-                auth_method: ClientAuthMethod::None,
-                sealed_by: None,
-            });
+            return Ok(Client::public(
+                client_id,
+                document.client_name.clone(),
+                document.redirect_uris.clone(),
+            ));
         }
         Err(ClientLookupError::Unknown)
     }

@@ -1,10 +1,7 @@
 //! The authorization server's errors in the RFCs' own terms: one code per RFC error, whose wire
-//! form is the RFC's string, rendered as RFC 6749 §5.2 JSON.
+//! form is the RFC's string. The HTTP layer (`http`) renders them as RFC 6749 §5.2 JSON.
 
 use std::borrow::Cow;
-
-use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
 
 /// The error codes of RFC 6749 (§4.1.2.1, §5.2), RFC 7009, RFC 7591 and RFC 8707.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -40,15 +37,6 @@ impl ErrorCode {
             ErrorCode::TemporarilyUnavailable => "temporarily_unavailable",
             ErrorCode::InvalidRedirectUri => "invalid_redirect_uri",
             ErrorCode::InvalidClientMetadata => "invalid_client_metadata",
-        }
-    }
-
-    fn status(self) -> StatusCode {
-        match self {
-            ErrorCode::InvalidClient => StatusCode::UNAUTHORIZED,
-            ErrorCode::ServerError => StatusCode::INTERNAL_SERVER_ERROR,
-            ErrorCode::TemporarilyUnavailable => StatusCode::SERVICE_UNAVAILABLE,
-            _ => StatusCode::BAD_REQUEST,
         }
     }
 }
@@ -97,25 +85,5 @@ impl OAuthError {
     pub fn with_basic_challenge(mut self, basic: bool) -> OAuthError {
         self.basic_challenge = basic;
         self
-    }
-}
-
-impl IntoResponse for OAuthError {
-    fn into_response(self) -> Response {
-        let body = serde_json::json!({
-            "error": self.code.as_str(),
-            "error_description": self.description,
-        });
-        let mut response = (self.code.status(), axum::Json(body)).into_response();
-        let headers = response.headers_mut();
-        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-        headers.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
-        if self.code == ErrorCode::InvalidClient && self.basic_challenge {
-            headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Basic realm=\"norman-mcp\""));
-        }
-        if let Some(secs) = self.retry_after_secs {
-            headers.insert(header::RETRY_AFTER, HeaderValue::from(secs));
-        }
-        response
     }
 }

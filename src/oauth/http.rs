@@ -1,53 +1,31 @@
 //! The authorization server's HTTP surface: thin handlers that parse, call the protocol logic
-//! in the sibling modules and render its answer.
+//! in the sibling modules and render its answer. Only here do outcomes and errors become
+//! status codes, JSON, pages, redirects and cookies.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::Duration;
 
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{ConnectInfo, Query, State};
-use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use time::OffsetDateTime;
-use tower_http::cors::{AllowOrigin, CorsLayer};
 
 use crate::oauth::AuthServer;
 use crate::oauth::authorize::{self, AuthorizeFailure, AuthorizeParams};
-use crate::oauth::client::Requester;
+use crate::oauth::cimd::CimdError;
+use crate::oauth::client::{ClientLookupError, Requester};
 use crate::oauth::error::{ErrorCode, OAuthError};
-use crate::oauth::login::{LoginForm, LoginOutcome, csrf_cookie_name, retry_after_seconds};
+use crate::oauth::login::{LoginForm, LoginOutcome, LoginRefusal, RetryProblem, form, retry_after_seconds};
 use crate::oauth::metadata;
 use crate::oauth::pages::{self, LoginPage, PageError};
 use crate::oauth::register::{self, RegistrationRequest};
 use crate::oauth::token::FormParams;
-use crate::seal;
-use crate::tokens::login::{LOGIN_LIFETIME, LoginRequest};
-use crate::tokens::random_id;
-
-/// CORS for browser-based clients: any origin (the endpoints use no cookies), the MCP
-/// headers allowed, `WWW-Authenticate` readable, preflights answered before anything else.
-pub fn cors() -> CorsLayer {
-    CorsLayer::new()
-        .allow_origin(AllowOrigin::mirror_request())
-        .allow_methods([Method::GET, Method::POST, Method::DELETE, Method::OPTIONS])
-        .allow_headers([
-            header::AUTHORIZATION,
-            header::CONTENT_TYPE,
-            header::ACCEPT,
-            header::HeaderName::from_static("mcp-protocol-version"),
-            header::HeaderName::from_static("mcp-session-id"),
-            header::HeaderName::from_static("last-event-id"),
-        ])
-        .expose_headers([
-            header::WWW_AUTHENTICATE,
-            header::HeaderName::from_static("mcp-session-id"),
-            header::HeaderName::from_static("mcp-protocol-version"),
-        ])
-        .max_age(Duration::from_secs(3600))
-}
+use crate::redirect::RedirectUri;
+use crate::tokens::login::LoginRequest;
+use crate::web;
 
 /// The routes of the authorization server. The JSON endpoints get CORS; the pages do not.
 pub fn routes(server: Arc<AuthServer>) -> Router {
@@ -58,7 +36,7 @@ pub fn routes(server: Arc<AuthServer>) -> Router {
         .route("/register", post(register_client))
         .route("/token", post(token))
         .route("/revoke", post(revoke))
-        .layer(cors());
+        .layer(web::cors());
     let pages = Router::new()
         .route("/authorize", get(authorize_page).post(submit_login))
         .route("/assets/norman.css", get(stylesheet));
@@ -87,16 +65,8 @@ async fn stylesheet() -> Response {
         .into_response()
 }
 
-fn content_type_is(headers: &HeaderMap, expected: &str) -> bool {
-    headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(';').next())
-        .is_some_and(|v| v.trim().eq_ignore_ascii_case(expected))
-}
-
 async fn register_client(State(server): State<Arc<AuthServer>>, headers: HeaderMap, body: Bytes) -> Response {
-    if !content_type_is(&headers, "application/json") {
+    if !web::content_type_is(&headers, "application/json") {
         return OAuthError::invalid_request("send the registration as application/json").into_response();
     }
     let request: RegistrationRequest = match serde_json::from_slice(&body) {
@@ -121,7 +91,7 @@ async fn register_client(State(server): State<Arc<AuthServer>>, headers: HeaderM
 }
 
 fn form_params(headers: &HeaderMap, body: &[u8]) -> Result<FormParams, OAuthError> {
-    if !content_type_is(headers, "application/x-www-form-urlencoded") {
+    if !web::content_type_is(headers, "application/x-www-form-urlencoded") {
         return Err(OAuthError::invalid_request("send the request as application/x-www-form-urlencoded"));
     }
     FormParams::parse(body)
@@ -177,7 +147,7 @@ async fn authorize_page(
     let Ok(Query(params)) = params else {
         return PageError::new(
             StatusCode::BAD_REQUEST,
-            "This app cannot connect",
+            CANNOT_CONNECT,
             "The authorization request is malformed (a parameter is repeated or not valid).",
         )
         .into_response();
@@ -190,41 +160,24 @@ async fn authorize_page(
         Ok(client) => client,
         Err(error) => {
             tracing::info!(?error, "authorization request from an unknown client");
-            return authorize::client_page(&error).into_response();
+            return client_page(&error).into_response();
         }
     };
     let valid = match authorize::validate(&params, client, &server.resource) {
         Ok(valid) => valid,
-        Err(AuthorizeFailure::Page(page)) => return page.into_response(),
+        Err(AuthorizeFailure::RedirectMismatch(mismatch)) => {
+            return PageError::new(StatusCode::BAD_REQUEST, CANNOT_CONNECT, mismatch.to_string())
+                .into_response();
+        }
         Err(AuthorizeFailure::Redirect(redirect)) => {
             tracing::info!(error = redirect.code.as_str(), "authorization request refused");
             return Redirect::to(&redirect.location(&server.issuer)).into_response();
         }
     };
-    let Ok(csrf_nonce) = random_id() else {
-        return PageError::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "Something went wrong",
-            "Please try again.",
-        )
-        .into_response();
-    };
-    let request = LoginRequest {
-        client_id: valid.client.id.clone(),
-        client_name: valid.client.display_name().to_owned(),
-        redirect_uri: valid.redirect_uri.clone(),
-        redirect_uri_given: valid.redirect_uri_given,
-        state: valid.state.clone(),
-        code_challenge: valid.code_challenge.clone(),
-        scope: valid.scopes,
-        resource: valid.resource.clone(),
-        csrf_nonce,
-        expires_at: now + LOGIN_LIFETIME,
-    };
-    let envelope = match seal::seal(&keyring, &request, now) {
-        Ok(envelope) => envelope,
+    let issued = match form::issue(&keyring, &valid, server.secure_cookies, now) {
+        Ok(issued) => issued,
         Err(error) => {
-            tracing::error!(%error, "could not seal a login request");
+            tracing::error!(%error, "could not issue a login form");
             return PageError::new(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "Something went wrong",
@@ -233,18 +186,24 @@ async fn authorize_page(
             .into_response();
         }
     };
-    let mut response = login_form(&request, &envelope, "", None, StatusCode::OK);
-    let cookie = format!(
-        "{}={}; Path=/; Max-Age={}; HttpOnly; SameSite=Lax{}",
-        csrf_cookie_name(server.secure_cookies, &request.csrf_nonce),
-        request.csrf_nonce,
-        LOGIN_LIFETIME.whole_seconds(),
-        if server.secure_cookies { "; Secure" } else { "" }
-    );
-    if let Ok(cookie) = HeaderValue::from_str(&cookie) {
+    let mut response = login_form(&issued.request, &issued.envelope, "", None, StatusCode::OK);
+    if let Ok(cookie) = HeaderValue::from_str(&issued.set_cookie) {
         response.headers_mut().append(header::SET_COOKIE, cookie);
     }
     response
+}
+
+const CANNOT_CONNECT: &str = "This app cannot connect";
+
+/// The page for a client that could not be identified: 400, or 503 (429 when this address
+/// caused too many fetches) while its metadata document cannot be had right now.
+fn client_page(error: &ClientLookupError) -> PageError {
+    let status = match error {
+        ClientLookupError::Metadata(CimdError::RateLimited) => StatusCode::TOO_MANY_REQUESTS,
+        ClientLookupError::Metadata(e) if e.is_unavailable() => StatusCode::SERVICE_UNAVAILABLE,
+        _ => StatusCode::BAD_REQUEST,
+    };
+    PageError::new(status, CANNOT_CONNECT, error.to_string())
 }
 
 fn login_form(
@@ -254,7 +213,7 @@ fn login_form(
     error: Option<&str>,
     status: StatusCode,
 ) -> Response {
-    let redirect_host = crate::oauth::redirect::RedirectUri::parse(&request.redirect_uri)
+    let redirect_host = RedirectUri::parse(&request.redirect_uri)
         .map(|r| (r.host_for_display(), r.is_loopback()))
         .unwrap_or_else(|_| (String::from("your app"), false));
     let page = LoginPage {
@@ -289,28 +248,86 @@ async fn submit_login(
     let cookie_header = headers.get(header::COOKIE).and_then(|v| v.to_str().ok());
     let client_address = server.trusted_proxies.client_address(peer.ip(), &headers);
     match server.login(form, cookie_header, client_address, OffsetDateTime::now_utc()).await {
-        LoginOutcome::Redirect { location, spent_cookie } => {
-            let secure = if server.secure_cookies { "; Secure" } else { "" };
-            let clear = format!("{spent_cookie}=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax{secure}");
-            (
-                StatusCode::SEE_OTHER,
-                [
-                    (header::LOCATION, location),
-                    (header::CACHE_CONTROL, "no-store".to_owned()),
-                    (header::SET_COOKIE, clear),
-                ],
-            )
-                .into_response()
-        }
-        LoginOutcome::Retry { status, request, envelope, email, message, retry_after } => {
-            let mut response = login_form(&request, &envelope, &email, Some(&message), status);
-            if let Some(retry_after) = retry_after {
+        LoginOutcome::Redirect { location, spent_cookie } => (
+            StatusCode::SEE_OTHER,
+            [
+                (header::LOCATION, location),
+                (header::CACHE_CONTROL, "no-store".to_owned()),
+                (header::SET_COOKIE, form::clearing_cookie(&spent_cookie, server.secure_cookies)),
+            ],
+        )
+            .into_response(),
+        LoginOutcome::Retry { problem, request, envelope, email } => {
+            let status = match problem {
+                RetryProblem::EmailTooLong | RetryProblem::MissingCredentials => StatusCode::BAD_REQUEST,
+                RetryProblem::BadCredentials => StatusCode::UNAUTHORIZED,
+                RetryProblem::TooManyFailures { .. } => StatusCode::TOO_MANY_REQUESTS,
+            };
+            let mut response = login_form(&request, &envelope, &email, Some(&problem.message()), status);
+            if let RetryProblem::TooManyFailures { retry_after } = problem {
                 response
                     .headers_mut()
                     .insert(header::RETRY_AFTER, HeaderValue::from(retry_after_seconds(retry_after)));
             }
             response
         }
-        LoginOutcome::Page(page) => page.into_response(),
+        LoginOutcome::Refused(refusal) => refusal_page(refusal).into_response(),
+    }
+}
+
+fn refusal_page(refusal: LoginRefusal) -> PageError {
+    match refusal {
+        LoginRefusal::Expired => PageError::new(
+            StatusCode::BAD_REQUEST,
+            "This sign-in page has expired",
+            "The sign-in page was open for too long or is not valid. Go back to your app and start the connection again.",
+        ),
+        LoginRefusal::CookieMissing => PageError::new(
+            StatusCode::FORBIDDEN,
+            "This sign-in could not be verified",
+            "Your browser did not send back the cookie of this sign-in page. Allow cookies for this site, then start the connection again from your app.",
+        ),
+        LoginRefusal::NormanUnavailable => PageError::new(
+            StatusCode::BAD_GATEWAY,
+            "Norman is not reachable right now",
+            "We could not reach Norman to sign you in. Nothing was changed. Please try again in a few minutes.",
+        ),
+        LoginRefusal::Internal => PageError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "Something went wrong",
+            "Something went wrong on our side. Please start the connection again from your app.",
+        ),
+    }
+}
+
+/// The HTTP status of each error code (RFC 6749 §5.2: 400 unless said otherwise).
+fn status_of(code: ErrorCode) -> StatusCode {
+    match code {
+        ErrorCode::InvalidClient => StatusCode::UNAUTHORIZED,
+        ErrorCode::ServerError => StatusCode::INTERNAL_SERVER_ERROR,
+        ErrorCode::TemporarilyUnavailable => StatusCode::SERVICE_UNAVAILABLE,
+        _ => StatusCode::BAD_REQUEST,
+    }
+}
+
+/// RFC 6749 §5.2 JSON, never cached; a Basic challenge when the client tried Basic (§5.2
+/// `invalid_client`), `Retry-After` when the answer is a temporary outage.
+impl IntoResponse for OAuthError {
+    fn into_response(self) -> Response {
+        let body = serde_json::json!({
+            "error": self.code.as_str(),
+            "error_description": self.description,
+        });
+        let mut response = (status_of(self.code), axum::Json(body)).into_response();
+        let headers = response.headers_mut();
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        headers.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
+        if self.code == ErrorCode::InvalidClient && self.basic_challenge {
+            headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Basic realm=\"norman-mcp\""));
+        }
+        if let Some(secs) = self.retry_after_secs {
+            headers.insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        }
+        response
     }
 }

@@ -1,21 +1,20 @@
 //! `POST /authorize`: the person's answer to the login form. The form's sealed request and the
-//! CSRF cookie replace any server-side session.
+//! CSRF cookie (`form`) replace any server-side session. The outcome is in the protocol's
+//! terms; the HTTP layer renders it as a redirect, the form again, or a page.
 
+pub mod form;
 mod limits;
 
 use std::borrow::Cow;
 use std::net::IpAddr;
 use std::time::{Duration, Instant};
 
-use axum::http::StatusCode;
 use serde::Deserialize;
-use subtle::ConstantTimeEq as _;
 use time::OffsetDateTime;
 
 use crate::oauth::AuthServer;
 use crate::oauth::authorize::{ErrorRedirect, success_location};
 use crate::oauth::error::ErrorCode;
-use crate::oauth::pages::PageError;
 use crate::seal;
 use crate::tokens::code::{AuthorizationCode, CODE_LIFETIME};
 use crate::tokens::login::LoginRequest;
@@ -41,20 +40,49 @@ impl std::fmt::Debug for LoginForm {
 pub enum LoginOutcome {
     /// Back to the app, with a code or with `access_denied`; the form's CSRF cookie (named
     /// here) has done its job and is cleared.
-    Redirect {
-        location: String,
-        spent_cookie: String,
+    Redirect { location: String, spent_cookie: String },
+    /// The form again, with what to fix.
+    Retry { problem: RetryProblem, request: Box<LoginRequest>, envelope: String, email: String },
+    /// The sign-in cannot go on from this form.
+    Refused(LoginRefusal),
+}
+
+/// Why the form is shown again: something the person can fix, or wait out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RetryProblem {
+    EmailTooLong,
+    MissingCredentials,
+    /// Norman refused the email and password (whichever of them was wrong).
+    BadCredentials,
+    /// Over a failed-sign-in limit until `retry_after` has passed.
+    TooManyFailures {
+        retry_after: Duration,
     },
-    /// The form again, with one message; `retry_after` when the attempt was over a limit.
-    Retry {
-        status: StatusCode,
-        request: Box<LoginRequest>,
-        envelope: String,
-        email: String,
-        message: Cow<'static, str>,
-        retry_after: Option<Duration>,
-    },
-    Page(PageError),
+}
+
+impl RetryProblem {
+    /// The one line the form shows.
+    pub fn message(self) -> Cow<'static, str> {
+        match self {
+            RetryProblem::EmailTooLong => EMAIL_TOO_LONG.into(),
+            RetryProblem::MissingCredentials => MISSING_CREDENTIALS.into(),
+            RetryProblem::BadCredentials => BAD_CREDENTIALS.into(),
+            RetryProblem::TooManyFailures { retry_after } => too_many_failures(retry_after).into(),
+        }
+    }
+}
+
+/// Why a sign-in cannot go on from the submitted form.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LoginRefusal {
+    /// The form's sealed request is missing, expired or not valid.
+    Expired,
+    /// The browser did not send back the form's CSRF cookie.
+    CookieMissing,
+    /// Norman could not be asked; nothing was changed.
+    NormanUnavailable,
+    /// Randomness or sealing failed on our side.
+    Internal,
 }
 
 /// The one message for every credential failure, so the page never tells whether an account
@@ -75,26 +103,6 @@ pub fn retry_after_seconds(retry_after: Duration) -> u64 {
     retry_after.as_secs() + u64::from(retry_after.subsec_nanos() > 0)
 }
 
-/// The CSRF cookie's name for one login form: each form has its own, so two tabs never clash.
-pub fn csrf_cookie_name(secure: bool, nonce: &str) -> String {
-    let prefix = if secure { "__Host-" } else { "" };
-    let tag: String = nonce.chars().take(10).collect();
-    format!("{prefix}nm_login_{tag}")
-}
-
-/// The value of cookie `name` in a `Cookie` header.
-fn cookie<'a>(header: &'a str, name: &str) -> Option<&'a str> {
-    header.split(';').filter_map(|pair| pair.trim().split_once('=')).find(|(n, _)| *n == name).map(|(_, v)| v)
-}
-
-fn expired_page() -> PageError {
-    PageError::new(
-        StatusCode::BAD_REQUEST,
-        "This sign-in page has expired",
-        "The sign-in page was open for too long or is not valid. Go back to your app and start the connection again.",
-    )
-}
-
 impl AuthServer {
     /// Handles a submitted login form. `cookie_header` is the request's `Cookie` header.
     pub async fn login(
@@ -105,28 +113,21 @@ impl AuthServer {
         now: OffsetDateTime,
     ) -> LoginOutcome {
         let Some(envelope) = form.login_request.filter(|e| !e.is_empty()) else {
-            return LoginOutcome::Page(expired_page());
+            return LoginOutcome::Refused(LoginRefusal::Expired);
         };
         let keyring = self.keyring.current();
         let request: LoginRequest = match seal::open(&keyring, &envelope, now) {
             Ok(request) => request,
             Err(error) => {
                 tracing::info!(reason = error.reason(), "login form refused");
-                return LoginOutcome::Page(expired_page());
+                return LoginOutcome::Refused(LoginRefusal::Expired);
             }
         };
-        let cookie_name = csrf_cookie_name(self.secure_cookies, &request.csrf_nonce);
-        let cookie_value = cookie_header.and_then(|header| cookie(header, &cookie_name));
-        let cookie_ok =
-            cookie_value.is_some_and(|v| bool::from(v.as_bytes().ct_eq(request.csrf_nonce.as_bytes())));
-        if !cookie_ok {
+        if !form::cookie_matches(cookie_header, self.secure_cookies, &request.csrf_nonce) {
             tracing::info!("login form refused: CSRF cookie missing or different");
-            return LoginOutcome::Page(PageError::new(
-                StatusCode::FORBIDDEN,
-                "This sign-in could not be verified",
-                "Your browser did not send back the cookie of this sign-in page. Allow cookies for this site, then start the connection again from your app.",
-            ));
+            return LoginOutcome::Refused(LoginRefusal::CookieMissing);
         }
+        let cookie_name = form::cookie_name(self.secure_cookies, &request.csrf_nonce);
         if form.action.as_deref() == Some("cancel") {
             let denied = ErrorRedirect {
                 redirect_uri: request.redirect_uri.clone(),
@@ -142,26 +143,23 @@ impl AuthServer {
 
         let email = form.email.unwrap_or_default().trim().to_owned();
         let password = zeroize::Zeroizing::new(form.password.unwrap_or_default());
-        let retry = |status, email: &str, message: Cow<'static, str>, retry_after| LoginOutcome::Retry {
-            status,
+        let retry = |problem, email: &str| LoginOutcome::Retry {
+            problem,
             request: Box::new(request.clone()),
             envelope: envelope.clone(),
             email: email.to_owned(),
-            message,
-            retry_after,
         };
         if email.len() > MAX_EMAIL_BYTES {
-            return retry(StatusCode::BAD_REQUEST, "", EMAIL_TOO_LONG.into(), None);
+            return retry(RetryProblem::EmailTooLong, "");
         }
         if email.is_empty() || password.is_empty() {
-            return retry(StatusCode::BAD_REQUEST, &email, MISSING_CREDENTIALS.into(), None);
+            return retry(RetryProblem::MissingCredentials, &email);
         }
         let attempt = match self.login_limits.begin(client_address, &email, Instant::now()) {
             Ok(attempt) => attempt,
             Err(limited) => {
                 tracing::warn!(%client_address, "login attempt refused: too many failed sign-ins");
-                let message = too_many_failures(limited.retry_after).into();
-                return retry(StatusCode::TOO_MANY_REQUESTS, &email, message, Some(limited.retry_after));
+                return retry(RetryProblem::TooManyFailures { retry_after: limited.retry_after }, &email);
             }
         };
 
@@ -173,27 +171,27 @@ impl AuthServer {
             Err(error) if !error.is_unavailable() => {
                 attempt.failed();
                 tracing::info!("login refused by Norman");
-                return retry(StatusCode::UNAUTHORIZED, &email, BAD_CREDENTIALS.into(), None);
+                return retry(RetryProblem::BadCredentials, &email);
             }
             Err(error) => {
                 attempt.release();
                 tracing::warn!(%error, "login failed: Norman unavailable");
-                return LoginOutcome::Page(norman_unavailable());
+                return LoginOutcome::Refused(LoginRefusal::NormanUnavailable);
             }
         };
         let company_id = match self.norman.first_company(&tokens.access).await {
             Ok(company_id) => company_id,
             Err(error) => {
                 tracing::warn!(%error, "company lookup failed after login");
-                return LoginOutcome::Page(norman_unavailable());
+                return LoginOutcome::Refused(LoginRefusal::NormanUnavailable);
             }
         };
         let Some(norman_refresh) = tokens.refresh else {
             tracing::warn!("Norman login answered without a refresh token");
-            return LoginOutcome::Page(norman_unavailable());
+            return LoginOutcome::Refused(LoginRefusal::NormanUnavailable);
         };
         let Ok(code_id) = random_id() else {
-            return LoginOutcome::Page(internal_page());
+            return LoginOutcome::Refused(LoginRefusal::Internal);
         };
         let code = AuthorizationCode {
             code_id,
@@ -212,7 +210,7 @@ impl AuthServer {
             Ok(sealed) => sealed,
             Err(error) => {
                 tracing::error!(%error, "could not seal an authorization code");
-                return LoginOutcome::Page(internal_page());
+                return LoginOutcome::Refused(LoginRefusal::Internal);
             }
         };
         tracing::info!("login succeeded; code issued");
@@ -228,37 +226,24 @@ impl AuthServer {
     }
 }
 
-fn norman_unavailable() -> PageError {
-    PageError::new(
-        StatusCode::BAD_GATEWAY,
-        "Norman is not reachable right now",
-        "We could not reach Norman to sign you in. Nothing was changed. Please try again in a few minutes.",
-    )
-}
-
-fn internal_page() -> PageError {
-    PageError::new(
-        StatusCode::INTERNAL_SERVER_ERROR,
-        "Something went wrong",
-        "Something went wrong on our side. Please start the connection again from your app.",
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn csrf_cookie_names_use_the_host_prefix_on_https_and_differ_per_form() {
-        assert_eq!(csrf_cookie_name(true, "abcdefghijklmnop"), "__Host-nm_login_abcdefghij");
-        assert_eq!(csrf_cookie_name(false, "abcdefghijklmnop"), "nm_login_abcdefghij");
-        assert_ne!(csrf_cookie_name(true, "abcdefghijXYZ"), csrf_cookie_name(true, "bbcdefghijXYZ"));
+    fn a_wait_is_rounded_up_to_whole_seconds() {
+        assert_eq!(retry_after_seconds(Duration::from_secs(3)), 3);
+        assert_eq!(retry_after_seconds(Duration::from_millis(2001)), 3);
+        assert_eq!(retry_after_seconds(Duration::from_millis(1)), 1);
+        let one = RetryProblem::TooManyFailures { retry_after: Duration::from_millis(400) };
+        assert_eq!(one.message(), "Too many failed sign-ins. Please wait 1 second, then try again.");
+        let many = RetryProblem::TooManyFailures { retry_after: Duration::from_millis(29_500) };
+        assert_eq!(many.message(), "Too many failed sign-ins. Please wait 30 seconds, then try again.");
     }
 
     #[test]
-    fn cookies_are_found_by_exact_name() {
-        let header = "other=1; nm_login_abc=xyz; nm_login_abcd=no";
-        assert_eq!(cookie(header, "nm_login_abc"), Some("xyz"));
-        assert_eq!(cookie(header, "nm_login_ab"), None);
+    fn every_credential_failure_reads_the_same() {
+        assert_eq!(RetryProblem::BadCredentials.message(), BAD_CREDENTIALS);
+        assert_ne!(RetryProblem::MissingCredentials.message(), BAD_CREDENTIALS);
     }
 }

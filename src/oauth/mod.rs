@@ -4,15 +4,14 @@
 pub mod authorize;
 pub mod cimd;
 pub mod client;
+pub mod client_auth;
 pub mod error;
-pub mod guard;
 pub mod http;
 pub mod login;
 pub mod metadata;
 pub mod pages;
 pub mod pkce;
 pub mod proxy;
-pub mod redirect;
 pub mod register;
 pub mod resource;
 pub mod revoke;
@@ -20,17 +19,18 @@ pub mod token;
 
 use std::sync::Arc;
 
+use crate::guard::ReplayGuard;
 use crate::keyring::SharedKeyring;
 use crate::metrics::Metrics;
 use crate::norman::NormanClient;
 use crate::oauth::client::Clients;
-use crate::oauth::guard::ReplayGuard;
 use crate::oauth::login::LoginLimits;
 use crate::oauth::proxy::TrustedProxies;
 use crate::oauth::token::RefreshFlights;
 use crate::tokens::access::Verifier;
 
-/// Everything the authorization server's endpoints share.
+/// Everything the authorization server's endpoints share: its parts of `server::Shared`
+/// (built by `Shared::auth_server`) and its own.
 pub struct AuthServer {
     pub keyring: Arc<SharedKeyring>,
     /// The issuer identifier, byte-identical in metadata and in `iss` parameters.
@@ -41,7 +41,7 @@ pub struct AuthServer {
     pub clients: Clients,
     pub norman: NormanClient,
     pub guard: Arc<dyn ReplayGuard>,
-    pub verifier: Verifier,
+    pub verifier: Arc<Verifier>,
     pub login_limits: LoginLimits,
     pub refresh_flights: RefreshFlights,
     /// How long access tokens live at most (`--access-token-ttl`).

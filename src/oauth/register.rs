@@ -7,7 +7,7 @@ use time::OffsetDateTime;
 use crate::keyring::Keyring;
 use crate::oauth::client::client_secret;
 use crate::oauth::error::{ErrorCode, OAuthError};
-use crate::oauth::redirect::RedirectUri;
+use crate::redirect::RedirectUri;
 use crate::seal;
 use crate::tokens::client::{ClientAuthMethod, RegisteredClient};
 

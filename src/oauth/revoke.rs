@@ -9,11 +9,12 @@ use std::net::IpAddr;
 
 use time::OffsetDateTime;
 
+use crate::guard::GuardSpace;
 use crate::oauth::AuthServer;
 use crate::oauth::client::Requester;
+use crate::oauth::client_auth::{self, PresentedClient};
 use crate::oauth::error::OAuthError;
-use crate::oauth::guard::GuardSpace;
-use crate::oauth::token::{FormParams, PresentedClient, client_error};
+use crate::oauth::token::FormParams;
 use crate::seal::{self, Purpose};
 use crate::tokens::access::{ACCESS_PREFIX, client_fingerprint};
 use crate::tokens::refresh::{REFRESH_LIFETIME, RefreshToken};
@@ -32,17 +33,8 @@ impl AuthServer {
 
         // A confidential client must prove itself before it may revoke anything.
         if let Some(id) = presented.id.as_deref() {
-            let client = self
-                .clients
-                .resolve(&keyring, id, Requester::Address(requester), now)
-                .await
-                .map_err(|error| client_error(error, presented.via_basic))?;
-            if client.is_confidential()
-                && !presented.secret.as_ref().is_some_and(|s| client.secret_matches(&keyring, s))
-            {
-                return Err(OAuthError::invalid_client("client authentication failed")
-                    .with_basic_challenge(presented.via_basic));
-            }
+            let requester = Requester::Address(requester);
+            client_auth::authenticate(&self.clients, &keyring, &presented, id, requester, now).await?;
         }
         let issued_to_presenter =
             |client_id: &str| presented.id.as_deref().is_none_or(|presenter| presenter == client_id);

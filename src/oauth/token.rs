@@ -6,18 +6,17 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use base64::Engine as _;
-use base64::engine::general_purpose::STANDARD;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 
+use crate::guard::{GuardSpace, RefreshClaim};
 use crate::metrics::GuardHit;
 use crate::norman::{NormanClient, NormanError, NormanTokens};
 use crate::oauth::AuthServer;
-use crate::oauth::client::{Client, ClientLookupError, Requester};
+use crate::oauth::client::{Client, Requester};
+use crate::oauth::client_auth::{self, PresentedClient};
 use crate::oauth::error::{ErrorCode, OAuthError};
-use crate::oauth::guard::{GuardSpace, RefreshClaim};
 use crate::oauth::pkce;
 use crate::oauth::resource::names_resource;
 use crate::scope::{Scope, Scopes};
@@ -55,64 +54,6 @@ impl FormParams {
 
     pub fn get(&self, name: &str) -> Option<&str> {
         self.0.get(name).map(String::as_str).filter(|v| !v.is_empty())
-    }
-}
-
-/// Client credentials as presented: HTTP Basic, form fields, or only a client id.
-#[derive(Default)]
-pub struct PresentedClient {
-    pub id: Option<String>,
-    pub secret: Option<zeroize::Zeroizing<String>>,
-    pub via_basic: bool,
-}
-
-impl PresentedClient {
-    /// Reads `Authorization: Basic` (RFC 6749 §2.3.1: both parts form-urlencoded) and the
-    /// `client_id` / `client_secret` fields.
-    pub fn from_request(
-        authorization: Option<&str>,
-        params: &FormParams,
-    ) -> Result<PresentedClient, OAuthError> {
-        let mut presented = PresentedClient::default();
-        if let Some(header) = authorization {
-            let encoded =
-                header.strip_prefix("Basic ").or_else(|| header.strip_prefix("basic ")).ok_or_else(|| {
-                    OAuthError::invalid_client("only HTTP Basic client authentication is accepted here")
-                })?;
-            let decoded = STANDARD
-                .decode(encoded.trim())
-                .ok()
-                .and_then(|bytes| String::from_utf8(bytes).ok())
-                .map(zeroize::Zeroizing::new)
-                .ok_or_else(|| {
-                    OAuthError::invalid_client("malformed Basic credentials").with_basic_challenge(true)
-                })?;
-            let (id, secret) = decoded.split_once(':').ok_or_else(|| {
-                OAuthError::invalid_client("malformed Basic credentials").with_basic_challenge(true)
-            })?;
-            let decode = |s: &str| {
-                url::form_urlencoded::parse(format!("x={s}").as_bytes()).next().map(|(_, v)| v.into_owned())
-            };
-            presented.id = decode(id).filter(|s| !s.is_empty());
-            presented.secret = decode(secret).filter(|s| !s.is_empty()).map(zeroize::Zeroizing::new);
-            presented.via_basic = true;
-        }
-        if let Some(id) = params.get("client_id") {
-            match &presented.id {
-                Some(basic_id) if basic_id != id => {
-                    return Err(OAuthError::invalid_client("client_id differs from the Basic credentials")
-                        .with_basic_challenge(true));
-                }
-                _ => presented.id = Some(id.to_owned()),
-            }
-        }
-        if let Some(secret) = params.get("client_secret") {
-            if presented.via_basic {
-                return Err(OAuthError::invalid_request("use one client authentication method, not two"));
-            }
-            presented.secret = Some(zeroize::Zeroizing::new(secret.to_owned()));
-        }
-        Ok(presented)
     }
 }
 
@@ -204,25 +145,6 @@ fn grant_error(error: OpenError) -> OAuthError {
     }
 }
 
-/// A client id that does not resolve. A metadata document that cannot be fetched right now is
-/// an outage, not a verdict: clients delete their registration and tokens on invalid_client.
-pub(crate) fn client_error(error: ClientLookupError, via_basic: bool) -> OAuthError {
-    match error {
-        ClientLookupError::Metadata(error) if error.is_unavailable() => {
-            tracing::warn!(?error, "client metadata document unavailable");
-            OAuthError::unavailable(
-                "the client's metadata document cannot be fetched right now; try again shortly",
-                5,
-            )
-        }
-        error => {
-            tracing::info!(?error, "request from a client that does not resolve");
-            OAuthError::invalid_client("the client is not known; register again")
-                .with_basic_challenge(via_basic)
-        }
-    }
-}
-
 /// The scope a refresh asks for: at most what the grant holds (RFC 6749 §6); none means all
 /// of it. Names this server does not define (`offline_access`, which clients add) are ignored,
 /// as at /authorize, so a client may send its original scope string again.
@@ -304,19 +226,15 @@ impl AuthServer {
             return Err(OAuthError::invalid_grant("the grant was issued to another client"));
         }
         let keyring = self.keyring.current();
-        let client = self
-            .clients
-            .resolve(&keyring, grant_client_id, Requester::SealedGrant, now)
-            .await
-            .map_err(|error| client_error(error, presented.via_basic))?;
-        if client.is_confidential() {
-            let ok = presented.secret.as_ref().is_some_and(|secret| client.secret_matches(&keyring, secret));
-            if !ok {
-                return Err(OAuthError::invalid_client("client authentication failed")
-                    .with_basic_challenge(presented.via_basic));
-            }
-        }
-        Ok(client)
+        client_auth::authenticate(
+            &self.clients,
+            &keyring,
+            presented,
+            grant_client_id,
+            Requester::SealedGrant,
+            now,
+        )
+        .await
     }
 
     fn check_resource(&self, params: &FormParams, granted: Option<&str>) -> Result<(), OAuthError> {
@@ -578,6 +496,20 @@ mod tests {
                 .unwrap();
         let shown = format!("{params:?}");
         assert_eq!(shown, r#"FormParams(["client_secret", "grant_type", "refresh_token"])"#);
+    }
+
+    #[test]
+    fn a_refresh_keeps_or_narrows_the_granted_scopes_never_widens_them() {
+        assert_eq!(refresh_scope(None, Scopes::ALL), Ok(Scopes::ALL), "nothing asked: all of it");
+        assert_eq!(refresh_scope(Some("norman.read"), Scopes::ALL), Ok(Scopes::READ));
+        assert_eq!(refresh_scope(Some("offline_access norman.read"), Scopes::ALL), Ok(Scopes::READ));
+        assert_eq!(
+            refresh_scope(Some("offline_access"), Scopes::READ),
+            Ok(Scopes::READ),
+            "unknown names ignored"
+        );
+        let widened = refresh_scope(Some("norman.read norman.write"), Scopes::READ).unwrap_err();
+        assert_eq!(widened.code, ErrorCode::InvalidScope);
     }
 
     #[test]

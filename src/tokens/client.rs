@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-use crate::oauth::redirect::RedirectUri;
+use crate::redirect::RedirectUri;
 use crate::seal::{Expiry, Purpose, Sealed};
 
 /// How a client authenticates at the token endpoint (RFC 7591 `token_endpoint_auth_method`).

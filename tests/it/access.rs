@@ -698,7 +698,7 @@ async fn hostile_appended_blocks_are_refused_while_tool_calls_go_on() {
 /// deny entry lives as long as the revoked copy would have; revoking the parent ends them all.
 #[tokio::test]
 async fn revoking_a_delegated_copy_ends_it_and_its_descendants_only() {
-    use norman_mcp::oauth::guard::GuardSpace;
+    use norman_mcp::guard::GuardSpace;
 
     let server = TestServer::start().await;
     let (client_id, tokens) = full_flow(&server, "norman.read norman.write", 0).await;
@@ -732,9 +732,9 @@ async fn revoking_a_delegated_copy_ends_it_and_its_descendants_only() {
     // The deny entry names the copy's last block and ends when the copy would have.
     let running = server.server.as_ref().unwrap();
     let copy_id =
-        running.auth.verifier.verify(&server.keyring.current(), &copy, &server.resource(), now).unwrap();
+        running.shared.verifier.verify(&server.keyring.current(), &copy, &server.resource(), now).unwrap();
     let copy_id = copy_id.revocation_id().to_owned();
-    let guard = &running.auth.guard;
+    let guard = &running.shared.guard;
     assert!(guard.contains(GuardSpace::DeniedAccess, &copy_id).await.unwrap());
     tokio::time::sleep(std::time::Duration::from_millis(3100)).await;
     assert!(!guard.contains(GuardSpace::DeniedAccess, &copy_id).await.unwrap());

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use norman_mcp::net::{DnsConfig, Nameservers};
 use norman_mcp::oauth::cimd::{CimdConfig, CimdError, CimdFetcher};
-use norman_mcp::oauth::redirect::InvalidRedirectUri;
+use norman_mcp::redirect::InvalidRedirectUri;
 use serde_json::{Value, json};
 use tokio::net::{TcpListener, UdpSocket};
 use tokio::task::JoinHandle;

@@ -657,38 +657,24 @@ async fn large_bodies_share_a_budget_and_the_overflow_is_turned_away() {
 async fn a_body_that_trickles_in_is_cut_off_by_the_request_timeout() {
     use std::net::SocketAddr;
 
-    use norman_mcp::config::{Config, ReplayConfig};
+    use norman_mcp::config::Config;
+    use norman_mcp::guard::MemoryGuard;
     use norman_mcp::keyring::{KeyFile, Keyring, SharedKeyring};
-    use norman_mcp::oauth::guard::MemoryGuard;
     use norman_mcp::server;
     use norman_mcp::tokens::NormanToken;
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = listener.local_addr().unwrap();
-    let config = Config {
-        bind: address,
-        public_url: url::Url::parse(&format!("http://{address}")).unwrap(),
-        // Never reached: no body arrives whole.
-        norman_api_url: url::Url::parse("http://127.0.0.1:9/").unwrap(),
-        norman_api_timeout: Duration::from_secs(1),
-        allow_private_metadata_fetch: false,
-        allowed_origins: Vec::new(),
-        trusted_proxies: Vec::new(),
-        replay: ReplayConfig::default(),
-        keys_poll_interval: None,
-        metrics_bind: None,
-        login_failures_per_minute: 10,
-        access_token_ttl: Config::default_access_token_ttl(),
-    };
+    // Never reached: no body arrives whole.
+    let mut config = Config::local(address, url::Url::parse("http://127.0.0.1:9/").unwrap());
+    config.norman_api_timeout = Duration::from_secs(1);
+    config.mcp_request_timeout = Some(Duration::from_secs(1));
     let now = time::OffsetDateTime::now_utc();
     let keys = KeyFile::generate(now - time::Duration::minutes(1)).unwrap();
     let keyring = Arc::new(SharedKeyring::fixed(Keyring::from_file(&keys).bound_to(&config.issuer())));
-    let auth =
-        Arc::new(server::auth_server(&config, Arc::clone(&keyring), Arc::new(MemoryGuard::new())).unwrap());
-    let mut mcp = server::mcp_state(&config, Arc::clone(&auth));
-    mcp.request_timeout = Duration::from_secs(1);
-    let app = server::app(auth, Arc::new(mcp), Duration::from_secs(5), false);
+    let shared = server::Shared::new(&config, Arc::clone(&keyring), Arc::new(MemoryGuard::new())).unwrap();
+    let app = shared.app(false);
     let task = tokio::spawn(async move {
         let _ = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>()).await;
     });

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use crate::support::binary::{self, Running, serve_command};
 use crate::support::*;
 use norman_mcp::config::{ReplayConfig, ReplayStoreUrl};
-use norman_mcp::oauth::guard::GuardSpace;
+use norman_mcp::guard::GuardSpace;
 use reqwest::StatusCode;
 use reqwest::header::RETRY_AFTER;
 use serde_json::Value;
@@ -291,7 +291,7 @@ async fn a_revocation_on_one_replica_holds_on_every_replica() {
 
     // An access token revoked on B is on A's deny list (what A's bearer check asks).
     assert_eq!(revoke(&b, access).await.status(), StatusCode::OK);
-    let a_auth = &a.server.as_ref().unwrap().auth;
+    let a_auth = &a.server.as_ref().unwrap().shared;
     let now = time::OffsetDateTime::now_utc();
     let principal = a_auth.verifier.verify(&a.keyring.current(), access, &a.resource(), now).unwrap();
     assert!(a_auth.guard.contains(GuardSpace::DeniedAccess, &principal.token_id).await.unwrap());
@@ -329,7 +329,7 @@ async fn an_unreachable_store_fails_token_closed_and_fast() {
     assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
 
     // What the MCP bearer check asks: an error, within the store timeout, never a hang.
-    let guard = &server.server.as_ref().unwrap().auth.guard;
+    let guard = &server.server.as_ref().unwrap().shared.guard;
     for _ in 0..3 {
         let started = Instant::now();
         assert!(guard.contains(GuardSpace::DeniedAccess, "some-token-id").await.is_err());
@@ -368,7 +368,7 @@ async fn a_frozen_store_costs_at_most_the_timeout_and_recovers() {
         ReplayConfig { timeout: ReplayConfig::default().timeout, ..redis.replay(Duration::from_secs(30)) };
     let server = TestServer::start_with(Options { replay, ..Options::default() }).await;
     let signed_in = sign_in(&server, "", 0).await;
-    let guard = &server.server.as_ref().unwrap().auth.guard;
+    let guard = &server.server.as_ref().unwrap().shared.guard;
     assert!(!guard.contains(GuardSpace::DeniedAccess, "some-token-id").await.unwrap());
 
     redis.signal("STOP");

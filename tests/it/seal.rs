@@ -1,7 +1,7 @@
 //! The envelope: round trips, purpose binding, tamper evidence, expiry, size and fuzzed input.
 
 use norman_mcp::keyring::{KeyFile, Keyring};
-use norman_mcp::oauth::redirect::RedirectUri;
+use norman_mcp::redirect::RedirectUri;
 use norman_mcp::scope::Scopes;
 use norman_mcp::seal::{self, MAX_ENVELOPE_LEN, OpenError, Purpose, Sealed};
 use norman_mcp::tokens::client::{ClientAuthMethod, RegisteredClient};

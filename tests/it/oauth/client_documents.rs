@@ -19,43 +19,29 @@ async fn auth_server_trusting(
 ) -> (String, std::sync::Arc<norman_mcp::keyring::SharedKeyring>, tokio::task::JoinHandle<()>) {
     use std::sync::Arc;
 
-    use norman_mcp::config::{Config, ReplayConfig};
+    use norman_mcp::config::Config;
+    use norman_mcp::guard::MemoryGuard;
     use norman_mcp::keyring::{KeyFile, Keyring, SharedKeyring};
-    use norman_mcp::oauth::cimd::{CimdConfig, CimdFetcher};
-    use norman_mcp::oauth::client::Clients;
-    use norman_mcp::oauth::guard::MemoryGuard;
+    use norman_mcp::oauth::cimd::CimdConfig;
+    use norman_mcp::server::Shared;
 
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let base = format!("http://{addr}");
     let keys = KeyFile::generate(time::OffsetDateTime::now_utc() - time::Duration::minutes(1)).unwrap();
     let keyring = Arc::new(SharedKeyring::fixed(Keyring::from_file(&keys).bound_to(&base)));
-    let config = Config {
-        bind: addr,
-        public_url: url::Url::parse(&base).unwrap(),
-        // Never reached: every request here stops at the client lookup.
-        norman_api_url: url::Url::parse("http://127.0.0.1:9/").unwrap(),
-        norman_api_timeout: Duration::from_secs(1),
-        allow_private_metadata_fetch: true,
-        allowed_origins: Vec::new(),
-        trusted_proxies: vec!["127.0.0.1/32".parse().unwrap()],
-        replay: ReplayConfig::default(),
-        keys_poll_interval: None,
-        metrics_bind: None,
-        login_failures_per_minute: norman_mcp::config::DEFAULT_LOGIN_FAILURES_PER_MINUTE,
-        access_token_ttl: Config::default_access_token_ttl(),
-    };
-    let mut auth =
-        norman_mcp::server::auth_server(&config, Arc::clone(&keyring), Arc::new(MemoryGuard::new())).unwrap();
-    auth.clients = Clients::new(
-        CimdFetcher::try_new(adjust(CimdConfig {
-            allow_private_addresses: true,
-            timeout: Duration::from_millis(500),
-            extra_root_certificates: vec![certificate],
-            ..CimdConfig::default()
-        }))
-        .unwrap(),
-    );
+    // Never reached: every request here stops at the client lookup.
+    let mut config = Config::local(addr, url::Url::parse("http://127.0.0.1:9/").unwrap());
+    config.norman_api_timeout = Duration::from_secs(1);
+    config.trusted_proxies = vec!["127.0.0.1/32".parse().unwrap()];
+    config.metadata_fetch = adjust(CimdConfig {
+        allow_private_addresses: true,
+        timeout: Duration::from_millis(500),
+        extra_root_certificates: vec![certificate],
+        ..CimdConfig::default()
+    });
+    let auth =
+        Shared::new(&config, Arc::clone(&keyring), Arc::new(MemoryGuard::new())).unwrap().auth_server();
     let app = norman_mcp::oauth::http::routes(Arc::new(auth))
         .into_make_service_with_connect_info::<std::net::SocketAddr>();
     let task = tokio::spawn(async move {

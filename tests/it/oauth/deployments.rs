@@ -125,32 +125,22 @@ async fn deployments_sharing_a_keyring_refuse_each_others_sealed_values() {
 async fn a_server_does_not_start_with_a_keyring_bound_to_another_issuer() {
     use std::sync::Arc;
 
-    use norman_mcp::config::{Config, ReplayConfig};
+    use norman_mcp::config::Config;
+    use norman_mcp::guard::MemoryGuard;
     use norman_mcp::keyring::{KeyFile, Keyring, SharedKeyring};
-    use norman_mcp::oauth::guard::MemoryGuard;
     use norman_mcp::server::{self, StartError};
 
-    let config = Config {
-        bind: "127.0.0.1:0".parse().unwrap(),
-        public_url: url::Url::parse("https://mcp.example.com/").unwrap(),
-        norman_api_url: url::Url::parse("http://127.0.0.1:9/").unwrap(),
-        norman_api_timeout: std::time::Duration::from_secs(1),
-        allow_private_metadata_fetch: false,
-        allowed_origins: Vec::new(),
-        trusted_proxies: Vec::new(),
-        replay: ReplayConfig::default(),
-        keys_poll_interval: None,
-        metrics_bind: None,
-        login_failures_per_minute: 10,
-        access_token_ttl: Config::default_access_token_ttl(),
-    };
+    let mut config =
+        Config::local("127.0.0.1:0".parse().unwrap(), url::Url::parse("http://127.0.0.1:9/").unwrap());
+    config.public_url = url::Url::parse("https://mcp.example.com/").unwrap();
+    config.norman_api_timeout = std::time::Duration::from_secs(1);
     let keys = KeyFile::generate(time::OffsetDateTime::now_utc()).unwrap();
     for bound in ["https://staging.example.com", "https://mcp.example.com/", ""] {
         let keyring = Arc::new(SharedKeyring::fixed(Keyring::from_file(&keys).bound_to(bound)));
-        let refused = server::auth_server(&config, keyring, Arc::new(MemoryGuard::new()));
+        let refused = server::Shared::new(&config, keyring, Arc::new(MemoryGuard::new()));
         assert!(matches!(refused, Err(StartError::KeyringIssuer { .. })), "bound to {bound:?}");
     }
     let keyring =
         Arc::new(SharedKeyring::fixed(Keyring::from_file(&keys).bound_to("https://mcp.example.com")));
-    assert!(server::auth_server(&config, keyring, Arc::new(MemoryGuard::new())).is_ok());
+    assert!(server::Shared::new(&config, keyring, Arc::new(MemoryGuard::new())).is_ok());
 }

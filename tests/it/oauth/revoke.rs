@@ -38,7 +38,7 @@ async fn revocation() {
         .server
         .as_ref()
         .unwrap()
-        .auth
+        .shared
         .verifier
         .verify(&server.keyring.current(), access, &server.mcp_url(), time::OffsetDateTime::now_utc())
         .unwrap();
@@ -46,9 +46,9 @@ async fn revocation() {
         .server
         .as_ref()
         .unwrap()
-        .auth
+        .shared
         .guard
-        .contains(norman_mcp::oauth::guard::GuardSpace::DeniedAccess, &principal.token_id)
+        .contains(norman_mcp::guard::GuardSpace::DeniedAccess, &principal.token_id)
         .await
         .unwrap();
     assert!(denied);

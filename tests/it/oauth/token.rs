@@ -33,7 +33,7 @@ async fn the_whole_flow_issues_tokens_and_refreshes_them() {
         .server
         .as_ref()
         .unwrap()
-        .auth
+        .shared
         .verifier
         .verify(&server.keyring.current(), access, &server.mcp_url(), now)
         .unwrap();
@@ -43,8 +43,8 @@ async fn the_whole_flow_issues_tokens_and_refreshes_them() {
     let scopes_of = |access: &str| {
         let keyring = server.keyring.current();
         let now = time::OffsetDateTime::now_utc();
-        let auth = &server.server.as_ref().unwrap().auth;
-        auth.verifier.verify(&keyring, access, &server.mcp_url(), now).unwrap().scopes
+        let shared = &server.server.as_ref().unwrap().shared;
+        shared.verifier.verify(&keyring, access, &server.mcp_url(), now).unwrap().scopes
     };
     let response = server
         .token(&[
@@ -350,7 +350,7 @@ async fn the_access_token_lifetime_is_configurable_and_never_outlives_the_norman
         .server
         .as_ref()
         .unwrap()
-        .auth
+        .shared
         .verifier
         .verify(
             &short.keyring.current(),

@@ -142,20 +142,15 @@ impl TestServer {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr: SocketAddr = listener.local_addr().unwrap();
         let listening = Url::parse(&format!("http://127.0.0.1:{}", addr.port())).unwrap();
-        let config = Config {
-            bind: addr,
-            public_url: options.public_url.unwrap_or_else(|| listening.clone()),
-            norman_api_url,
-            norman_api_timeout: options.norman_api_timeout,
-            allow_private_metadata_fetch: false,
-            allowed_origins: Vec::new(),
-            trusted_proxies: options.trusted_proxies,
-            replay: options.replay,
-            keys_poll_interval: options.keys_poll_interval,
-            metrics_bind: options.metrics_bind,
-            login_failures_per_minute: options.login_failures_per_minute,
-            access_token_ttl: options.access_token_ttl,
-        };
+        let mut config = Config::local(addr, norman_api_url);
+        config.public_url = options.public_url.unwrap_or_else(|| listening.clone());
+        config.norman_api_timeout = options.norman_api_timeout;
+        config.trusted_proxies = options.trusted_proxies;
+        config.replay = options.replay;
+        config.keys_poll_interval = options.keys_poll_interval;
+        config.metrics_bind = options.metrics_bind;
+        config.login_failures_per_minute = options.login_failures_per_minute;
+        config.access_token_ttl = options.access_token_ttl;
         let issuer = config.issuer();
         let (keys, keyring) = match (options.keys_path, options.keys) {
             (Some(path), _) => {

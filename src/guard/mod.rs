@@ -1,6 +1,7 @@
-//! The only memory the authorization server keeps, and only as a guard: hashes of spent
-//! authorization codes and refresh tokens and of revoked token families and access tokens,
-//! each expiring on its own. Never a secret, never a mapping to one.
+//! The only memory the server keeps, and only as a guard: hashes of spent authorization codes
+//! and refresh tokens and of revoked token families and access tokens, each expiring on its
+//! own. Never a secret, never a mapping to one. The authorization server records and checks
+//! single use and revocation; the resource server checks revocation on every request.
 //!
 //! Two stores implement the same trait: [`MemoryGuard`] (per replica) and [`RedisGuard`]
 //! (shared by every replica through `SET NX PX`).
@@ -15,7 +16,7 @@ use std::time::Duration;
 use sha2::{Digest, Sha256};
 
 pub use self::memory::MemoryGuard;
-pub use self::redis::{RedisGuard, RedisGuardError};
+pub use self::redis::{RedisGuard, RedisGuardError, ReplayStoreUrl};
 
 pub type GuardFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, GuardError>> + Send + 'a>>;
 

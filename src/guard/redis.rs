@@ -14,7 +14,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
 use super::{GuardError, GuardFuture, GuardSpace, RefreshClaim, ReplayGuard, guard_key, refresh_claim};
-use crate::config::ReplayStoreUrl;
+use url::Url;
 
 const KEY_PREFIX: &str = "norman-mcp:guard:";
 
@@ -26,6 +26,47 @@ const PROBE_INTERVAL: Duration = Duration::from_secs(1);
 pub struct RedisGuardError {
     address: String,
     reason: String,
+}
+
+/// A `redis://` URL. It may hold a password, so neither `Debug` nor `Display` shows more
+/// than host and port.
+#[derive(Clone)]
+pub struct ReplayStoreUrl(Url);
+
+impl ReplayStoreUrl {
+    pub fn parse(text: &str) -> Result<ReplayStoreUrl, String> {
+        let url = Url::parse(text).map_err(|e| format!("not a URL ({e}); expected redis://HOST:PORT"))?;
+        if url.scheme() != "redis" {
+            return Err("expected redis://HOST:PORT (TLS is not supported: use a private network)".into());
+        }
+        if url.host_str().is_none_or(str::is_empty) {
+            return Err("expected redis://HOST:PORT: the host is missing".into());
+        }
+        Ok(ReplayStoreUrl(url))
+    }
+
+    /// `host:port`, safe to log.
+    pub fn address(&self) -> String {
+        format!("{}:{}", self.0.host_str().unwrap_or_default(), self.0.port().unwrap_or(6379))
+    }
+
+    /// The whole URL, credentials included: for the Redis client only.
+    pub fn expose(&self) -> &str {
+        self.0.as_str()
+    }
+}
+
+impl std::fmt::Debug for ReplayStoreUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "ReplayStoreUrl(redis://{})", self.address())
+    }
+}
+
+impl std::str::FromStr for ReplayStoreUrl {
+    type Err = String;
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        ReplayStoreUrl::parse(text)
+    }
 }
 
 pub struct RedisGuard {
@@ -210,6 +251,17 @@ impl ReplayGuard for RedisGuard {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn replay_store_urls() {
+        let url = ReplayStoreUrl::parse("redis://:hunter2-secret@10.0.0.5:6380/2").unwrap();
+        assert_eq!(url.address(), "10.0.0.5:6380");
+        assert!(!format!("{url:?}").contains("hunter2"));
+        assert_eq!(ReplayStoreUrl::parse("redis://cache").unwrap().address(), "cache:6379");
+        for bad in ["rediss://cache:6380", "http://cache", "cache:6379", "redis://"] {
+            assert!(ReplayStoreUrl::parse(bad).is_err(), "{bad}");
+        }
+    }
 
     #[test]
     fn keys_are_namespaced_hashes_with_an_expiry() {
