@@ -3,19 +3,35 @@
 //! areas share. `{max_mib}`, `{max_total_mib}` and `{max_files}` in a description are filled in
 //! from the upload policy when the catalogue is built.
 
+mod bills;
+mod categories;
 mod clients;
 mod company;
 mod documents;
 mod invoices;
+mod offers;
 mod params;
+mod tax_advisor;
 mod taxes;
 mod transactions;
+mod vendors;
 
 use super::spec::Spec;
 
 /// Every area's tools, in the order `tools/list` shows them.
-pub(super) static TABLES: &[&[Spec]] =
-    &[clients::TOOLS, company::TOOLS, documents::TOOLS, invoices::TOOLS, taxes::TOOLS, transactions::TOOLS];
+pub(super) static TABLES: &[&[Spec]] = &[
+    clients::TOOLS,
+    company::TOOLS,
+    documents::TOOLS,
+    invoices::TOOLS,
+    offers::TOOLS,
+    taxes::TOOLS,
+    transactions::TOOLS,
+    vendors::TOOLS,
+    bills::TOOLS,
+    categories::TOOLS,
+    tax_advisor::TOOLS,
+];
 
 #[cfg(test)]
 mod tests {
