@@ -87,7 +87,7 @@ pub(in super::super) static TOOLS: &[Spec] = &[
         name: "delete_bill",
         title: "Delete bill",
         set: Toolset::Bookkeeping,
-        doc: "Delete an incoming bill (supplier invoice) record.",
+        doc: "Delete an incoming bill (supplier invoice), e.g. one captured twice. This cannot be undone, and it does not stop a transfer already started with pay_bill.",
         hints: DELETE,
         verb: Verb::Delete,
         path: "api/v1/accounting/bills/{bill_id}/",
