@@ -869,6 +869,16 @@ async fn norman_refusals_reach_the_model_with_what_to_do() {
     assert!(pdf["note"].as_str().unwrap().contains("Not an image"), "{pdf}");
     assert!(pdf["downloadUrl"].is_string());
 
+    // An empty file_refs (models often send every list) is no reference at all.
+    let pdf = STANDARD.encode(tool_examples::SMALL_PDF);
+    let uploaded = owner
+        .ok(
+            "upload_bulk_attachments",
+            json!({ "file_refs": [], "files_base64": [{ "file_name": "kassenbon.pdf", "content": pdf }] }),
+        )
+        .await;
+    assert_eq!(uploaded["count"], 1, "{uploaded}");
+
     // Verification goes both ways.
     let open = owner
         .ok("change_transaction_verification", json!({ "transaction_id": id("trx", 0), "verify": false }))

@@ -1,5 +1,9 @@
 //! Running a call: the plain path (one Norman request, its JSON back) and the named hooks for
-//! the tools that need a little more. Each hook is small and says why it exists.
+//! the tools that need a little more. Each hook is small and says why it exists; the document
+//! and tax-advisor hooks, which take a few calls each, have a file of their own.
+
+mod advisor;
+mod documents;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;
@@ -8,9 +12,6 @@ use http::Method;
 use rmcp::model::{CallToolResult, ContentBlock};
 use serde_json::{Value, json};
 use time::{Date, Duration, OffsetDateTime};
-
-mod advisor;
-mod documents;
 
 use self::documents::{attachment_preview, delete_document};
 use super::Caller;
@@ -26,7 +27,8 @@ use crate::norman::multipart::Form;
 pub(super) const CONCURRENCY: usize = 4;
 /// The most Norman calls a tool makes one after another: `create_invoice` asks for the next
 /// number, creates the invoice, then its PDF link. Link lookups for a whole list share one
-/// call's deadline (`add_attachment_links`), so they count once.
+/// call's deadline (`add_attachment_links`), so they count once; client pings start within one
+/// deadline, so they count twice at most, and the advisor summaries ask all at once.
 pub(super) const NORMAN_CALLS_IN_SEQUENCE: u32 = 3;
 /// Days from issue to due date, and the default length of a service period.
 const PAYMENT_DAYS: i64 = 30;
@@ -442,7 +444,7 @@ fn upload_fail(what: &str, error: UploadError) -> Fail {
 
 /// One document: exactly one file source, the metadata as form fields, then its link.
 async fn upload_one(call: &Call<'_>, args: &mut Args, path: String) -> Result<CallToolResult, Fail> {
-    if args.get("file_ref").is_some() {
+    if args.get("file_ref").is_some_and(truthy) {
         return Err(no_upload_links(
             "file_ref",
             "`file_content_base64` with `file_name`, or an https `file_url`",
@@ -480,7 +482,7 @@ async fn upload_one(call: &Call<'_>, args: &mut Args, path: String) -> Result<Ca
 /// Several receipts as repeated `files` parts. Base64 files are decoded first (cheap
 /// failures first), then URLs are fetched a few at a time; any failure stops the upload.
 async fn upload_many(call: &Call<'_>, args: &mut Args, path: String) -> Result<CallToolResult, Fail> {
-    if args.get("file_refs").is_some() {
+    if args.get("file_refs").is_some_and(truthy) {
         return Err(no_upload_links("file_refs", "`files_base64` or https `file_urls`"));
     }
     let mut urls: Vec<(String, String)> = Vec::new();
