@@ -458,3 +458,31 @@ pub(super) async fn ping(call: &Call<'_>, args: &Args, path: String) -> Result<C
     }
     Ok(json_result(&result))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::mcp::catalogue::tools::TABLES;
+
+    #[test]
+    fn the_ping_limit_is_the_one_described() {
+        let spec =
+            TABLES.iter().flat_map(|table| table.iter()).find(|s| s.name == "ping_client_for_documents");
+        let doc = spec.expect("the ping tool").doc;
+        assert!(doc.contains(&format!("up to {MAX_PINGS} transactions")), "{doc}");
+    }
+
+    #[test]
+    fn amounts_and_lists_come_in_either_shape() {
+        assert_eq!(amount(Some(&json!("2249.10"))), 2249.1);
+        assert_eq!(amount(Some(&json!(-12.5))), -12.5);
+        assert_eq!(amount(Some(&json!("n/a"))), 0.0);
+        assert_eq!(amount(None), 0.0);
+        assert_eq!(items(json!([{ "a": 1 }])).len(), 1);
+        assert_eq!(items(json!({ "count": 1, "results": [{ "a": 1 }] })).len(), 1);
+        assert!(items(json!({ "detail": "x" })).is_empty());
+        let t = json!({ "has_attachment": true, "valueDate": "2026-03-01" });
+        assert_eq!(field(&t, "hasAttachment", "has_attachment"), Some(&json!(true)));
+        assert_eq!(field(&t, "valueDate", "value_date"), Some(&json!("2026-03-01")));
+    }
+}
