@@ -757,6 +757,8 @@ async fn invalid_arguments_are_tool_errors_naming_the_argument() {
             "`transaction_ids` is required",
         ),
     ];
+    let covered: BTreeSet<&str> = cases.iter().map(|(name, _, _)| *name).collect();
+    assert_eq!(covered, NEW_TOOLS.into_iter().collect(), "one bad call of every new tool at least");
     for (name, arguments, expected) in cases {
         let error = mcp.fails(name, arguments).await;
         assert!(
