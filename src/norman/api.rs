@@ -2,6 +2,7 @@
 
 use http::Method;
 use serde_json::{Map, Value};
+use url::Url;
 
 use super::NormanToken;
 use super::multipart::Form;
@@ -71,6 +72,20 @@ impl NormanClient {
         if answer.status == 401 {
             return Err(NormanError::Unauthorized);
         }
+        Ok(ApiResponse { status: answer.status, content_type: answer.content_type, body: answer.body })
+    }
+}
+
+impl NormanClient {
+    /// `GET` of a presigned download link that Norman handed out under its own origin, without
+    /// credentials: the link itself is the permission, and the user's token must not travel
+    /// with it. Links to other hosts (object storage) are not fetched here.
+    pub async fn download(&self, url: &Url) -> Result<ApiResponse, NormanError> {
+        if url.origin() != self.base().origin() {
+            return Err(NormanError::Unreachable);
+        }
+        let _timer = self.timer("download");
+        let answer = self.send(Method::GET, url, None, Body::empty()).await?;
         Ok(ApiResponse { status: answer.status, content_type: answer.content_type, body: answer.body })
     }
 }

@@ -16,3 +16,4 @@ mod replay;
 mod seal;
 mod support;
 mod tools;
+mod tools_catalogue;

@@ -22,7 +22,7 @@ use tokio_rustls::rustls::pki_types::CertificateDer;
 use crate::support::tls::{Reply, TlsServer};
 use crate::support::tool_examples::{SMALL_PDF, examples, id};
 
-const CORE_TOOLS: [&str; 34] = [
+const CORE_TOOLS: [&str; 65] = [
     "list_clients",
     "get_client",
     "create_client",
@@ -57,6 +57,37 @@ const CORE_TOOLS: [&str; 34] = [
     "create_transaction",
     "update_transaction",
     "categorize_transaction",
+    "get_invoice_preview",
+    "create_offer",
+    "list_offers",
+    "get_offer",
+    "send_offer",
+    "convert_offer_to_invoice",
+    "change_transaction_verification",
+    "delete_attachment",
+    "get_attachment_preview",
+    "trigger_datev_export",
+    "list_vendors",
+    "get_vendor",
+    "create_vendor",
+    "update_vendor",
+    "delete_vendor",
+    "list_bills",
+    "get_bill",
+    "update_bill",
+    "mark_bill_paid",
+    "pay_bill",
+    "delete_bill",
+    "list_company_categories",
+    "list_coa_templates",
+    "search_skr_by_code",
+    "suggest_skr_category",
+    "create_company_category",
+    "list_tax_advisor_clients",
+    "get_client_overview",
+    "get_missing_documents_summary",
+    "get_tax_compliance_status",
+    "ping_client_for_documents",
 ];
 
 /// The founding tool set: incorporation, trade registration, corporate tax questionnaire.
@@ -240,7 +271,11 @@ async fn the_catalogue_has_the_34_core_tools_described_annotated_and_scoped() {
     let upload = catalogue.tool("create_attachment").unwrap().description.clone().unwrap();
     assert!(upload.contains("10 MiB"), "{upload}");
     // Every tool has an example, and only real tools do.
-    let example_names: BTreeSet<String> = examples().iter().map(|(n, _)| n.to_string()).collect();
+    let example_names: BTreeSet<String> = examples()
+        .iter()
+        .chain(&crate::support::tool_examples::advisor_examples())
+        .map(|(n, _)| n.to_string())
+        .collect();
     assert_eq!(example_names, expected);
 }
 

@@ -1,5 +1,9 @@
 //! Running a call: the plain path (one Norman request, its JSON back) and the named hooks for
-//! the tools that need a little more. Each hook is small and says why it exists.
+//! the tools that need a little more. Each hook is small and says why it exists; the document
+//! and tax-advisor hooks, which take a few calls each, have a file of their own.
+
+mod advisor;
+mod documents;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;
@@ -9,6 +13,7 @@ use rmcp::model::{CallToolResult, ContentBlock};
 use serde_json::{Map, Value, json};
 use time::{Date, Duration, OffsetDateTime};
 
+use self::documents::{attachment_preview, delete_document};
 use super::Caller;
 use super::args::{Args, is_id, parse_date, truthy};
 use super::reply::{Fail, json_result, norman_error, passthrough};
@@ -22,7 +27,8 @@ use crate::norman::multipart::Form;
 pub(super) const CONCURRENCY: usize = 4;
 /// The most Norman calls a tool makes one after another: `create_invoice` asks for the next
 /// number, creates the invoice, then its PDF link. Link lookups for a whole list share one
-/// call's deadline (`add_attachment_links`), so they count once.
+/// call's deadline (`add_attachment_links`), so they count once; client pings start within one
+/// deadline, so they count twice at most, and the advisor summaries ask all at once.
 pub(super) const NORMAN_CALLS_IN_SEQUENCE: u32 = 3;
 /// Days from issue to due date, and the default length of a service period.
 const PAYMENT_DAYS: i64 = 30;
@@ -63,9 +69,15 @@ impl Call<'_> {
 
     /// `GET path?companyId=…` parsed as JSON.
     async fn get_json(&self, path: String) -> Result<Value, Fail> {
-        let query = vec![("companyId", self.company().to_owned())];
+        self.get_json_with(path, Vec::new()).await
+    }
+
+    /// `GET path?companyId=…&extra…` parsed as JSON.
+    async fn get_json_with(&self, path: String, extra: Vec<(&'static str, String)>) -> Result<Value, Fail> {
+        let mut query = vec![("companyId", self.company().to_owned())];
+        query.extend(extra);
         let response = self.send(Method::GET, path, query, ApiBody::Empty).await?;
-        response.json().ok_or(Fail::Unexpected("the answer was not JSON"))
+        parsed(response)
     }
 
     /// The tool's own request, built from the arguments.
@@ -90,7 +102,40 @@ pub(super) async fn run(call: Call<'_>, mut args: Args) -> Result<CallToolResult
     match call.spec.hook {
         Hook::None => Ok(passthrough(call.main_json(&mut args, path).await?)),
         Hook::UpdateOrShow => update_or_show(&call, &mut args, path).await,
-        Hook::Invoice { recurring } => create_invoice(&call, &mut args, path, recurring).await,
+        Hook::Invoice { recurring } => {
+            let kind = if recurring { Document::Recurring } else { Document::Invoice };
+            create_invoice(&call, &mut args, path, kind).await
+        }
+        Hook::Offer => create_invoice(&call, &mut args, path, Document::Quote).await,
+        Hook::FixedQuery(key, value) => {
+            let mut query = args.query(call.company());
+            query.push((key, value.to_owned()));
+            let body = args.take_body().map_or(ApiBody::Empty, ApiBody::Json);
+            Ok(passthrough(call.send(call.spec.verb.method(), path, query, body).await?))
+        }
+        Hook::FixedBody(key, value) => {
+            let mut body = args.take_body().unwrap_or_default();
+            body.insert(key.to_owned(), json!(value));
+            Ok(passthrough(call.main(&mut args, path, ApiBody::Json(body)).await?))
+        }
+        Hook::InvoicePreview => {
+            let preview = parsed(call.main_json(&mut args, path).await?)?;
+            let id = args.str("invoice_id").map(|id| ("invoiceId", id));
+            image_and_fields(preview, "image/jpeg", id)
+        }
+        Hook::Verification => {
+            // The argument picks the endpoint; neither takes a body.
+            let action = if args.get("verify") == Some(&Value::Bool(true)) { "verify" } else { "unverify" };
+            Ok(passthrough(call.main(&mut args, format!("{path}{action}/"), ApiBody::Empty).await?))
+        }
+        Hook::DeleteDocument => delete_document(&call, &mut args, path).await,
+        Hook::AttachmentPreview => attachment_preview(&call, &mut args, path).await,
+        Hook::SmeOnly => sme_only(&call, &mut args, path).await,
+        Hook::AdvisorClients => advisor::clients(&call, &mut args, path).await,
+        Hook::ClientOverview => advisor::overview(&call, &args).await,
+        Hook::MissingDocuments => advisor::missing_documents(&call, &mut args, path).await,
+        Hook::ComplianceStatus => advisor::compliance(&call, &args).await,
+        Hook::PingClient => advisor::ping(&call, &args, path).await,
         Hook::InvoicePdf => {
             let mut invoice = parsed(call.main_json(&mut args, path).await?)?;
             add_invoice_pdf(&call, &mut invoice).await;
@@ -165,6 +210,28 @@ fn parsed(response: ApiResponse) -> Result<Value, Fail> {
     response.json().ok_or(Fail::Unexpected("the answer was not JSON"))
 }
 
+/// A refusal decided here rather than by Norman, as a tool error like every other: the JSON
+/// says why (`error`) and may carry what Norman answered.
+fn refused_json(body: Value) -> CallToolResult {
+    CallToolResult::error(vec![ContentBlock::text(body.to_string())])
+}
+
+/// Company categories and the SKR tables belong to an SME company's own chart of accounts.
+/// Asking the company first (as the earlier server did) lets the refusal say why.
+async fn sme_only(call: &Call<'_>, args: &mut Args, path: String) -> Result<CallToolResult, Fail> {
+    let company = call.get_json(format!("api/v1/companies/{}/", call.company())).await?;
+    if !company.get("isSme").is_some_and(truthy) {
+        return Ok(refused_json(json!({
+            "error": "Own categories and SKR accounts are kept for SME companies only, and this company is not one (isSme is false). Its transactions use Norman's standard categories: see categorize_transaction.",
+        })));
+    }
+    let response = call.main_json(args, path).await?;
+    if response.json().is_some_and(|found| found.as_array().is_some_and(Vec::is_empty)) {
+        return Ok(json_result(&json!({ "message": "No account matches.", "results": [] })));
+    }
+    Ok(passthrough(response))
+}
+
 fn today() -> Date {
     OffsetDateTime::now_utc().date()
 }
@@ -191,20 +258,44 @@ async fn update_or_show(call: &Call<'_>, args: &mut Args, path: String) -> Resul
     Ok(passthrough(call.main(args, path, ApiBody::Json(body)).await?))
 }
 
+/// What `create_invoice` makes: quotes share the invoices' endpoint with their own numbers.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Document {
+    Invoice,
+    Recurring,
+    Quote,
+}
+
+impl Document {
+    fn number_param(self) -> &'static str {
+        if self == Document::Quote { "offer_number" } else { "invoice_number" }
+    }
+
+    /// The date Norman keeps as `dueTo`: payment due, or how long a quote stands.
+    fn due_param(self) -> &'static str {
+        if self == Document::Quote { "valid_until" } else { "due_to" }
+    }
+
+    fn wire_type(self) -> &'static str {
+        if self == Document::Quote { "quote" } else { "invoice" }
+    }
+}
+
 /// Defaults the earlier server applied (dates, next number, reminder settings), then the POST
 /// and the PDF link.
 async fn create_invoice(
     call: &Call<'_>,
     args: &mut Args,
     path: String,
-    recurring: bool,
+    kind: Document,
 ) -> Result<CallToolResult, Fail> {
+    let recurring = kind == Document::Recurring;
     let start = args.str("starts_from_date").and_then(parse_date);
     let issued = args.str("issued").and_then(parse_date).or(start).unwrap_or_else(today);
     let base = start.unwrap_or(issued);
     args.set("issued", date_value(issued));
-    if args.get("due_to").is_none() {
-        args.set("due_to", date_value(plus_days(issued, PAYMENT_DAYS)));
+    if args.get(kind.due_param()).is_none() {
+        args.set(kind.due_param(), date_value(plus_days(issued, PAYMENT_DAYS)));
     }
     if args.str("invoice_type") == Some("GOODS") {
         args.take("service_start_date");
@@ -220,7 +311,7 @@ async fn create_invoice(
             args.set("service_end_date", date_value(plus_days(service_start, PAYMENT_DAYS)));
         }
     }
-    if args.get("settings_on_overdue").is_none() {
+    if kind != Document::Quote && args.get("settings_on_overdue").is_none() {
         args.set("settings_on_overdue", json!({ "isToAutosendNotification": false }));
     }
     if args.get("is_to_send") != Some(&Value::Bool(true)) {
@@ -231,20 +322,21 @@ async fn create_invoice(
     if recurring && !ends_given {
         args.set("ends_on_invoice_count", Value::from(3));
     }
-    if args.str("invoice_number").is_none_or(|n| n.trim().is_empty()) {
-        let next = call
-            .get_json(format!("api/v1/companies/{}/invoices/next-invoice-number/", call.company()))
-            .await?;
+    let number_param = kind.number_param();
+    if args.str(number_param).is_none_or(|n| n.trim().is_empty()) {
+        let path = format!("api/v1/companies/{}/invoices/next-invoice-number/", call.company());
+        let extra = if kind == Document::Quote { vec![("type", "quote".to_owned())] } else { Vec::new() };
+        let next = call.get_json_with(path, extra).await?;
         let number = next.get("nextInvoiceNumber").or_else(|| next.get("next_invoice_number")).cloned();
         match number.filter(truthy) {
-            Some(number) => args.set("invoice_number", number),
+            Some(number) => args.set(number_param, number),
             None => {
-                args.take("invoice_number");
+                args.take(number_param);
             }
         }
     }
     let mut body = args.take_body().unwrap_or_default();
-    body.insert("type".into(), json!("invoice"));
+    body.insert("type".into(), json!(kind.wire_type()));
     body.insert("companyId".into(), json!(call.company()));
     if recurring {
         body.insert("isRecurring".into(), Value::Bool(true));
@@ -304,24 +396,34 @@ async fn add_attachment_links(call: &Call<'_>, items: &mut [Value]) {
     }
 }
 
-/// The preview as an image the client can show, plus the remaining fields (with the PDF link).
+/// The tax report preview: it is only of use with its PDF link (`downloadUrl`).
 async fn preview_image(call: &Call<'_>, args: &mut Args, path: String) -> Result<CallToolResult, Fail> {
-    let mut preview = parsed(call.main_json(args, path).await?)?;
+    let preview = parsed(call.main_json(args, path).await?)?;
+    if !preview.get("downloadUrl").is_some_and(truthy) {
+        return Err(Fail::Unexpected("the preview had no downloadUrl"));
+    }
+    image_and_fields(preview, "image/png", args.str("report_id").map(|id| ("reportId", id)))
+}
+
+/// A preview answer (`previewImage` in base64, `mimeType`) as an image the client can show,
+/// plus the remaining fields and the id it is of as JSON text.
+fn image_and_fields(
+    mut preview: Value,
+    default_mime: &str,
+    id: Option<(&str, &str)>,
+) -> Result<CallToolResult, Fail> {
     let Some(fields) = preview.as_object_mut() else {
         return Err(Fail::Unexpected("the preview was not a JSON object"));
     };
-    if !fields.get("downloadUrl").is_some_and(truthy) {
-        return Err(Fail::Unexpected("the preview had no downloadUrl"));
-    }
     let image = fields.remove("previewImage").and_then(|v| v.as_str().map(str::to_owned));
     let mime = fields.remove("mimeType").and_then(|v| v.as_str().map(str::to_owned));
     let mut content = Vec::with_capacity(2);
     // Only pass on what really is base64, so the client never gets a broken image.
     if let Some(image) = image.filter(|data| B64.decode(data).is_ok()) {
-        content.push(ContentBlock::image(image, mime.unwrap_or_else(|| "image/png".to_owned())));
+        content.push(ContentBlock::image(image, mime.unwrap_or_else(|| default_mime.to_owned())));
     }
-    if let Some(id) = args.str("report_id") {
-        fields.insert("reportId".into(), json!(id));
+    if let Some((key, id)) = id {
+        fields.insert(key.into(), json!(id));
     }
     content.push(ContentBlock::text(preview.to_string()));
     Ok(CallToolResult::success(content))
@@ -453,12 +555,25 @@ async fn update_transaction(call: &Call<'_>, args: &mut Args, path: String) -> R
     Ok(passthrough(call.main(args, path, ApiBody::Json(body)).await?))
 }
 
+/// `file_ref`s come from upload links, which this server does not hand out yet.
+fn no_upload_links(param: &str, instead: &str) -> Fail {
+    Fail::Arguments(format!(
+        "`{param}` is not supported: this server has no upload links yet. Send the file as {instead} instead"
+    ))
+}
+
 fn upload_fail(what: &str, error: UploadError) -> Fail {
     Fail::File(format!("{what}: {error}"))
 }
 
 /// One document: exactly one file source, the metadata as form fields, then its link.
 async fn upload_one(call: &Call<'_>, args: &mut Args, path: String) -> Result<CallToolResult, Fail> {
+    if args.get("file_ref").is_some_and(truthy) {
+        return Err(no_upload_links(
+            "file_ref",
+            "`file_content_base64` with `file_name`, or an https `file_url`",
+        ));
+    }
     let file = match (args.str("file_url"), args.str("file_content_base64")) {
         (Some(url), None) => call.uploads.fetch(url).await.map_err(|e| upload_fail("file_url", e))?,
         (None, Some(content)) => {
@@ -491,6 +606,9 @@ async fn upload_one(call: &Call<'_>, args: &mut Args, path: String) -> Result<Ca
 /// Several receipts as repeated `files` parts. Base64 files are decoded first (cheap
 /// failures first), then URLs are fetched a few at a time; any failure stops the upload.
 async fn upload_many(call: &Call<'_>, args: &mut Args, path: String) -> Result<CallToolResult, Fail> {
+    if args.get("file_refs").is_some_and(truthy) {
+        return Err(no_upload_links("file_refs", "`files_base64` or https `file_urls`"));
+    }
     let mut urls: Vec<(String, String)> = Vec::new();
     for key in ["file_urls", "file_paths"] {
         let Some(Value::Array(list)) = args.get(key) else { continue };

@@ -61,6 +61,12 @@ pub(super) const GENERATE: Hints = hints(false, false, true, false);
 /// Hands data and documents to someone outside Norman (a notary) and locks them: not undone,
 /// not to be repeated blindly.
 pub(super) const HAND_OVER: Hints = hints(false, true, false, true);
+/// Starts a bank transfer from the company's account: money leaves, every call starts another.
+pub(super) const PAY: Hints = hints(false, true, false, true);
+/// Sets a status that can be set back later; setting it again changes nothing.
+pub(super) const SWITCH: Hints = hints(false, false, true, false);
+/// Turns a record into another kind: the original is gone, so a second call fails.
+pub(super) const CONVERT: Hints = hints(false, true, false, false);
 
 /// What a parameter accepts. Choices match case-insensitively and are normalised.
 #[derive(Clone, Copy, Debug)]
@@ -222,6 +228,32 @@ pub(super) enum Hook {
     UploadOne,
     /// Several receipts for automatic matching.
     UploadMany,
+    /// Sends a fixed query parameter besides the arguments (`type=quote`, a page size).
+    FixedQuery(&'static str, &'static str),
+    /// Sends a fixed JSON body field besides the arguments (`status: PAID`).
+    FixedBody(&'static str, &'static str),
+    /// `create_invoice` for a quote: its own number series, `valid_until` as the due date.
+    Offer,
+    /// The invoice's first page as an image, plus the other fields.
+    InvoicePreview,
+    /// `verify/` or `unverify/` by the `verify` argument.
+    Verification,
+    /// Deletes a document, `?confirmed=true` only on the user's word; explains a retention block.
+    DeleteDocument,
+    /// The document's details and link, and the image itself when it is one.
+    AttachmentPreview,
+    /// Only for SME companies (`isSme`), which keep their own chart of accounts.
+    SmeOnly,
+    /// The advisor's client companies, with the company this login acts for.
+    AdvisorClients,
+    /// A client company's profile, balance, figures, open tax reports and outstanding invoices.
+    ClientOverview,
+    /// A client's transactions without a document, by month and by amount.
+    MissingDocuments,
+    /// A client's tax reports, settings and registration numbers, with what is to be done.
+    ComplianceStatus,
+    /// Asks a client for the documents of several transactions, one request each.
+    PingClient,
     /// The caller's own founding draft (`…/my/`); Norman's 404 means there is none yet, which
     /// is an answer, not a failure.
     Mine {

@@ -1,11 +1,12 @@
 //! One realistic call of every tool, for the first demo user (Muster Design GmbH) of a fresh
 //! sandbox, in an order that works when run top to bottom: reads first, then writes, the
-//! irreversible ones (filing a tax report, deleting a client) last. Used by `tools` through
-//! the catalogue and by `mcp` over MCP.
+//! irreversible ones (filing a tax report, paying a bill, deleting) last. Used by `tools` through
+//! the catalogue and by `mcp` over MCP. The tax-advisor tools have theirs in
+//! [`advisor_examples`], for the tax advisor's login.
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
-use norman_sandbox::{DEMO_USERS, seeded_id};
+use norman_sandbox::{DEMO_USERS, TAX_ADVISOR_CLIENTS, seeded_id};
 use serde_json::{Value, json};
 
 /// A tiny but well-formed PDF, as uploads carry.
@@ -86,6 +87,31 @@ pub fn examples() -> Vec<(&'static str, Value)> {
         ),
         ("link_transaction", json!({ "invoice_id": id("inv", 2), "transaction_id": id("trx", 9) })),
         ("get_einvoice_xml", json!({ "invoice_id": id("inv", 0) })),
+        ("get_invoice_preview", json!({ "invoice_id": id("inv", 3) })),
+        // offers
+        ("list_offers", json!({ "status": "sent" })),
+        ("get_offer", json!({ "offer_id": id("quo", 4) })),
+        (
+            "create_offer",
+            json!({
+                "client_id": id("cli", 1),
+                "items": [
+                    { "name": "Konzeption Corporate Design", "quantity": 1, "rate": 180000, "vatRate": 19 },
+                    { "name": "Reinzeichnung Geschäftsausstattung", "quantity": 6, "rate": 8500 },
+                ],
+                "valid_until": "2026-12-31",
+                "language": "de",
+                "notes": "Wir freuen uns auf die Zusammenarbeit.",
+            }),
+        ),
+        (
+            "send_offer",
+            json!({
+                "offer_id": id("quo", 6),
+                "subject": "Ihr Angebot von Muster Design",
+                "body": "Guten Tag, anbei unser Angebot. Es gilt 30 Tage. Viele Grüße, Muster Design",
+            }),
+        ),
         // transactions
         (
             "search_transactions",
@@ -116,8 +142,51 @@ pub fn examples() -> Vec<(&'static str, Value)> {
                 "transaction_type": "expense",
             }),
         ),
+        ("change_transaction_verification", json!({ "transaction_id": id("trx", 8), "verify": true })),
+        // vendors and bills
+        ("list_vendors", json!({})),
+        ("get_vendor", json!({ "vendor_id": id("ven", 1) })),
+        (
+            "create_vendor",
+            json!({
+                "name": "Papierwerk Hansen OHG",
+                "iban": "DE89370400440532013000",
+                "bic": "COBADEFFXXX",
+                "email": "rechnung@papierwerk-hansen.de",
+                "address": "Alsterdorfer Straße 12",
+                "zip_code": "22299",
+                "city": "Hamburg",
+                "country": "DE",
+                "vat_number": "DE276543210",
+            }),
+        ),
+        (
+            "update_vendor",
+            json!({ "vendor_id": id("ven", 2), "email": "buchhaltung@druckerei-lindemann.de" }),
+        ),
+        ("list_bills", json!({ "status": "OPEN" })),
+        ("get_bill", json!({ "bill_id": id("bill", 0) })),
+        ("update_bill", json!({ "bill_id": id("bill", 1), "status": "OPEN" })),
+        ("mark_bill_paid", json!({ "bill_id": id("bill", 4) })),
+        // categories, SKR accounts and DATEV
+        ("list_company_categories", json!({ "cashflow_type": "EXPENSE" })),
+        ("list_coa_templates", json!({})),
+        ("search_skr_by_code", json!({ "code": "68" })),
+        ("suggest_skr_category", json!({ "query": "Bahnticket Dienstreise Hamburg" })),
+        (
+            "create_company_category",
+            json!({
+                "code": "6816",
+                "name": "Printer supplies",
+                "name_de": "Druckerzubehör",
+                "cashflow_type": "EXPENSE",
+                "description": "Toner, Patronen und Druckerpapier",
+            }),
+        ),
+        ("trigger_datev_export", json!({ "date_from": "2026-01-01", "date_to": "2026-06-30" })),
         // documents
         ("list_attachments", json!({ "attachment_type": "invoice" })),
+        ("get_attachment_preview", json!({ "attachment_id": id("att", 2) })),
         (
             "create_attachment",
             json!({
@@ -159,6 +228,45 @@ pub fn examples() -> Vec<(&'static str, Value)> {
         ("get_vat_next_report", json!({})),
         ("update_company_details", json!({ "phone": "+49 30 87654321", "datev_client_number": "10002" })),
         ("submit_tax_report", json!({ "report_id": id("txr", 1) })),
+        ("convert_offer_to_invoice", json!({ "offer_id": id("quo", 5) })),
+        (
+            "pay_bill",
+            json!({
+                "bill_id": id("bill", 3),
+                "account_id": id("bacc", 0),
+                "purpose": "M-2026-07 Büromiete Juli 2026",
+            }),
+        ),
+        ("delete_bill", json!({ "bill_id": id("bill", 2) })),
+        ("delete_vendor", json!({ "vendor_id": id("ven", 3) })),
+        ("delete_attachment", json!({ "attachment_id": id("att", 2) })),
         ("delete_client", json!({ "client_id": id("cli", 2) })),
+    ]
+}
+
+/// The first client company of the tax advisor (Café Morgenrot GmbH).
+pub const ADVISOR_CLIENT: &str = TAX_ADVISOR_CLIENTS[0].company_id;
+
+/// One realistic call of every tax-advisor tool, for the tax advisor's login
+/// (`norman_sandbox::TAX_ADVISOR`) of a fresh sandbox.
+pub fn advisor_examples() -> Vec<(&'static str, Value)> {
+    vec![
+        ("list_tax_advisor_clients", json!({})),
+        ("get_client_overview", json!({ "company_id": ADVISOR_CLIENT })),
+        (
+            "get_missing_documents_summary",
+            json!({ "company_id": ADVISOR_CLIENT, "date_from": "2026-01-01", "date_to": "2026-06-30" }),
+        ),
+        ("get_tax_compliance_status", json!({ "company_id": TAX_ADVISOR_CLIENTS[1].company_id })),
+        (
+            "ping_client_for_documents",
+            json!({
+                "company_id": ADVISOR_CLIENT,
+                "transaction_ids": [
+                    seeded_id("trx", ADVISOR_CLIENT, 1),
+                    seeded_id("trx", ADVISOR_CLIENT, 5),
+                ],
+            }),
+        ),
     ]
 }

@@ -69,4 +69,21 @@ pub(in super::super) static TOOLS: &[Spec] = &[
         hook: Hook::UpdateOrShow,
         ..BASE
     },
+    Spec {
+        name: "trigger_datev_export",
+        title: "Trigger DATEV export",
+        set: Toolset::Bookkeeping,
+        doc: "Export the bookings of a period (within one fiscal year) for the tax advisor in DATEV format (EXTF booking batch, with the documents when include_documents is true). Needs the DATEV advisor and client numbers in the company profile (update_company_details). Returns the export with a temporary download link; the books are not changed.",
+        hints: READ,
+        verb: Verb::Post,
+        path: "api/v1/companies/{cid}/accounting/datev-export/",
+        params: &[
+            req("date_from", Ty::Date, "First day of the period, YYYY-MM-DD.").body("dateFrom"),
+            req("date_to", Ty::Date, "Last day of the period, YYYY-MM-DD.").body("dateTo"),
+            opt("include_documents", Ty::Bool, "Include the receipts and invoices as files.")
+                .body("includeDocuments")
+                .fill(Fill::Bool(true)),
+        ],
+        ..BASE
+    },
 ];

@@ -169,4 +169,16 @@ pub(in super::super) static TOOLS: &[Spec] = &[
         ],
         ..BASE
     },
+    Spec {
+        name: "get_invoice_preview",
+        title: "Get invoice preview",
+        set: Toolset::Core,
+        doc: "Show the first page of an invoice as an image, to check its layout before sending, plus the preview's other fields (page count, invoice number).",
+        hints: READ,
+        verb: Verb::Get,
+        path: "api/v1/companies/{cid}/invoices/{invoice_id}/preview/",
+        params: &[INVOICE_ID],
+        hook: Hook::InvoicePreview,
+        ..BASE
+    },
 ];

@@ -3,6 +3,8 @@
 //! areas share. `{max_mib}`, `{max_total_mib}` and `{max_files}` in a description are filled in
 //! from the upload policy when the catalogue is built.
 
+mod bills;
+mod categories;
 mod clients;
 mod company;
 mod corporate_tax;
@@ -10,9 +12,12 @@ mod documents;
 mod gewerbe;
 mod incorporation;
 mod invoices;
+mod offers;
 mod params;
+mod tax_advisor;
 mod taxes;
 mod transactions;
+mod vendors;
 
 use super::spec::Spec;
 
@@ -22,8 +27,13 @@ pub(super) static TABLES: &[&[Spec]] = &[
     company::TOOLS,
     documents::TOOLS,
     invoices::TOOLS,
+    offers::TOOLS,
     taxes::TOOLS,
     transactions::TOOLS,
+    vendors::TOOLS,
+    bills::TOOLS,
+    categories::TOOLS,
+    tax_advisor::TOOLS,
     incorporation::TOOLS,
     gewerbe::TOOLS,
     corporate_tax::TOOLS,

@@ -157,3 +157,25 @@ pub(super) const COMPANY_CATEGORY: Param = opt(
     "The company's own chart-of-accounts category (SME companies), by id.",
 )
 .body("companyCategory");
+
+// ---- vendors and bills ----
+
+pub(super) const BILL_STATUSES: &[&str] = &["OPEN", "PENDING", "PAID"];
+
+pub(super) const VENDOR_ID: Param =
+    req("vendor_id", Ty::Id, "The supplier's id (publicId), as list_vendors shows it.").path();
+pub(super) const BILL_ID: Param =
+    req("bill_id", Ty::Id, "The bill's id (publicId), as list_bills shows it.").path();
+
+// ---- offers ----
+
+pub(super) const OFFER_STATUSES: &[&str] = &["draft", "pending", "saved", "sent", "approved"];
+
+pub(super) const OFFER_ID: Param =
+    req("offer_id", Ty::Id, "The quote's id (publicId), as list_offers shows it.").path();
+
+// ---- tax advisor ----
+
+pub(super) const CLIENT_COMPANY: Param =
+    req("company_id", Ty::Id, "The client company's id (public_id), as list_tax_advisor_clients shows it.")
+        .path();

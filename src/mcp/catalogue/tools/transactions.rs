@@ -110,4 +110,24 @@ pub(in super::super) static TOOLS: &[Spec] = &[
         ],
         ..BASE
     },
+    Spec {
+        name: "change_transaction_verification",
+        title: "Change transaction verification",
+        set: Toolset::Core,
+        doc: "Finalise (verify=true) a transaction once its category, VAT and documents are right, so it counts as booked (VERIFIED); or reopen it (verify=false, UNVERIFIED) to change it again. Setting the same state again changes nothing.",
+        hints: SWITCH,
+        verb: Verb::Post,
+        path: "api/v1/companies/{cid}/accounting/transactions/{transaction_id}/",
+        params: &[
+            req(
+                "transaction_id",
+                Ty::Id,
+                "The transaction's id (publicId), as search_transactions shows it.",
+            )
+            .path(),
+            req("verify", Ty::Bool, "true: mark as verified (booked); false: back to unverified.").hook(),
+        ],
+        hook: Hook::Verification,
+        ..BASE
+    },
 ];
