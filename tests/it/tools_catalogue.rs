@@ -7,9 +7,9 @@
 //! refused for others, and Norman's refusals passed on in words the model can act on.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use crate::support::tls::{Reply, TlsServer};
 use crate::support::tool_examples::{ADVISOR_CLIENT, advisor_examples, examples, id};
 use crate::support::*;
 use base64::Engine as _;
@@ -22,12 +22,7 @@ use norman_mcp::tokens::NormanToken;
 use norman_sandbox::{DEMO_USERS, DemoUser, MULTI_COMPANY_USER, TAX_ADVISOR, TAX_ADVISOR_CLIENTS, seeded_id};
 use rmcp::model::CallToolResult;
 use serde_json::{Value, json};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpListener;
-use tokio::task::JoinHandle;
-use tokio_rustls::TlsAcceptor;
-use tokio_rustls::rustls;
-use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
+use tokio_rustls::rustls::pki_types::CertificateDer;
 
 /// The tools this file is about: the earlier server's tools §3.1–§3.11 of the API notes that
 /// the first catalogue did not have (`switch_company` and `request_file_upload` come with
@@ -988,77 +983,6 @@ async fn norman_refusals_reach_the_model_with_what_to_do() {
 
 // ---- an image in object storage, away from Norman's origin ----
 
-/// What a fake HTTPS server answers for a path (with its query): status, type, body.
-type Answer = Arc<dyn Fn(&str) -> (u16, &'static str, Vec<u8>) + Send + Sync>;
-
-/// A minimal HTTPS/1.1 server with a self-signed certificate for `localhost` that keeps the
-/// head of every request it gets.
-struct TlsServer {
-    base: String,
-    certificate: Vec<u8>,
-    heads: Arc<Mutex<Vec<String>>>,
-    task: JoinHandle<()>,
-}
-
-impl TlsServer {
-    async fn start(answer: Answer) -> TlsServer {
-        let certified = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
-        let certificate = certified.cert.der().to_vec();
-        let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(certified.signing_key.serialize_der()));
-        let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
-        let config = rustls::ServerConfig::builder_with_provider(provider)
-            .with_safe_default_protocol_versions()
-            .unwrap()
-            .with_no_client_auth()
-            .with_single_cert(vec![CertificateDer::from(certificate.clone())], key)
-            .unwrap();
-        let acceptor = TlsAcceptor::from(Arc::new(config));
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let base = format!("https://localhost:{}", listener.local_addr().unwrap().port());
-        let heads = Arc::new(Mutex::new(Vec::new()));
-        let seen = Arc::clone(&heads);
-        let task = tokio::spawn(async move {
-            loop {
-                let Ok((tcp, _)) = listener.accept().await else { continue };
-                let (acceptor, answer, seen) = (acceptor.clone(), answer.clone(), Arc::clone(&seen));
-                tokio::spawn(async move {
-                    let Ok(mut tls) = acceptor.accept(tcp).await else { return };
-                    let mut head = Vec::new();
-                    let mut buffer = [0u8; 1024];
-                    while !head.windows(4).any(|w| w == b"\r\n\r\n") {
-                        match tls.read(&mut buffer).await {
-                            Ok(0) | Err(_) => return,
-                            Ok(n) => head.extend_from_slice(&buffer[..n]),
-                        }
-                    }
-                    let head = String::from_utf8_lossy(&head).into_owned();
-                    let path = head.split_whitespace().nth(1).unwrap_or_default().to_owned();
-                    seen.lock().unwrap().push(head);
-                    let (status, kind, body) = answer(&path);
-                    let response = format!(
-                        "HTTP/1.1 {status} Test\r\nConnection: close\r\nContent-Type: {kind}\r\nContent-Length: {}\r\n\r\n",
-                        body.len()
-                    );
-                    let _ = tls.write_all(response.as_bytes()).await;
-                    let _ = tls.write_all(&body).await;
-                    let _ = tls.shutdown().await;
-                });
-            }
-        });
-        TlsServer { base, certificate, heads, task }
-    }
-
-    fn heads(&self) -> Vec<String> {
-        self.heads.lock().unwrap().clone()
-    }
-}
-
-impl Drop for TlsServer {
-    fn drop(&mut self) {
-        self.task.abort();
-    }
-}
-
 /// The start of a JPEG file (SOI and a JFIF APP0 segment).
 const JPEG: &[u8] = b"\xFF\xD8\xFF\xE0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00\xFF\xD9";
 
@@ -1076,27 +1000,28 @@ async fn preview(
 /// the guarded fetcher (https, address checks), and the user's Norman token never goes along.
 #[tokio::test]
 async fn an_image_in_object_storage_is_fetched_without_the_norman_token() {
-    let storage = TlsServer::start(Arc::new(|path: &str| match path {
-        "/bucket/foto.jpg?sig=1" => (200, "image/jpeg", JPEG.to_vec()),
-        "/bucket/broken.png?sig=1" => (200, "text/html", b"<html>AccessDenied</html>".to_vec()),
-        _ => (404, "text/plain", b"no such key".to_vec()),
-    }))
+    let reply = |status, kind, body: Vec<u8>| Reply::new(status, body).header("Content-Type", kind);
+    let storage = TlsServer::start(move |_: &str, path: &str| match path {
+        "/bucket/foto.jpg?sig=1" => reply(200, "image/jpeg", JPEG.to_vec()),
+        "/bucket/broken.png?sig=1" => reply(200, "text/html", b"<html>AccessDenied</html>".to_vec()),
+        _ => reply(404, "text/plain", b"no such key".to_vec()),
+    })
     .await;
     let bucket = storage.base.clone();
-    let norman = TlsServer::start(Arc::new(move |path: &str| {
+    let norman = TlsServer::start(move |_: &str, path: &str| {
         let path = path.split('?').next().unwrap_or_default();
         let (id, file) = match path.split('/').nth(6) {
             Some("att_1") => ("att_1", "foto.jpg"),
             Some("att_2") => ("att_2", "broken.png"),
-            _ => return (404, "application/json", br#"{"detail":"Not found."}"#.to_vec()),
+            _ => return reply(404, "application/json", br#"{"detail":"Not found."}"#.to_vec()),
         };
         let body = if path.ends_with("/download/") {
             json!({ "url": format!("{bucket}/bucket/{file}?sig=1") })
         } else {
             json!({ "publicId": id, "file": format!("attachments/cmp_x/{id}/{file}"), "fileName": file })
         };
-        (200, "application/json", body.to_string().into_bytes())
-    }))
+        reply(200, "application/json", body.to_string().into_bytes())
+    })
     .await;
     let client = NormanClient::with_root_certificates(
         url::Url::parse(&format!("{}/", norman.base)).unwrap(),

@@ -61,7 +61,7 @@ pub struct TlsServer {
     pub certificate: Vec<u8>,
     /// TCP connections accepted, counted before any TLS.
     connections: Arc<AtomicUsize>,
-    /// Paths requested, in order.
+    /// The head (request line and headers) of every request, in order.
     requests: Arc<Mutex<Vec<String>>>,
     task: JoinHandle<()>,
 }
@@ -110,7 +110,16 @@ impl TlsServer {
         format!("{}{path}", self.base)
     }
 
+    /// The paths requested, in order.
     pub fn requests(&self) -> Vec<String> {
+        self.heads()
+            .iter()
+            .map(|head| head.split_whitespace().nth(1).unwrap_or_default().to_owned())
+            .collect()
+    }
+
+    /// The heads (request line and headers) of the requests, in order.
+    pub fn heads(&self) -> Vec<String> {
         self.requests.lock().unwrap().clone()
     }
 
@@ -152,8 +161,9 @@ async fn serve(
         }
         head.extend_from_slice(&buffer[..n]);
     }
-    let path = String::from_utf8_lossy(&head).split_whitespace().nth(1).unwrap_or_default().to_owned();
-    requests.lock().unwrap().push(path.clone());
+    let head = String::from_utf8_lossy(&head).into_owned();
+    let path = head.split_whitespace().nth(1).unwrap_or_default().to_owned();
+    requests.lock().unwrap().push(head);
     let reply = handler(base, &path);
     tokio::time::sleep(reply.delay).await;
 
