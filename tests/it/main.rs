@@ -14,5 +14,6 @@ mod metrics;
 mod oauth;
 mod replay;
 mod seal;
+mod stdio;
 mod support;
 mod tools;
