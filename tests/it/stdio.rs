@@ -252,3 +252,22 @@ async fn stdio_signs_in_with_norman_tokens_and_renews_them_when_they_run_out() {
     assert!(!stderr.contains(&access) && !stderr.contains(&refresh), "a token reached stderr");
     sandbox.shutdown().await;
 }
+
+#[test]
+fn stdio_help_names_every_setting() {
+    let out = binary::command().args(["stdio", "--help"]).output().unwrap();
+    assert!(out.status.success());
+    let help = String::from_utf8_lossy(&out.stdout);
+    for setting in [
+        "NORMAN_EMAIL",
+        "NORMAN_PASSWORD",
+        "NORMAN_ACCESS_TOKEN",
+        "NORMAN_REFRESH_TOKEN",
+        "NORMAN_API_URL",
+        "NORMAN_ENVIRONMENT",
+        "--norman-api-url",
+        "stderr",
+    ] {
+        assert!(help.contains(setting), "{setting} is not in the help:\n{help}");
+    }
+}
