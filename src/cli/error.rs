@@ -27,6 +27,8 @@ pub enum CliError {
     #[cfg(feature = "demo")]
     #[error("cannot start the sandbox: {0}")]
     Sandbox(#[source] std::io::Error),
+    #[error("cannot set up the Norman API client: {0}")]
+    NormanClient(#[from] norman_mcp::norman::SetupError),
     #[error("cannot sign in to Norman: {0}")]
     SignIn(#[source] SignInError),
     #[error(transparent)]

@@ -42,8 +42,7 @@ pub struct StdioArgs {
 
 pub async fn stdio(args: StdioArgs) -> Result<(), CliError> {
     let how = sign_in_from_env()?;
-    let norman = NormanClient::new(args.norman.url()?, args.norman.timeout())
-        .map_err(|error| CliError::Usage(format!("cannot set up the Norman API client: {error}")))?;
+    let norman = NormanClient::new(args.norman.url()?, args.norman.timeout())?;
     let catalogue = Arc::new(Catalogue::new(UploadPolicy::default()));
     let session = LocalSession::sign_in(norman, how).await.map_err(CliError::SignIn)?;
     tracing::info!("signed in to Norman; serving MCP on stdin and stdout");
