@@ -39,6 +39,11 @@ const RULES: &[Rule] = &[
         why: "protocol logic returns outcomes; only oauth/http.rs renders them as HTTP",
     },
     Rule {
+        parts: &["mcp/stdio.rs", "cli/stdio.rs"],
+        forbidden: &["axum", "tower_http", "tokio::net", "std::fs", "crate::server", "norman_mcp::server"],
+        why: "stdio serves one person on stdin and stdout: no listener, no HTTP layer, no file",
+    },
+    Rule {
         parts: &["tokens"],
         forbidden: &[
             "crate::oauth",

@@ -5,6 +5,7 @@ use std::net::SocketAddr;
 
 use norman_mcp::config::ConfigError;
 use norman_mcp::keyring::{KeyringError, RetireError};
+use norman_mcp::mcp::stdio::SignInError;
 use norman_mcp::oauth::error::OAuthError;
 use norman_mcp::tokens::access::{AttenuateError, VerifyError};
 
@@ -26,6 +27,10 @@ pub enum CliError {
     #[cfg(feature = "demo")]
     #[error("cannot start the sandbox: {0}")]
     Sandbox(#[source] std::io::Error),
+    #[error("cannot set up the Norman API client: {0}")]
+    NormanClient(#[from] norman_mcp::norman::SetupError),
+    #[error("cannot sign in to Norman: {0}")]
+    SignIn(#[source] SignInError),
     #[error(transparent)]
     Keyring(#[from] KeyringError),
     #[error(transparent)]

@@ -8,6 +8,7 @@ mod error;
 mod keys;
 mod parse;
 mod serve;
+mod stdio;
 mod token;
 
 use std::path::PathBuf;
@@ -32,6 +33,8 @@ struct Cli {
 enum Command {
     /// Run the server.
     Serve(Box<serve::ServeArgs>),
+    #[command(about = stdio::ABOUT, long_about = stdio::LONG_ABOUT)]
+    Stdio(stdio::StdioArgs),
     /// Run the server against a built-in sandbox Norman API, with a throwaway keyring.
     #[cfg(feature = "demo")]
     Demo(demo::DemoArgs),
@@ -83,6 +86,7 @@ pub fn main() -> ExitCode {
     let now = OffsetDateTime::now_utc();
     let result = match cli.command {
         Command::Serve(args) => run_async(serve::serve(*args)),
+        Command::Stdio(args) => run_async(stdio::stdio(args)),
         #[cfg(feature = "demo")]
         Command::Demo(args) => run_async(demo::demo(args)),
         #[cfg(feature = "demo")]

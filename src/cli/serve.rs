@@ -68,16 +68,8 @@ pub struct ServeArgs {
     listen: ListenArgs,
     #[command(flatten)]
     file: KeysFileArg,
-    /// The Norman API base URL (https; http only on loopback, for a local sandbox); default
-    /// from NORMAN_ENVIRONMENT.
-    #[arg(long, env = "NORMAN_API_URL", value_parser = parse_norman_api_url)]
-    norman_api_url: Option<Url>,
-    /// Picks the Norman API when --norman-api-url is not given.
-    #[arg(long, env = "NORMAN_ENVIRONMENT", value_enum, ignore_case = true, default_value_t = NormanEnvironment::Production)]
-    norman_environment: NormanEnvironment,
-    /// Timeout of each Norman API call, in seconds.
-    #[arg(long, env = "NORMAN_API_TIMEOUT", default_value_t = 30)]
-    norman_api_timeout: u64,
+    #[command(flatten)]
+    norman: NormanApiArgs,
     /// Development only: fetch client metadata documents and upload URLs from private and
     /// loopback addresses.
     #[arg(long, env = "NORMAN_MCP_ALLOW_PRIVATE_METADATA_FETCH")]
@@ -104,6 +96,37 @@ pub struct ServeArgs {
     login: LoginArgs,
 }
 
+/// Which Norman API to call, for `serve` and `stdio` alike.
+#[derive(clap::Args)]
+pub struct NormanApiArgs {
+    /// The Norman API base URL (https; http only on loopback, for a local sandbox); default
+    /// from NORMAN_ENVIRONMENT.
+    #[arg(long, env = "NORMAN_API_URL", value_parser = parse_norman_api_url)]
+    norman_api_url: Option<Url>,
+    /// Picks the Norman API when --norman-api-url is not given.
+    #[arg(long, env = "NORMAN_ENVIRONMENT", value_enum, ignore_case = true, default_value_t = NormanEnvironment::Production)]
+    norman_environment: NormanEnvironment,
+    /// Timeout of each Norman API call, in seconds.
+    #[arg(long, env = "NORMAN_API_TIMEOUT", default_value_t = 30)]
+    norman_api_timeout: u64,
+}
+
+impl NormanApiArgs {
+    pub fn url(&self) -> Result<Url, CliError> {
+        match &self.norman_api_url {
+            Some(url) => Ok(url.clone()),
+            None => Ok(Url::parse(match self.norman_environment {
+                NormanEnvironment::Production => norman_mcp::norman::PRODUCTION_URL,
+                NormanEnvironment::Sandbox => norman_mcp::norman::SANDBOX_URL,
+            })?),
+        }
+    }
+
+    pub fn timeout(&self) -> Duration {
+        Duration::from_secs(self.norman_api_timeout.max(1))
+    }
+}
+
 /// A typo must not quietly send real users' passwords to the sandbox: only these two.
 #[derive(Clone, Copy, clap::ValueEnum)]
 enum NormanEnvironment {
@@ -119,15 +142,8 @@ pub async fn serve(args: ServeArgs) -> Result<(), CliError> {
             args.file.path.display()
         )));
     }
-    let norman_api_url = match args.norman_api_url {
-        Some(url) => url,
-        None => Url::parse(match args.norman_environment {
-            NormanEnvironment::Production => norman_mcp::norman::PRODUCTION_URL,
-            NormanEnvironment::Sandbox => norman_mcp::norman::SANDBOX_URL,
-        })?,
-    };
-    let mut config = args.listen.config(norman_api_url, &args.login);
-    config.norman_api_timeout = Duration::from_secs(args.norman_api_timeout.max(1));
+    let mut config = args.listen.config(args.norman.url()?, &args.login);
+    config.norman_api_timeout = args.norman.timeout();
     config.allow_private_fetches(args.allow_private_metadata_fetch);
     config.replay = ReplayConfig {
         store: args.replay_store,

@@ -1,34 +1,53 @@
-//! The rmcp server handler: `tools/list` from the catalogue, `tools/call` as the caller whose
-//! principal the bearer middleware put into this request's extensions.
+//! The rmcp server handler: `tools/list` from the catalogue, `tools/call` as the caller of the
+//! request ([`Callers`]: the bearer middleware's principal over HTTP, the signed-in person over
+//! stdio). One handler for both transports, so both serve the same things.
 
 use std::sync::Arc;
 
 use rmcp::model::{
-    CallToolRequestParams, CallToolResponse, ErrorData, Implementation, ListToolsResult,
-    PaginatedRequestParams, ServerCapabilities, ServerConfig, Tool,
+    CallToolRequestParams, CallToolResponse, CallToolResult, ErrorData, Implementation, JsonObject,
+    ListToolsResult, PaginatedRequestParams, ServerCapabilities, ServerConfig, Tool,
 };
 use rmcp::service::RequestContext;
 use rmcp::{RoleServer, ServerHandler};
 
-use crate::mcp::bearer::UpstreamSession;
-use crate::mcp::catalogue::{Caller, Catalogue, ToolError};
+use crate::mcp::caller::{CallerOf, Callers};
+use crate::mcp::catalogue::{Catalogue, ToolError};
 use crate::norman::NormanClient;
-use crate::tokens::access::Principal;
 
 const INSTRUCTIONS: &str = "Tools for the Norman Finance account of the signed-in user: customers, \
 invoices, bank transactions, receipts and documents, VAT and tax reports. Amounts on invoices are \
 in cents. Every call acts on the company of the account that logged in.";
 
-/// One per request (rmcp's stateless mode builds a service for each): two `Arc`s to clone.
+/// One per request (rmcp's stateless mode builds a service for each): two `Arc`s and a tag to
+/// clone.
 #[derive(Clone)]
 pub struct NormanTools {
     catalogue: Arc<Catalogue>,
     norman: NormanClient,
+    callers: Callers,
 }
 
 impl NormanTools {
+    /// For `/mcp` over HTTP: each request's caller comes from the bearer middleware.
     pub fn new(catalogue: Arc<Catalogue>, norman: NormanClient) -> NormanTools {
-        NormanTools { catalogue, norman }
+        NormanTools { catalogue, norman, callers: Callers::Bearer }
+    }
+
+    /// With callers from elsewhere (stdio: the one signed-in person).
+    pub fn with_callers(catalogue: Arc<Catalogue>, norman: NormanClient, callers: Callers) -> NormanTools {
+        NormanTools { catalogue, norman, callers }
+    }
+
+    async fn run(
+        &self,
+        caller: &CallerOf<'_>,
+        name: &str,
+        arguments: Option<JsonObject>,
+    ) -> Result<CallToolResult, ToolError> {
+        // Boxed: the catalogue's future (about 2 KiB, uploads included) would otherwise be
+        // part of every future rmcp moves and spawns for a request.
+        Box::pin(self.catalogue.call(&self.norman, &caller.caller(), name, arguments)).await
     }
 }
 
@@ -58,35 +77,29 @@ impl ServerHandler for NormanTools {
         request: CallToolRequestParams,
         context: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, ErrorData> {
-        let parts = context.extensions.get::<axum::http::request::Parts>();
-        let principal = parts.and_then(|p| p.extensions.get::<Arc<Principal>>());
-        let upstream = parts.and_then(|p| p.extensions.get::<UpstreamSession>());
-        // The bearer middleware always puts both there; without them nobody is calling.
-        let (Some(principal), Some(upstream)) = (principal, upstream) else {
-            return Err(ErrorData::internal_error("the request carries no verified caller", None));
-        };
+        let mut caller = self.callers.of(&context)?;
         let Some(scope) = self.catalogue.scope(&request.name) else {
             return Err(ErrorData::invalid_params(format!("unknown tool: {}", request.name), None));
         };
-        if !principal.scopes.contains(scope) {
+        if !caller.scopes().contains(scope) {
             return Err(ErrorData::invalid_request("the access token lacks the scope this tool needs", None));
         }
-        // A login without a company may still found one: the catalogue refuses only the tools
-        // that act on a company.
-        let company_id = principal.company_id.as_deref().unwrap_or_default();
-        let caller = Caller { norman_access: &principal.norman_access, company_id };
-        // Boxed: the catalogue's future (about 2 KiB, uploads included) would otherwise be
-        // part of every future rmcp moves and spawns for a request.
-        let call = Box::pin(self.catalogue.call(&self.norman, &caller, &request.name, request.arguments));
-        match call.await {
+        // Only a caller that renews its own Norman token calls again, so only its arguments
+        // are kept for that (uploads make them large). Norman did not act on a request it
+        // refused with 401.
+        let again = caller.renews().then(|| request.arguments.clone());
+        let outcome = match (self.run(&caller, &request.name, request.arguments).await, again) {
+            (Err(ToolError::UpstreamUnauthorized), Some(arguments)) if caller.renew().await => {
+                self.run(&caller, &request.name, arguments).await
+            }
+            (outcome, _) => outcome,
+        };
+        match outcome {
             Ok(result) => Ok(result.into()),
             Err(ToolError::UnknownTool(name)) => {
                 Err(ErrorData::invalid_params(format!("unknown tool: {name}"), None))
             }
-            Err(ToolError::UpstreamUnauthorized) => {
-                upstream.expire();
-                Err(ErrorData::internal_error("the Norman session has expired", None))
-            }
+            Err(ToolError::UpstreamUnauthorized) => Err(caller.expired()),
         }
     }
 }

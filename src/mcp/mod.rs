@@ -1,11 +1,14 @@
 //! The MCP resource server: `/mcp` over Streamable HTTP (rmcp, stateless), behind the origin
-//! check and the bearer middleware, with the tool catalogue calling Norman as the caller.
+//! check and the bearer middleware, with the tool catalogue calling Norman as the caller; and
+//! the same handler over stdio for one person (`stdio`).
 
 pub mod bearer;
 pub mod budget;
+pub mod caller;
 pub mod catalogue;
 pub mod handler;
 pub mod origin;
+pub mod stdio;
 pub mod upload;
 
 use std::sync::Arc;

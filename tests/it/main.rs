@@ -14,6 +14,7 @@ mod metrics;
 mod oauth;
 mod replay;
 mod seal;
+mod stdio;
 mod support;
 mod tools;
 mod tools_catalogue;
