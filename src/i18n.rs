@@ -110,6 +110,7 @@ pub struct LoginTexts {
     pub heading: Text,
     pub lead: Text,
     pub read: Text,
+    pub allow_write: Text,
     pub write: Text,
     pub write_hint: Text,
     pub redirect: Text,
