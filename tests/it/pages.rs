@@ -202,6 +202,32 @@ async fn pages_speak_german_or_english_by_accept_language() {
     assert!(page.contains("Die E-Mail-Adresse oder das Passwort ist nicht korrekt."), "{page}");
     assert!(!page.contains(r#"checked"#), "the unticked box stays unticked: {page}");
 
+    // The sign-in limit's 429 is the German form again, with the wait in German.
+    let mut last = None;
+    for _ in 0..12 {
+        let response = server
+            .http
+            .post(server.url("/authorize"))
+            .header(ACCEPT_LANGUAGE, "de")
+            .form(&[
+                ("login_request", envelope.as_str()),
+                ("consent", "1"),
+                ("email", "zu-oft@example.com"),
+                ("password", "falsch-falsch"),
+                ("action", "login"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        if response.status() == StatusCode::TOO_MANY_REQUESTS {
+            last = Some(response.text().await.unwrap());
+            break;
+        }
+    }
+    let limited = last.expect("the sign-in limit answers 429");
+    assert!(limited.contains(r#"<html lang="de">"#), "{limited}");
+    assert!(limited.contains("Zu viele fehlgeschlagene Anmeldungen. Bitte warten Sie"), "{limited}");
+
     let unknown = with(authorize_params("unknown-client", &pkce), "state", Some("s"));
     for (accept_language, lang, text) in [
         ("de", "de", "Die Registrierung dieser App ist hier nicht bekannt."),
