@@ -78,6 +78,11 @@ const RULES: &[Rule] = &[
         why: "envelopes sit below everything they seal",
     },
     Rule {
+        parts: &["i18n.rs"],
+        forbidden: &["crate::oauth", "crate::mcp", "crate::server", "axum"],
+        why: "the pages' languages and texts serve any page and know no endpoint or HTTP",
+    },
+    Rule {
         parts: &["redirect.rs"],
         forbidden: &["crate::oauth", "crate::mcp", "crate::server", "crate::tokens"],
         why: "a redirect URI is a value that sealed registrations and the endpoints share",

@@ -7,6 +7,7 @@ mod architecture;
 
 pub mod config;
 pub mod guard;
+pub mod i18n;
 pub mod keyring;
 pub mod limit;
 pub mod logging;

@@ -1,7 +1,9 @@
 // A real browser on the real login page: Debian's chromium driven by playwright-core.
 // It opens an authorization URL, types the demo credentials, submits, and must land on the
-// client's loopback redirect URI with a code, the same state and iss. It also saves the login
-// page at desktop and phone widths (SCREENSHOT_DIR, default docs/).
+// client's loopback redirect URI with a code, the same state and iss. A second sign-in unticks
+// "allow changes" on the German page and must get a read-only token; a third denies and must
+// bring access_denied back. It also saves the login page in English and German and at phone
+// width (SCREENSHOT_DIR, default docs/).
 //   ISSUER=http://127.0.0.1:P MCP_URL=$ISSUER/mcp node browser.mjs
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
@@ -26,14 +28,31 @@ async function register(name, redirectUri) {
 }
 
 function authorizationUrl(clientId, redirectUri, state) {
+  return authorization(clientId, redirectUri, state).url;
+}
+
+/** An authorization URL asking for read and write, and the PKCE verifier that redeems its code. */
+function authorization(clientId, redirectUri, state) {
   const u = new URL('/authorize', ISSUER);
   const verifier = randomBytes(32).toString('base64url');
   for (const [k, v] of Object.entries({
     response_type: 'code', client_id: clientId, redirect_uri: redirectUri, state, resource: MCP_URL, scope: 'norman.read norman.write',
     code_challenge: createHash('sha256').update(verifier).digest('base64url'), code_challenge_method: 'S256',
   })) u.searchParams.set(k, v);
-  return u.href;
+  return { url: u.href, verifier };
 }
+
+async function redeem(clientId, redirectUri, code, verifier) {
+  const r = await fetch(new URL('/token', ISSUER), {
+    method: 'POST',
+    body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: redirectUri, client_id: clientId, code_verifier: verifier, resource: MCP_URL }),
+  });
+  if (r.status !== 200) throw new Error(`token: ${r.status} ${await r.text()}`);
+  return r.json();
+}
+
+const ENGLISH = { 'accept-language': 'en-US,en;q=0.9' };
+const GERMAN = { 'accept-language': 'de-DE,de;q=0.9,en;q=0.8' };
 
 async function main() {
   const cb = await callbackServer();
@@ -47,21 +66,30 @@ async function main() {
   try {
     s.ok(`launched ${CHROMIUM} (${ctx.browser()?.version() ?? 'persistent context'})`);
 
-    // The screenshots: the page as people see it when a hosted client (here: Claude) connects.
+    // The screenshots: the page as people see it when a hosted client (here: Claude) connects,
+    // in English and in German (the browser's Accept-Language), with the consent choice.
     mkdirSync(SCREENSHOT_DIR, { recursive: true });
     const hosted = await register('Claude', 'https://claude.ai/api/mcp/auth_callback');
     const shotUrl = authorizationUrl(hosted, 'https://claude.ai/api/mcp/auth_callback', 'screenshot');
-    const desk = await ctx.newPage();
-    await desk.goto(shotUrl);
-    await desk.locator('#email').focus();
-    await desk.screenshot({ path: join(SCREENSHOT_DIR, 'login-desktop.png') });
+    for (const [lang, headers] of [['en', ENGLISH], ['de', GERMAN]]) {
+      const desk = await ctx.newPage();
+      await desk.setExtraHTTPHeaders(headers);
+      await desk.goto(shotUrl);
+      s.check((await desk.getAttribute('html', 'lang')) === lang, `the ${lang} page says lang="${lang}"`);
+      s.check(await desk.locator('#allow_write').isChecked(), `the ${lang} page offers "allow changes", ticked`);
+      await desk.locator('#email').focus();
+      await desk.screenshot({ path: join(SCREENSHOT_DIR, `login-${lang}.png`) });
+      await desk.close();
+    }
     const phone = await ctx.newPage();
+    await phone.setExtraHTTPHeaders(GERMAN);
     await phone.setViewportSize({ width: 390, height: 844 });
     await phone.goto(shotUrl);
-    await phone.screenshot({ path: join(SCREENSHOT_DIR, 'login-phone.png') });
-    s.ok(`saved login-desktop.png (1280x900) and login-phone.png (390x844) in ${SCREENSHOT_DIR}`);
+    await phone.screenshot({ path: join(SCREENSHOT_DIR, 'login-phone.png'), fullPage: true });
+    s.ok(`saved login-en.png, login-de.png (1280x900) and login-phone.png (390 wide, German) in ${SCREENSHOT_DIR}`);
+    const icon = await phone.request.get(new URL('/favicon.ico', ISSUER).href);
+    s.check(icon.status() === 200 && icon.headers()['content-type'] === 'image/svg+xml', `/favicon.ico answers ${icon.status()} with an icon`);
     await phone.close();
-    await desk.close();
 
     // The login: a native client with a loopback redirect URI.
     const clientId = await register('norman-mcp browser check', cb.redirectUrl);
@@ -82,6 +110,32 @@ async function main() {
     const got = await cb.next(5000);
     s.check(got.code === landed.searchParams.get('code'), "the client's listener received that code");
     s.check((await page.content()).includes('You can close this window'), "the browser shows the client's page");
+    await page.close();
+
+    // Read only: on the German page the person unticks "allow changes"; the token can only read.
+    const readOnly = authorization(clientId, cb.redirectUrl, `${state}-ro`);
+    const german = await ctx.newPage();
+    await german.setExtraHTTPHeaders(GERMAN);
+    await german.goto(readOnly.url);
+    await german.locator('#allow_write').uncheck();
+    await german.locator('#email').pressSequentially(DEMO.email);
+    await german.locator('#password').pressSequentially(DEMO.password);
+    await Promise.all([
+      german.waitForURL((u) => u.href.startsWith(cb.redirectUrl), { timeout: 15000 }),
+      german.getByRole('button', { name: 'Anmelden und erlauben' }).click(),
+    ]);
+    const readOnlyCode = (await cb.next(5000)).code;
+    const tokens = await redeem(clientId, cb.redirectUrl, readOnlyCode, readOnly.verifier);
+    s.check(tokens.scope === 'norman.read', `unticking "allow changes" granted scope=${tokens.scope}`);
+
+    // Deny: the app gets access_denied with its state, and no code.
+    await german.goto(authorizationUrl(clientId, cb.redirectUrl, `${state}-deny`));
+    await Promise.all([
+      german.waitForURL((u) => u.href.startsWith(cb.redirectUrl), { timeout: 15000 }),
+      german.getByRole('button', { name: 'Ablehnen' }).click(),
+    ]);
+    const denied = await cb.next(5000);
+    s.check(denied.error === 'access_denied' && denied.state === `${state}-deny` && !denied.code, `"Ablehnen" sent error=${denied.error} with the state`);
     s.done();
   } finally {
     await ctx.close();

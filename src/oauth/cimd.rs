@@ -106,8 +106,8 @@ pub struct ClientMetadataDocument {
     pub logo_uri: Option<String>,
 }
 
-/// Why a client id URL gave no usable document. `Display` is a sentence for a person reading
-/// an error page.
+/// Why a client id URL gave no usable document. `Display` is an English sentence for the app's
+/// developer, which the error page shows as a detail under the person's own-language message.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CimdError {
     #[error("The client ID must be an https:// URL.")]

@@ -13,10 +13,11 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use time::OffsetDateTime;
 
+use crate::i18n::{Lang, Texts};
 use crate::oauth::AuthServer;
 use crate::oauth::authorize::{self, AuthorizeFailure, AuthorizeParams};
 use crate::oauth::cimd::CimdError;
-use crate::oauth::client::{ClientLookupError, Requester};
+use crate::oauth::client::{ClientLookupError, RedirectMismatch, Requester};
 use crate::oauth::error::{ErrorCode, OAuthError};
 use crate::oauth::login::{LoginForm, LoginOutcome, LoginRefusal, RetryProblem, form, retry_after_seconds};
 use crate::oauth::metadata;
@@ -39,7 +40,9 @@ pub fn routes(server: Arc<AuthServer>) -> Router {
         .layer(web::cors());
     let pages = Router::new()
         .route("/authorize", get(authorize_page).post(submit_login))
-        .route("/assets/norman.css", get(stylesheet));
+        .route("/assets/norman.css", get(stylesheet))
+        .route("/assets/favicon.svg", get(favicon))
+        .route("/favicon.ico", get(favicon));
     api.merge(pages).with_state(server)
 }
 
@@ -63,6 +66,19 @@ async fn stylesheet() -> Response {
         pages::STYLESHEET,
     )
         .into_response()
+}
+
+async fn favicon() -> Response {
+    (
+        [(header::CONTENT_TYPE, "image/svg+xml"), (header::CACHE_CONTROL, "public, max-age=86400")],
+        pages::FAVICON,
+    )
+        .into_response()
+}
+
+/// The language of the pages for this request (`Accept-Language`).
+fn page_lang(headers: &HeaderMap) -> Lang {
+    Lang::negotiate(headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()))
 }
 
 async fn register_client(State(server): State<Arc<AuthServer>>, headers: HeaderMap, body: Bytes) -> Response {
@@ -144,11 +160,14 @@ async fn authorize_page(
     headers: HeaderMap,
     params: Result<Query<AuthorizeParams>, axum::extract::rejection::QueryRejection>,
 ) -> Response {
+    let lang = page_lang(&headers);
+    let t = lang.texts();
     let Ok(Query(params)) = params else {
         return PageError::new(
             StatusCode::BAD_REQUEST,
-            CANNOT_CONNECT,
-            "The authorization request is malformed (a parameter is repeated or not valid).",
+            lang,
+            t.error.cannot_connect.as_str(),
+            t.error.malformed.as_str(),
         )
         .into_response();
     };
@@ -160,14 +179,23 @@ async fn authorize_page(
         Ok(client) => client,
         Err(error) => {
             tracing::info!(?error, "authorization request from an unknown client");
-            return client_page(&error).into_response();
+            return client_page(&error, lang).into_response();
         }
     };
     let valid = match authorize::validate(&params, client, &server.resource) {
         Ok(valid) => valid,
         Err(AuthorizeFailure::RedirectMismatch(mismatch)) => {
-            return PageError::new(StatusCode::BAD_REQUEST, CANNOT_CONNECT, mismatch.to_string())
-                .into_response();
+            let message = match mismatch {
+                RedirectMismatch::Missing => &t.error.redirect_missing,
+                RedirectMismatch::NotRegistered => &t.error.redirect_not_registered,
+            };
+            return PageError::new(
+                StatusCode::BAD_REQUEST,
+                lang,
+                t.error.cannot_connect.as_str(),
+                message.as_str(),
+            )
+            .into_response();
         }
         Err(AuthorizeFailure::Redirect(redirect)) => {
             tracing::info!(error = redirect.code.as_str(), "authorization request refused");
@@ -180,50 +208,72 @@ async fn authorize_page(
             tracing::error!(%error, "could not issue a login form");
             return PageError::new(
                 StatusCode::INTERNAL_SERVER_ERROR,
-                "Something went wrong",
-                "Please try again.",
+                lang,
+                t.error.went_wrong_title.as_str(),
+                t.error.went_wrong.as_str(),
             )
             .into_response();
         }
     };
-    let mut response = login_form(&issued.request, &issued.envelope, "", None, StatusCode::OK);
+    let form = FormState { envelope: &issued.envelope, email: "", allow_write: true, error: None };
+    let mut response = login_form(lang, &issued.request, &form, StatusCode::OK);
     if let Ok(cookie) = HeaderValue::from_str(&issued.set_cookie) {
         response.headers_mut().append(header::SET_COOKIE, cookie);
     }
     response
 }
 
-const CANNOT_CONNECT: &str = "This app cannot connect";
-
 /// The page for a client that could not be identified: 400, or 503 (429 when this address
-/// caused too many fetches) while its metadata document cannot be had right now.
-fn client_page(error: &ClientLookupError) -> PageError {
-    let status = match error {
-        ClientLookupError::Metadata(CimdError::RateLimited) => StatusCode::TOO_MANY_REQUESTS,
-        ClientLookupError::Metadata(e) if e.is_unavailable() => StatusCode::SERVICE_UNAVAILABLE,
-        _ => StatusCode::BAD_REQUEST,
+/// caused too many fetches) while its metadata document cannot be had right now. What a
+/// metadata document got wrong is a technical detail for the app's developer, in English.
+fn client_page(error: &ClientLookupError, lang: Lang) -> PageError {
+    let t = &lang.texts().error;
+    let (status, message) = match error {
+        ClientLookupError::Missing => (StatusCode::BAD_REQUEST, &t.client_missing),
+        ClientLookupError::Unknown => (StatusCode::BAD_REQUEST, &t.client_unknown),
+        ClientLookupError::Invalid(_) => (StatusCode::BAD_REQUEST, &t.client_invalid),
+        ClientLookupError::Metadata(CimdError::RateLimited) => {
+            (StatusCode::TOO_MANY_REQUESTS, &t.metadata_rate_limited)
+        }
+        ClientLookupError::Metadata(CimdError::Busy) => (StatusCode::SERVICE_UNAVAILABLE, &t.metadata_busy),
+        ClientLookupError::Metadata(e) if e.is_unavailable() => {
+            (StatusCode::SERVICE_UNAVAILABLE, &t.metadata_unavailable)
+        }
+        ClientLookupError::Metadata(_) => (StatusCode::BAD_REQUEST, &t.metadata),
     };
-    PageError::new(status, CANNOT_CONNECT, error.to_string())
+    let page = PageError::new(status, lang, t.cannot_connect.as_str(), message.as_str());
+    match error {
+        ClientLookupError::Metadata(CimdError::RateLimited | CimdError::Busy) => page,
+        ClientLookupError::Metadata(detail) => page.with_detail(detail.to_string()),
+        _ => page,
+    }
 }
 
-fn login_form(
-    request: &LoginRequest,
-    envelope: &str,
-    email: &str,
-    error: Option<&str>,
-    status: StatusCode,
-) -> Response {
+/// What the login form shows besides the sealed request: its hidden field, what the person
+/// typed or chose before, and what to fix.
+struct FormState<'a> {
+    envelope: &'a str,
+    email: &'a str,
+    allow_write: bool,
+    error: Option<&'a str>,
+}
+
+fn login_form(lang: Lang, request: &LoginRequest, form: &FormState<'_>, status: StatusCode) -> Response {
+    let t: &'static Texts = lang.texts();
     let redirect_host = RedirectUri::parse(&request.redirect_uri)
         .map(|r| (r.host_for_display(), r.is_loopback()))
-        .unwrap_or_else(|_| (String::from("your app"), false));
+        .unwrap_or_else(|_| (t.login.your_app.to_string(), false));
     let page = LoginPage {
+        lang,
+        t,
         client_name: &request.client_name,
         redirect_host: &redirect_host.0,
         redirect_is_loopback: redirect_host.1,
         can_write: authorize::wants_write(request.scope),
-        login_request: envelope,
-        email,
-        error,
+        allow_write: form.allow_write,
+        login_request: form.envelope,
+        email: form.email,
+        error: form.error,
     };
     pages::html(status, &page, authorize::form_action_source(&request.redirect_uri).as_deref())
 }
@@ -234,13 +284,16 @@ async fn submit_login(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
+    let lang = page_lang(&headers);
+    let t = lang.texts();
     let form: LoginForm = match serde_urlencoded::from_bytes(&body) {
         Ok(form) => form,
         Err(_) => {
             return PageError::new(
                 StatusCode::BAD_REQUEST,
-                "This sign-in could not be read",
-                "Please start the connection again from your app.",
+                lang,
+                t.error.unreadable_title.as_str(),
+                t.error.unreadable.as_str(),
             )
             .into_response();
         }
@@ -257,13 +310,15 @@ async fn submit_login(
             ],
         )
             .into_response(),
-        LoginOutcome::Retry { problem, request, envelope, email } => {
+        LoginOutcome::Retry { problem, request, envelope, email, allow_write } => {
             let status = match problem {
                 RetryProblem::EmailTooLong | RetryProblem::MissingCredentials => StatusCode::BAD_REQUEST,
                 RetryProblem::BadCredentials => StatusCode::UNAUTHORIZED,
                 RetryProblem::TooManyFailures { .. } => StatusCode::TOO_MANY_REQUESTS,
             };
-            let mut response = login_form(&request, &envelope, &email, Some(&problem.message()), status);
+            let message = problem.message(t);
+            let form = FormState { envelope: &envelope, email: &email, allow_write, error: Some(&message) };
+            let mut response = login_form(lang, &request, &form, status);
             if let RetryProblem::TooManyFailures { retry_after } = problem {
                 response
                     .headers_mut()
@@ -271,33 +326,19 @@ async fn submit_login(
             }
             response
         }
-        LoginOutcome::Refused(refusal) => refusal_page(refusal).into_response(),
+        LoginOutcome::Refused(refusal) => refusal_page(refusal, lang).into_response(),
     }
 }
 
-fn refusal_page(refusal: LoginRefusal) -> PageError {
-    match refusal {
-        LoginRefusal::Expired => PageError::new(
-            StatusCode::BAD_REQUEST,
-            "This sign-in page has expired",
-            "The sign-in page was open for too long or is not valid. Go back to your app and start the connection again.",
-        ),
-        LoginRefusal::CookieMissing => PageError::new(
-            StatusCode::FORBIDDEN,
-            "This sign-in could not be verified",
-            "Your browser did not send back the cookie of this sign-in page. Allow cookies for this site, then start the connection again from your app.",
-        ),
-        LoginRefusal::NormanUnavailable => PageError::new(
-            StatusCode::BAD_GATEWAY,
-            "Norman is not reachable right now",
-            "We could not reach Norman to sign you in. Nothing was changed. Please try again in a few minutes.",
-        ),
-        LoginRefusal::Internal => PageError::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "Something went wrong",
-            "Something went wrong on our side. Please start the connection again from your app.",
-        ),
-    }
+fn refusal_page(refusal: LoginRefusal, lang: Lang) -> PageError {
+    let t = &lang.texts().error;
+    let (status, title, message) = match refusal {
+        LoginRefusal::Expired => (StatusCode::BAD_REQUEST, &t.expired_title, &t.expired),
+        LoginRefusal::CookieMissing => (StatusCode::FORBIDDEN, &t.cookie_title, &t.cookie),
+        LoginRefusal::NormanUnavailable => (StatusCode::BAD_GATEWAY, &t.norman_title, &t.norman),
+        LoginRefusal::Internal => (StatusCode::INTERNAL_SERVER_ERROR, &t.went_wrong_title, &t.went_wrong),
+    };
+    PageError::new(status, lang, title.as_str(), message.as_str())
 }
 
 /// The HTTP status of each error code (RFC 6749 §5.2: 400 unless said otherwise).

@@ -5,16 +5,17 @@
 pub mod form;
 mod limits;
 
-use std::borrow::Cow;
 use std::net::IpAddr;
 use std::time::{Duration, Instant};
 
 use serde::Deserialize;
 use time::OffsetDateTime;
 
+use crate::i18n::Texts;
 use crate::oauth::AuthServer;
 use crate::oauth::authorize::{ErrorRedirect, success_location};
 use crate::oauth::error::ErrorCode;
+use crate::scope::{Scope, Scopes};
 use crate::seal;
 use crate::tokens::code::{AuthorizationCode, CODE_LIFETIME};
 use crate::tokens::login::LoginRequest;
@@ -28,11 +29,33 @@ pub struct LoginForm {
     pub email: Option<String>,
     pub password: Option<String>,
     pub action: Option<String>,
+    /// Sent by every form our page renders: the person saw the consent choice, so a missing
+    /// `allow_write` means the box was unticked (browsers send nothing for it then).
+    pub consent: Option<String>,
+    /// The "allow changes" box, ticked.
+    pub allow_write: Option<String>,
+}
+
+impl LoginForm {
+    /// Whether the person lets the client make changes. A form without the consent marker
+    /// comes from a script that posts the credentials itself and so grants what was asked.
+    pub fn allows_write(&self) -> bool {
+        self.consent.is_none() || self.allow_write.is_some()
+    }
+}
+
+/// The scopes the person grants: what the client asked for, or read access only when the
+/// person unticked "allow changes" (RFC 6749 §3.3: the token response then names the scope).
+pub fn granted_scopes(requested: Scopes, allows_write: bool) -> Scopes {
+    if requested.contains(Scope::Write) && !allows_write { Scopes::READ } else { requested }
 }
 
 impl std::fmt::Debug for LoginForm {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("LoginForm").field("action", &self.action).finish_non_exhaustive()
+        f.debug_struct("LoginForm")
+            .field("action", &self.action)
+            .field("allows_write", &self.allows_write())
+            .finish_non_exhaustive()
     }
 }
 
@@ -41,8 +64,14 @@ pub enum LoginOutcome {
     /// Back to the app, with a code or with `access_denied`; the form's CSRF cookie (named
     /// here) has done its job and is cleared.
     Redirect { location: String, spent_cookie: String },
-    /// The form again, with what to fix.
-    Retry { problem: RetryProblem, request: Box<LoginRequest>, envelope: String, email: String },
+    /// The form again, with what to fix, keeping the email and the consent choice.
+    Retry {
+        problem: RetryProblem,
+        request: Box<LoginRequest>,
+        envelope: String,
+        email: String,
+        allow_write: bool,
+    },
     /// The sign-in cannot go on from this form.
     Refused(LoginRefusal),
 }
@@ -61,13 +90,17 @@ pub enum RetryProblem {
 }
 
 impl RetryProblem {
-    /// The one line the form shows.
-    pub fn message(self) -> Cow<'static, str> {
+    /// The one line the form shows, in the language of `texts`.
+    pub fn message(self, texts: &Texts) -> String {
+        let login = &texts.login;
         match self {
-            RetryProblem::EmailTooLong => EMAIL_TOO_LONG.into(),
-            RetryProblem::MissingCredentials => MISSING_CREDENTIALS.into(),
-            RetryProblem::BadCredentials => BAD_CREDENTIALS.into(),
-            RetryProblem::TooManyFailures { retry_after } => too_many_failures(retry_after).into(),
+            RetryProblem::EmailTooLong => login.email_too_long.to_string(),
+            RetryProblem::MissingCredentials => login.missing_credentials.to_string(),
+            RetryProblem::BadCredentials => login.bad_credentials.to_string(),
+            RetryProblem::TooManyFailures { retry_after } => match retry_after_seconds(retry_after) {
+                1 => login.too_many_one.to_string(),
+                seconds => login.too_many.fill("seconds", &seconds.to_string()),
+            },
         }
     }
 }
@@ -85,19 +118,6 @@ pub enum LoginRefusal {
     Internal,
 }
 
-/// The one message for every credential failure, so the page never tells whether an account
-/// exists.
-pub const BAD_CREDENTIALS: &str = "The email or password is not correct.";
-const MISSING_CREDENTIALS: &str = "Enter your email and password.";
-const EMAIL_TOO_LONG: &str = "That email address is too long.";
-
-/// What a person sees when an attempt is over a limit: how long to wait, in whole seconds.
-fn too_many_failures(retry_after: Duration) -> String {
-    let seconds = retry_after_seconds(retry_after);
-    let unit = if seconds == 1 { "second" } else { "seconds" };
-    format!("Too many failed sign-ins. Please wait {seconds} {unit}, then try again.")
-}
-
 /// `Retry-After` in whole seconds, rounded up so a client waiting that long is let in.
 pub fn retry_after_seconds(retry_after: Duration) -> u64 {
     retry_after.as_secs() + u64::from(retry_after.subsec_nanos() > 0)
@@ -112,6 +132,7 @@ impl AuthServer {
         client_address: IpAddr,
         now: OffsetDateTime,
     ) -> LoginOutcome {
+        let allow_write = form.allows_write();
         let Some(envelope) = form.login_request.filter(|e| !e.is_empty()) else {
             return LoginOutcome::Refused(LoginRefusal::Expired);
         };
@@ -128,11 +149,13 @@ impl AuthServer {
             return LoginOutcome::Refused(LoginRefusal::CookieMissing);
         }
         let cookie_name = form::cookie_name(self.secure_cookies, &request.csrf_nonce);
-        if form.action.as_deref() == Some("cancel") {
+        if form.action.as_deref() == Some("deny") {
+            // RFC 6749 §4.1.2.1: the client and its redirect URI were validated before the
+            // form was sealed, so the refusal may go back to the app, with its state.
             let denied = ErrorRedirect {
                 redirect_uri: request.redirect_uri.clone(),
                 code: ErrorCode::AccessDenied,
-                description: "The person cancelled the sign-in.".to_owned(),
+                description: "The person denied access.".to_owned(),
                 state: request.state.clone(),
             };
             return LoginOutcome::Redirect {
@@ -141,6 +164,7 @@ impl AuthServer {
             };
         }
 
+        let scope = granted_scopes(request.scope, allow_write);
         let email = form.email.unwrap_or_default().trim().to_owned();
         let password = zeroize::Zeroizing::new(form.password.unwrap_or_default());
         let retry = |problem, email: &str| LoginOutcome::Retry {
@@ -148,6 +172,7 @@ impl AuthServer {
             request: Box::new(request.clone()),
             envelope: envelope.clone(),
             email: email.to_owned(),
+            allow_write,
         };
         if email.len() > MAX_EMAIL_BYTES {
             return retry(RetryProblem::EmailTooLong, "");
@@ -199,7 +224,7 @@ impl AuthServer {
             redirect_uri: request.redirect_uri.clone(),
             redirect_uri_given: request.redirect_uri_given,
             code_challenge: request.code_challenge.clone(),
-            scope: request.scope,
+            scope,
             resource: request.resource.clone(),
             norman_access: tokens.access,
             norman_refresh,
@@ -213,7 +238,7 @@ impl AuthServer {
                 return LoginOutcome::Refused(LoginRefusal::Internal);
             }
         };
-        tracing::info!("login succeeded; code issued");
+        tracing::info!(%scope, "login succeeded; code issued");
         LoginOutcome::Redirect {
             location: success_location(
                 &request.redirect_uri,
@@ -229,21 +254,45 @@ impl AuthServer {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::i18n::Lang;
 
     #[test]
     fn a_wait_is_rounded_up_to_whole_seconds() {
         assert_eq!(retry_after_seconds(Duration::from_secs(3)), 3);
         assert_eq!(retry_after_seconds(Duration::from_millis(2001)), 3);
         assert_eq!(retry_after_seconds(Duration::from_millis(1)), 1);
+        let (en, de) = (Lang::En.texts(), Lang::De.texts());
         let one = RetryProblem::TooManyFailures { retry_after: Duration::from_millis(400) };
-        assert_eq!(one.message(), "Too many failed sign-ins. Please wait 1 second, then try again.");
+        assert_eq!(one.message(en), "Too many failed sign-ins. Please wait 1 second, then try again.");
+        assert!(one.message(de).contains("1 Sekunde "), "{}", one.message(de));
         let many = RetryProblem::TooManyFailures { retry_after: Duration::from_millis(29_500) };
-        assert_eq!(many.message(), "Too many failed sign-ins. Please wait 30 seconds, then try again.");
+        assert_eq!(many.message(en), "Too many failed sign-ins. Please wait 30 seconds, then try again.");
+        assert!(many.message(de).contains("30 Sekunden"), "{}", many.message(de));
     }
 
     #[test]
     fn every_credential_failure_reads_the_same() {
-        assert_eq!(RetryProblem::BadCredentials.message(), BAD_CREDENTIALS);
-        assert_ne!(RetryProblem::MissingCredentials.message(), BAD_CREDENTIALS);
+        let en = Lang::En.texts();
+        assert_eq!(RetryProblem::BadCredentials.message(en), "The email or password is not correct.");
+        assert_ne!(RetryProblem::MissingCredentials.message(en), RetryProblem::BadCredentials.message(en));
+    }
+
+    #[test]
+    fn unticking_changes_grants_read_only() {
+        assert_eq!(granted_scopes(Scopes::ALL, true), Scopes::ALL);
+        assert_eq!(granted_scopes(Scopes::ALL, false), Scopes::READ);
+        assert_eq!(granted_scopes(Scopes::EMPTY.with(Scope::Write), false), Scopes::READ);
+        assert_eq!(granted_scopes(Scopes::READ, false), Scopes::READ);
+        let form = |consent: Option<&str>, allow: Option<&str>| LoginForm {
+            login_request: None,
+            email: None,
+            password: None,
+            action: None,
+            consent: consent.map(Into::into),
+            allow_write: allow.map(Into::into),
+        };
+        assert!(form(Some("1"), Some("1")).allows_write());
+        assert!(!form(Some("1"), None).allows_write(), "our page, box unticked");
+        assert!(form(None, None).allows_write(), "a script posting credentials grants what was asked");
     }
 }

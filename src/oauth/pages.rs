@@ -1,17 +1,25 @@
 //! The pages people see: the login form and the error page (askama templates in
-//! `templates/`), always sent with headers that keep them out of frames, caches and referrers.
+//! `templates/`, texts in the person's language from `crate::i18n`), always sent with headers
+//! that keep them out of frames, caches and referrers.
 
 use askama::Template;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
+use crate::i18n::{Lang, Texts};
+
 #[derive(Template)]
 #[template(path = "login.html")]
 pub struct LoginPage<'a> {
+    pub lang: Lang,
+    pub t: &'static Texts,
     pub client_name: &'a str,
     pub redirect_host: &'a str,
     pub redirect_is_loopback: bool,
+    /// The client asked for write access: the person sees an "allow changes" box.
     pub can_write: bool,
+    /// Whether that box is ticked (it is, until the person unticks it).
+    pub allow_write: bool,
     pub login_request: &'a str,
     pub email: &'a str,
     pub error: Option<&'a str>,
@@ -20,28 +28,51 @@ pub struct LoginPage<'a> {
 #[derive(Template)]
 #[template(path = "error.html")]
 pub struct ErrorPage<'a> {
+    pub lang: Lang,
+    pub t: &'static Texts,
     pub title: &'a str,
     pub message: &'a str,
+    pub detail: Option<&'a str>,
 }
 
 /// A page a person sees instead of being sent back to an app: used whenever redirecting would
-/// be unsafe (unknown client, unregistered redirect URI) or impossible (upstream down).
+/// be unsafe (unknown client, unregistered redirect URI) or impossible (upstream down). Title
+/// and message come from the texts of `lang`; `detail` is an English technical line for the
+/// app's developer (what a client metadata document got wrong), shown apart from them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PageError {
     pub status: StatusCode,
-    pub title: &'static str,
+    pub lang: Lang,
+    pub title: String,
     pub message: String,
+    pub detail: Option<String>,
 }
 
 impl PageError {
-    pub fn new(status: StatusCode, title: &'static str, message: impl Into<String>) -> PageError {
-        PageError { status, title, message: message.into() }
+    pub fn new(
+        status: StatusCode,
+        lang: Lang,
+        title: impl Into<String>,
+        message: impl Into<String>,
+    ) -> PageError {
+        PageError { status, lang, title: title.into(), message: message.into(), detail: None }
+    }
+
+    pub fn with_detail(mut self, detail: String) -> PageError {
+        self.detail = Some(detail);
+        self
     }
 }
 
 impl IntoResponse for PageError {
     fn into_response(self) -> Response {
-        let page = ErrorPage { title: self.title, message: &self.message };
+        let page = ErrorPage {
+            lang: self.lang,
+            t: self.lang.texts(),
+            title: &self.title,
+            message: &self.message,
+            detail: self.detail.as_deref(),
+        };
         html(self.status, &page, None)
     }
 }
@@ -78,3 +109,7 @@ pub fn html(status: StatusCode, page: &impl Template, form_target: Option<&str>)
 
 /// The stylesheet of the pages, served from the binary.
 pub const STYLESHEET: &str = include_str!("../../assets/norman.css");
+
+/// The pages' icon (the Norman mark), served from the binary as `/assets/favicon.svg` and as
+/// `/favicon.ico`, which browsers ask for whatever the page declares.
+pub const FAVICON: &str = include_str!("../../assets/favicon.svg");

@@ -12,6 +12,7 @@ mod keyring_watch;
 mod mcp;
 mod metrics;
 mod oauth;
+mod pages;
 mod replay;
 mod seal;
 mod stdio;

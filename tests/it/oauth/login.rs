@@ -1,4 +1,4 @@
-//! The login form (`POST /authorize`): refusals, cancel, the failed sign-in limits per
+//! The login form (`POST /authorize`): refusals, deny, the failed sign-in limits per
 //! address and per email, and Norman being unreachable or failing.
 
 use norman_sandbox::DEMO_USERS;
@@ -8,7 +8,7 @@ use reqwest::header::{CONTENT_TYPE, LOCATION};
 use crate::support::*;
 
 #[tokio::test]
-async fn login_refusals_and_cancel() {
+async fn login_refusals_and_deny() {
     let server = TestServer::start().await;
     let client_id = server.register_public(REDIRECT).await;
     let pkce = pkce();
@@ -45,8 +45,8 @@ async fn login_refusals_and_cancel() {
     let response = post_login(&server, &server.http, "", user.email, user.password, "login").await;
     assert_eq!(response.status(), StatusCode::BAD_REQUEST);
 
-    // Cancel: back to the app with access_denied.
-    let response = post_login(&server, &server.http, &envelope, "", "", "cancel").await;
+    // Deny: back to the app with access_denied (RFC 6749 §4.1.2.1).
+    let response = post_login(&server, &server.http, &envelope, "", "", "deny").await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
     let (_, query) = location_params(response.headers());
     assert_eq!(query["error"], "access_denied");

@@ -76,7 +76,7 @@ pub async fn login_page(server: &TestServer, client_id: &str, pkce: &Pkce) -> St
     login_request_of(&response.text().await.unwrap())
 }
 
-/// Submits the login form with `action` (`login` or `cancel`) from the browser `client`.
+/// Submits the login form with `action` (`login` or `deny`) from the browser `client`.
 pub async fn post_login(
     server: &TestServer,
     client: &reqwest::Client,
