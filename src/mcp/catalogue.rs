@@ -160,7 +160,8 @@ fn entry(spec: &'static Spec, uploads: &UploadPolicy) -> Entry {
         .open_world(hints.open_world);
     let tool = Tool::new(spec.name, description, Arc::new(spec.schema()))
         .with_title(spec.title)
-        .with_annotations(annotations);
+        .with_annotations(annotations)
+        .with_raw_output_schema(Arc::new(spec.output.schema()));
     let scope = if hints.read_only { Scope::Read } else { Scope::Write };
     Entry { spec, tool, scope }
 }

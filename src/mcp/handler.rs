@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use rmcp::model::{
     CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, ErrorData, Implementation,
-    ListToolsResult, PaginatedRequestParams, ServerCapabilities, ServerConfig, Tool,
+    ListToolsResult, PaginatedRequestParams, ProtocolVersion, ServerCapabilities, ServerConfig, Tool,
 };
 use rmcp::service::RequestContext;
 use rmcp::{RoleServer, ServerHandler};
@@ -44,9 +44,13 @@ impl ServerHandler for NormanTools {
     async fn list_tools(
         &self,
         _request: Option<PaginatedRequestParams>,
-        _context: RequestContext<RoleServer>,
+        context: RequestContext<RoleServer>,
     ) -> Result<ListToolsResult, ErrorData> {
-        Ok(ListToolsResult::with_all_items(self.catalogue.tools()))
+        let mut tools = self.catalogue.tools();
+        if !structured_output(&context) {
+            tools.iter_mut().for_each(|tool| tool.output_schema = None);
+        }
+        Ok(ListToolsResult::with_all_items(tools))
     }
 
     fn get_tool(&self, name: &str) -> Option<Tool> {
@@ -82,7 +86,12 @@ impl ServerHandler for NormanTools {
         // part of every future rmcp moves and spawns for a request.
         let call = Box::pin(self.catalogue.call(&self.norman, &caller, &request.name, request.arguments));
         match call.await {
-            Ok(result) => Ok(result.into()),
+            Ok(mut result) => {
+                if !structured_output(&context) {
+                    result.structured_content = None;
+                }
+                Ok(result.into())
+            }
             Err(ToolError::UnknownTool(name)) => {
                 Err(ErrorData::invalid_params(format!("unknown tool: {name}"), None))
             }
@@ -92,4 +101,11 @@ impl ServerHandler for NormanTools {
             }
         }
     }
+}
+
+/// `outputSchema` and `structuredContent` exist from revision 2025-06-18 on (MCP 2025-06-18,
+/// "Structured Content"); an older client gets the same JSON as text only. rmcp reads the
+/// revision from the `MCP-Protocol-Version` header in stateless mode (2025-03-26 without one).
+fn structured_output(context: &RequestContext<RoleServer>) -> bool {
+    context.protocol_version().is_some_and(|v| v.as_str() >= ProtocolVersion::V_2025_06_18.as_str())
 }

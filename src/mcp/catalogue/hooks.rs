@@ -11,7 +11,7 @@ use time::{Date, Duration, OffsetDateTime};
 
 use super::Caller;
 use super::args::{Args, is_id, parse_date, truthy};
-use super::reply::{Fail, json_result, norman_error, passthrough};
+use super::reply::{Fail, json_result, norman_error, passthrough, with_structure};
 use super::spec::{Hook, Spec};
 use crate::mcp::upload::{FileData, UploadError, Uploads};
 use crate::norman::NormanClient;
@@ -86,7 +86,7 @@ pub(super) async fn run(call: Call<'_>, mut args: Args) -> Result<CallToolResult
         Hook::InvoicePdf => {
             let mut invoice = parsed(call.main_json(&mut args, path).await?)?;
             add_invoice_pdf(&call, &mut invoice).await;
-            Ok(json_result(&invoice))
+            Ok(json_result(invoice))
         }
         Hook::ReportFile => {
             let mut report = parsed(call.main_json(&mut args, path).await?)?;
@@ -97,7 +97,7 @@ pub(super) async fn run(call: Call<'_>, mut args: Args) -> Result<CallToolResult
                     map.insert("downloadUrl".into(), url);
                 }
             }
-            Ok(json_result(&report))
+            Ok(json_result(report))
         }
         Hook::AttachmentLinks => {
             let mut list = parsed(call.main_json(&mut args, path).await?)?;
@@ -109,13 +109,13 @@ pub(super) async fn run(call: Call<'_>, mut args: Args) -> Result<CallToolResult
             if let Some(items) = items {
                 add_attachment_links(&call, items).await;
             }
-            Ok(json_result(&list))
+            Ok(json_result(list))
         }
         Hook::XmlText => {
             // E-invoice XML is text, not JSON: hand it over as a string the model can read.
             let response = call.main_json(&mut args, path).await?;
             let xml = String::from_utf8_lossy(&response.body);
-            Ok(json_result(&json!({ "xml_content": xml })))
+            Ok(json_result(json!({ "xml_content": xml })))
         }
         Hook::PreviewImage => preview_image(&call, &mut args, path).await,
         Hook::SignedAmount => create_transaction(&call, &mut args, path).await,
@@ -147,7 +147,7 @@ async fn update_or_show(call: &Call<'_>, args: &mut Args, path: String) -> Resul
     let body = args.take_body().unwrap_or_default();
     if body.is_empty() {
         let current = call.get_json(path).await?;
-        return Ok(json_result(&json!({
+        return Ok(json_result(json!({
             "message": "No field to change was given, so nothing was changed. This is the current record.",
             "current": current,
         })));
@@ -218,7 +218,7 @@ async fn create_invoice(
     }
     let mut invoice = parsed(call.main(args, path, ApiBody::Json(body)).await?)?;
     add_invoice_pdf(call, &mut invoice).await;
-    Ok(json_result(&invoice))
+    Ok(json_result(invoice))
 }
 
 /// An invoice with a PDF (`reportUrl`) gets a fresh presigned `downloadUrl`.
@@ -288,7 +288,7 @@ async fn preview_image(call: &Call<'_>, args: &mut Args, path: String) -> Result
         fields.insert("reportId".into(), json!(id));
     }
     content.push(ContentBlock::text(preview.to_string()));
-    Ok(CallToolResult::success(content))
+    Ok(with_structure(CallToolResult::success(content), preview))
 }
 
 fn signed(amount: f64, cashflow: &str) -> Value {
@@ -361,7 +361,7 @@ async fn upload_one(call: &Call<'_>, args: &mut Args, path: String) -> Result<Ca
             map.insert("downloadUrl".into(), url);
         }
     }
-    Ok(json_result(&attachment))
+    Ok(json_result(attachment))
 }
 
 /// Several receipts as repeated `files` parts. Base64 files are decoded first (cheap

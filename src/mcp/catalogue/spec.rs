@@ -196,6 +196,41 @@ pub(super) enum Hook {
     UploadMany,
 }
 
+/// The shape of a tool's result, declared as its `outputSchema` (MCP 2025-06-18, "Structured
+/// Content"). A result's `structuredContent` must be a JSON object that conforms, so a bare JSON
+/// array from Norman is wrapped as `{"results": [...]}` (the key of Norman's own pages); the
+/// text content keeps Norman's JSON as it came.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Output {
+    /// One JSON object: a record, a summary, a confirmation.
+    Object,
+    /// Several records: Norman's page `{count, next, previous, results}`, or a bare array
+    /// wrapped as `{"results": [...]}`.
+    List,
+}
+
+impl Output {
+    pub(super) fn schema(self) -> Map<String, Value> {
+        let schema = match self {
+            Output::Object => json!({"type": "object"}),
+            // No `required`: an endpoint that answers a single object still conforms.
+            Output::List => json!({
+                "type": "object",
+                "properties": {
+                    "results": {"type": "array", "description": "The records, in Norman's order."},
+                    "count": {"type": "integer", "description": "How many records match in all pages."},
+                    "next": {"type": ["string", "null"], "description": "The next page's URL, if any."},
+                    "previous": {"type": ["string", "null"]}
+                }
+            }),
+        };
+        match schema {
+            Value::Object(map) => map,
+            _ => Map::new(),
+        }
+    }
+}
+
 /// The named sets tools belong to; a deployment serves a choice of them, and a prompt is
 /// offered only when every set its text relies on is served.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -251,6 +286,8 @@ pub(super) struct Spec {
     pub path: &'static str,
     pub params: &'static [Param],
     pub hook: Hook,
+    /// The shape of the tool's JSON result: its `outputSchema`.
+    pub output: Output,
 }
 
 /// What a table entry leaves out: each entry names the fields that matter for it and ends with
@@ -265,6 +302,7 @@ pub(super) const BASE: Spec = Spec {
     path: "",
     params: &[],
     hook: Hook::None,
+    output: Output::Object,
 };
 
 impl Spec {
