@@ -53,6 +53,7 @@ async fn run() {
         metrics_bind: None,
         login_failures_per_minute: norman_mcp::config::DEFAULT_LOGIN_FAILURES_PER_MINUTE,
         access_token_ttl: Config::default_access_token_ttl(),
+        toolsets: norman_mcp::mcp::catalogue::Toolsets::ALL,
     };
     let keyring = Arc::new(SharedKeyring::fixed(Keyring::from_file(&keys).bound_to(&config.issuer())));
     let server = norman_mcp::server::start(listener, &config, Arc::clone(&keyring)).await.unwrap();

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use url::Url;
 
+use crate::mcp::catalogue::Toolsets;
 use crate::tokens::access::{DEFAULT_ACCESS_LIFETIME, MAX_ACCESS_LIFETIME};
 
 /// Failed sign-ins a minute per client address by default; per email, half as many.
@@ -41,6 +42,8 @@ pub struct Config {
     pub login_failures_per_minute: u32,
     /// How long an access token lives at most; the Norman token it carries may end it sooner.
     pub access_token_ttl: Duration,
+    /// The tool sets served: the tools listed and callable, and the prompts offered.
+    pub toolsets: Toolsets,
 }
 
 /// A setting outside what the server accepts; the message names the flag.
@@ -192,6 +195,7 @@ mod tests {
             metrics_bind: None,
             login_failures_per_minute: DEFAULT_LOGIN_FAILURES_PER_MINUTE,
             access_token_ttl,
+            toolsets: Toolsets::ALL,
         }
     }
 

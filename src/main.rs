@@ -9,6 +9,7 @@ use std::time::Duration;
 use clap::{Parser, Subcommand};
 use norman_mcp::config::{Config, DEFAULT_LOGIN_FAILURES_PER_MINUTE, ReplayConfig, ReplayStoreUrl};
 use norman_mcp::keyring::{KeyFile, KeyId, KeyRole, Keyring, RetireError, SharedKeyring, watch};
+use norman_mcp::mcp::catalogue::Toolsets;
 use norman_mcp::oauth::register::{self, RegistrationRequest};
 use norman_mcp::server;
 use norman_mcp::tokens::access;
@@ -80,6 +81,10 @@ struct ListenArgs {
     /// Serve /metrics on this address (e.g. a private interface) instead of the public one.
     #[arg(long, env = "NORMAN_MCP_METRICS_BIND")]
     metrics_bind: Option<SocketAddr>,
+    /// The tool sets to serve, comma-separated (core, bookkeeping, documents, taxes,
+    /// tax-advisor, founding), for clients that cap the number of tools; default all.
+    #[arg(long, env = "NORMAN_MCP_TOOLSETS")]
+    toolsets: Option<Toolsets>,
 }
 
 impl ListenArgs {
@@ -359,6 +364,7 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
         keys_poll_interval: Some(args.keys_poll_interval).filter(|interval| !interval.is_zero()),
         login_failures_per_minute: args.login.login_failures_per_minute,
         access_token_ttl: args.access_token_ttl,
+        toolsets: args.listen.toolsets.unwrap_or_default(),
     };
     config.check().map_err(|e| e.to_string())?;
     let keyring =
@@ -419,6 +425,7 @@ mod demo {
             keys_poll_interval: None,
             login_failures_per_minute: args.login.login_failures_per_minute,
             access_token_ttl: Config::default_access_token_ttl(),
+            toolsets: args.listen.toolsets.unwrap_or_default(),
         };
         let keyring = Arc::new(SharedKeyring::fixed(Keyring::from_file(&keys).bound_to(&config.issuer())));
         println!(

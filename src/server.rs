@@ -115,7 +115,7 @@ pub fn mcp_state(config: &Config, auth: Arc<AuthServer>) -> McpState {
         allow_private_addresses: config.allow_private_metadata_fetch,
         ..UploadPolicy::default()
     };
-    McpState::new(auth, Arc::new(Catalogue::new(uploads)), origins)
+    McpState::new(auth, Arc::new(Catalogue::new(uploads).serving(config.toolsets)), origins)
 }
 
 /// The whole public application: every route with its limits (`request_timeout` for all but

@@ -691,6 +691,7 @@ async fn a_body_that_trickles_in_is_cut_off_by_the_request_timeout() {
         metrics_bind: None,
         login_failures_per_minute: 10,
         access_token_ttl: Config::default_access_token_ttl(),
+        toolsets: norman_mcp::mcp::catalogue::Toolsets::ALL,
     };
     let now = time::OffsetDateTime::now_utc();
     let keys = KeyFile::generate(now - time::Duration::minutes(1)).unwrap();

@@ -900,6 +900,7 @@ async fn auth_server_trusting(
         metrics_bind: None,
         login_failures_per_minute: norman_mcp::config::DEFAULT_LOGIN_FAILURES_PER_MINUTE,
         access_token_ttl: Config::default_access_token_ttl(),
+        toolsets: norman_mcp::mcp::catalogue::Toolsets::ALL,
     };
     let mut auth =
         norman_mcp::server::auth_server(&config, Arc::clone(&keyring), Arc::new(MemoryGuard::new())).unwrap();
@@ -1790,6 +1791,7 @@ async fn a_server_does_not_start_with_a_keyring_bound_to_another_issuer() {
         metrics_bind: None,
         login_failures_per_minute: 10,
         access_token_ttl: Config::default_access_token_ttl(),
+        toolsets: norman_mcp::mcp::catalogue::Toolsets::ALL,
     };
     let keys = KeyFile::generate(time::OffsetDateTime::now_utc()).unwrap();
     for bound in ["https://staging.example.com", "https://mcp.example.com/", ""] {

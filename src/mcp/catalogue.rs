@@ -27,7 +27,7 @@ use self::args::Args;
 use self::hooks::Call;
 use self::reply::{Fail, finish};
 use self::spec::Spec;
-pub use self::spec::Toolset;
+pub use self::spec::{Toolset, Toolsets};
 use crate::mcp::upload::{UploadPolicy, UploadSetupError, Uploads};
 use crate::norman::NormanClient;
 use crate::scope::Scope;
@@ -60,6 +60,7 @@ pub struct Catalogue {
     entries: Vec<Entry>,
     by_name: HashMap<&'static str, usize>,
     uploads: Uploads,
+    toolsets: Toolsets,
 }
 
 impl Default for Catalogue {
@@ -86,7 +87,21 @@ impl Catalogue {
             .map(|spec| entry(spec, uploads.policy()))
             .collect();
         let by_name = entries.iter().enumerate().map(|(i, e)| (e.spec.name, i)).collect();
-        Catalogue { entries, by_name, uploads }
+        Catalogue { entries, by_name, uploads, toolsets: Toolsets::ALL }
+    }
+
+    /// Only the tools of `toolsets`: the others are not listed, and calling one is the same
+    /// error as calling a tool that does not exist.
+    pub fn serving(mut self, toolsets: Toolsets) -> Catalogue {
+        self.entries.retain(|entry| toolsets.contains(entry.spec.set));
+        self.by_name = self.entries.iter().enumerate().map(|(i, e)| (e.spec.name, i)).collect();
+        self.toolsets = toolsets;
+        self
+    }
+
+    /// The tool sets this catalogue serves.
+    pub fn toolsets(&self) -> Toolsets {
+        self.toolsets
     }
 
     /// The longest a tool call can take when every step uses its whole deadline: the file
@@ -108,11 +123,6 @@ impl Catalogue {
     /// The scope a call of `name` needs; `None` for an unknown tool.
     pub fn scope(&self, name: &str) -> Option<Scope> {
         self.entry(name).map(|e| e.scope)
-    }
-
-    /// The tool set tool `name` belongs to.
-    pub fn toolset(&self, name: &str) -> Option<Toolset> {
-        self.entry(name).map(|entry| entry.spec.set)
     }
 
     fn entry(&self, name: &str) -> Option<&Entry> {

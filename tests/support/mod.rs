@@ -12,6 +12,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use norman_mcp::config::{Config, ReplayConfig};
 use norman_mcp::keyring::{KeyFile, Keyring, SharedKeyring};
+use norman_mcp::mcp::catalogue::Toolsets;
 use norman_mcp::server::{self, RunningServer};
 use norman_sandbox::{DEMO_USERS, Sandbox, SandboxConfig, SandboxHandle};
 use reqwest::header::{HeaderMap, LOCATION};
@@ -94,6 +95,7 @@ pub struct Options {
     /// Failed sign-ins a minute per address (half per email); 0: no limits.
     pub login_failures_per_minute: u32,
     pub access_token_ttl: Duration,
+    pub toolsets: Toolsets,
 }
 
 impl Default for Options {
@@ -111,6 +113,7 @@ impl Default for Options {
             metrics_bind: None,
             login_failures_per_minute: norman_mcp::config::DEFAULT_LOGIN_FAILURES_PER_MINUTE,
             access_token_ttl: Config::default_access_token_ttl(),
+            toolsets: Toolsets::ALL,
         }
     }
 }
@@ -146,6 +149,7 @@ impl TestServer {
             metrics_bind: options.metrics_bind,
             login_failures_per_minute: options.login_failures_per_minute,
             access_token_ttl: options.access_token_ttl,
+            toolsets: options.toolsets,
         };
         let issuer = config.issuer();
         let (keys, keyring) = match (options.keys_path, options.keys) {

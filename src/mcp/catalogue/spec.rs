@@ -270,6 +270,66 @@ impl Toolset {
             Toolset::Founding => "founding",
         }
     }
+
+    pub fn from_name(name: &str) -> Option<Toolset> {
+        Toolset::ALL.into_iter().find(|set| set.name() == name)
+    }
+
+    const fn bit(self) -> u8 {
+        1 << self as u8
+    }
+}
+
+/// The tool sets a deployment serves (`--toolsets`); all of them unless chosen.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Toolsets(u8);
+
+impl Toolsets {
+    pub const ALL: Toolsets = Toolsets((1 << Toolset::ALL.len()) - 1);
+
+    pub fn contains(self, set: Toolset) -> bool {
+        self.0 & set.bit() != 0
+    }
+
+    /// Whether every set of `sets` is served.
+    pub fn contains_all(self, sets: &[Toolset]) -> bool {
+        sets.iter().all(|&set| self.contains(set))
+    }
+}
+
+impl Default for Toolsets {
+    fn default() -> Self {
+        Toolsets::ALL
+    }
+}
+
+impl std::str::FromStr for Toolsets {
+    type Err = String;
+
+    /// Comma-separated set names (`core,bookkeeping`); an unknown name is refused with the list
+    /// of valid ones, so a typo cannot quietly serve fewer tools.
+    fn from_str(text: &str) -> Result<Toolsets, String> {
+        let mut bits = 0;
+        for name in text.split(',').map(str::trim).filter(|name| !name.is_empty()) {
+            let Some(set) = Toolset::from_name(&name.to_ascii_lowercase()) else {
+                let valid: Vec<&str> = Toolset::ALL.iter().map(|set| set.name()).collect();
+                return Err(format!("unknown tool set `{name}`; valid tool sets: {}", valid.join(", ")));
+            };
+            bits |= set.bit();
+        }
+        if bits == 0 {
+            return Err("name at least one tool set".to_owned());
+        }
+        Ok(Toolsets(bits))
+    }
+}
+
+impl std::fmt::Display for Toolsets {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let names: Vec<&str> =
+            Toolset::ALL.into_iter().filter(|&set| self.contains(set)).map(Toolset::name).collect();
+        f.write_str(&names.join(","))
+    }
 }
 
 /// One tool.
@@ -381,5 +441,23 @@ fn type_schema(ty: Ty) -> Value {
                 "required": ["content"]
             }
         }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn toolsets_parse_from_names_and_refuse_unknown_ones() {
+        let sets: Toolsets = "core, Tax-Advisor,".parse().unwrap();
+        assert!(sets.contains(Toolset::Core) && sets.contains(Toolset::TaxAdvisor));
+        assert!(!sets.contains(Toolset::Documents));
+        assert_eq!(sets.to_string(), "core,tax-advisor");
+        assert_eq!(Toolsets::ALL.to_string(), "core,bookkeeping,documents,taxes,tax-advisor,founding");
+        assert_eq!(Toolsets::ALL.to_string().parse::<Toolsets>(), Ok(Toolsets::ALL));
+        let error = "core,invoices".parse::<Toolsets>().unwrap_err();
+        assert!(error.contains("`invoices`") && error.contains("core, bookkeeping, documents"), "{error}");
+        assert!(" , ".parse::<Toolsets>().is_err());
     }
 }
