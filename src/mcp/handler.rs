@@ -1,40 +1,67 @@
 //! The rmcp server handler: `tools/list` from the catalogue, `tools/call` as the caller whose
-//! principal the bearer middleware put into this request's extensions.
+//! principal the bearer middleware put into this request's extensions; the prompts of the
+//! served tool sets; the resources, read as the caller.
 
 use std::sync::Arc;
 
 use rmcp::model::{
-    CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, ErrorData, Implementation,
-    ListToolsResult, PaginatedRequestParams, ProtocolVersion, ServerCapabilities, ServerConfig, Tool,
+    CacheScope, CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, ErrorData,
+    GetPromptRequestParams, GetPromptResponse, Implementation, ListPromptsResult,
+    ListResourceTemplatesResult, ListResourcesResult, ListToolsResult, PaginatedRequestParams,
+    ProtocolVersion, ReadResourceRequestParams, ReadResourceResponse, ServerCapabilities, ServerConfig, Tool,
 };
 use rmcp::service::RequestContext;
 use rmcp::{RoleServer, ServerHandler};
+use serde_json::json;
 
 use crate::mcp::bearer::UpstreamSession;
 use crate::mcp::catalogue::{Caller, Catalogue, ToolError};
+use crate::mcp::prompts::Prompts;
+use crate::mcp::resources::{self, ResourceError};
 use crate::norman::NormanClient;
+use crate::scope::Scope;
 use crate::tokens::access::Principal;
 
 const INSTRUCTIONS: &str = "Tools for the Norman Finance account of the signed-in user: customers, \
 invoices, bank transactions, receipts and documents, VAT and tax reports. Amounts on invoices are \
 in cents. Every call acts on the company of the account that logged in.";
 
-/// One per request (rmcp's stateless mode builds a service for each): two `Arc`s to clone.
+/// How long a client may keep the tool, prompt and resource lists (MCP 2026-07-28 caching
+/// hints, `ttlMs`): they change only when the deployment does, and a rollout should reach
+/// clients within minutes.
+const LIST_TTL_MS: u64 = 10 * 60 * 1000;
+
+/// One per request (rmcp's stateless mode builds a service for each): three `Arc`s to clone.
 #[derive(Clone)]
 pub struct NormanTools {
     catalogue: Arc<Catalogue>,
+    prompts: Arc<Prompts>,
     norman: NormanClient,
 }
 
 impl NormanTools {
-    pub fn new(catalogue: Arc<Catalogue>, norman: NormanClient) -> NormanTools {
-        NormanTools { catalogue, norman }
+    pub fn new(catalogue: Arc<Catalogue>, prompts: Arc<Prompts>, norman: NormanClient) -> NormanTools {
+        NormanTools { catalogue, prompts, norman }
+    }
+}
+
+/// The verified caller the bearer middleware put into the request's extensions.
+fn caller_of(context: &RequestContext<RoleServer>) -> Result<(&Principal, &UpstreamSession), ErrorData> {
+    let parts = context.extensions.get::<axum::http::request::Parts>();
+    let principal = parts.and_then(|p| p.extensions.get::<Arc<Principal>>());
+    let upstream = parts.and_then(|p| p.extensions.get::<UpstreamSession>());
+    // The bearer middleware always puts both there; without them nobody is calling.
+    match (principal, upstream) {
+        (Some(principal), Some(upstream)) => Ok((principal, upstream)),
+        _ => Err(ErrorData::internal_error("the request carries no verified caller", None)),
     }
 }
 
 impl ServerHandler for NormanTools {
     fn get_info(&self) -> ServerConfig {
-        let mut info = ServerConfig::new(ServerCapabilities::builder().enable_tools().build());
+        let capabilities =
+            ServerCapabilities::builder().enable_tools().enable_prompts().enable_resources().build();
+        let mut info = ServerConfig::new(capabilities);
         info.server_info =
             Implementation::new("norman-mcp", env!("CARGO_PKG_VERSION")).with_title("Norman Finance");
         info.instructions = Some(INSTRUCTIONS.to_owned());
@@ -50,7 +77,10 @@ impl ServerHandler for NormanTools {
         if !structured_output(&context) {
             tools.iter_mut().for_each(|tool| tool.output_schema = None);
         }
-        Ok(ListToolsResult::with_all_items(tools))
+        // The same list for every caller of this deployment: any cache may share it.
+        Ok(ListToolsResult::with_all_items(tools)
+            .with_ttl_ms(LIST_TTL_MS)
+            .with_cache_scope(CacheScope::Public))
     }
 
     fn get_tool(&self, name: &str) -> Option<Tool> {
@@ -62,13 +92,7 @@ impl ServerHandler for NormanTools {
         request: CallToolRequestParams,
         context: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, ErrorData> {
-        let parts = context.extensions.get::<axum::http::request::Parts>();
-        let principal = parts.and_then(|p| p.extensions.get::<Arc<Principal>>());
-        let upstream = parts.and_then(|p| p.extensions.get::<UpstreamSession>());
-        // The bearer middleware always puts both there; without them nobody is calling.
-        let (Some(principal), Some(upstream)) = (principal, upstream) else {
-            return Err(ErrorData::internal_error("the request carries no verified caller", None));
-        };
+        let (principal, upstream) = caller_of(&context)?;
         let Some(scope) = self.catalogue.scope(&request.name) else {
             return Err(ErrorData::invalid_params(format!("unknown tool: {}", request.name), None));
         };
@@ -99,6 +123,93 @@ impl ServerHandler for NormanTools {
                 upstream.expire();
                 Err(ErrorData::internal_error("the Norman session has expired", None))
             }
+        }
+    }
+
+    async fn list_prompts(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListPromptsResult, ErrorData> {
+        Ok(ListPromptsResult::with_all_items(self.prompts.list())
+            .with_ttl_ms(LIST_TTL_MS)
+            .with_cache_scope(CacheScope::Public))
+    }
+
+    async fn get_prompt(
+        &self,
+        request: GetPromptRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<GetPromptResponse, ErrorData> {
+        match self.prompts.get(&request.name, request.arguments.as_ref()) {
+            Ok(result) => Ok(result.into()),
+            Err(error) => Err(ErrorData::invalid_params(error.to_string(), None)),
+        }
+    }
+
+    async fn list_resources(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListResourcesResult, ErrorData> {
+        Ok(ListResourcesResult::with_all_items(resources::list())
+            .with_ttl_ms(LIST_TTL_MS)
+            .with_cache_scope(CacheScope::Public))
+    }
+
+    async fn list_resource_templates(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListResourceTemplatesResult, ErrorData> {
+        Ok(ListResourceTemplatesResult::with_all_items(resources::templates())
+            .with_ttl_ms(LIST_TTL_MS)
+            .with_cache_scope(CacheScope::Public))
+    }
+
+    async fn read_resource(
+        &self,
+        request: ReadResourceRequestParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<ReadResourceResponse, ErrorData> {
+        let (principal, upstream) = caller_of(&context)?;
+        if !principal.scopes.contains(Scope::Read) {
+            return Err(ErrorData::invalid_request("the access token lacks the scope resources need", None));
+        }
+        let Some(company_id) = principal.company_id.as_deref() else {
+            return Err(ErrorData::invalid_request(
+                "This Norman login has no company yet; create one in the Norman app first.",
+                None,
+            ));
+        };
+        let caller = Caller { norman_access: &principal.norman_access, company_id };
+        let uri = request.uri;
+        match resources::read(&self.norman, &caller, &uri).await {
+            // One user's books: only their own client may keep them, and not for long.
+            Ok(result) => Ok(result.with_ttl_ms(0).with_cache_scope(CacheScope::Private).into()),
+            // -32002 before 2026-07-28; rmcp sends -32602 to later revisions (SEP-2164).
+            Err(ResourceError::NotFound) => {
+                Err(ErrorData::resource_not_found("Resource not found", Some(json!({ "uri": uri }))))
+            }
+            Err(ResourceError::BadUri(message)) => {
+                Err(ErrorData::invalid_params(message, Some(json!({ "uri": uri }))))
+            }
+            Err(ResourceError::Unauthorized) => {
+                upstream.expire();
+                Err(ErrorData::internal_error("the Norman session has expired", None))
+            }
+            // A page past the end (DRF's "Invalid page.") or a record that is gone.
+            Err(ResourceError::Norman { status: 404, .. }) => {
+                Err(ErrorData::resource_not_found("Resource not found", Some(json!({ "uri": uri }))))
+            }
+            Err(ResourceError::Norman { status, detail }) => {
+                let data = json!({ "uri": uri, "status": status, "detail": detail });
+                Err(ErrorData::internal_error(
+                    format!("Norman refused the request: HTTP {status}"),
+                    Some(data),
+                ))
+            }
+            Err(error) => Err(ErrorData::internal_error(error.to_string(), None)),
         }
     }
 }

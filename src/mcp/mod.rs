@@ -6,6 +6,8 @@ pub mod budget;
 pub mod catalogue;
 pub mod handler;
 pub mod origin;
+pub mod prompts;
+pub mod resources;
 pub mod upload;
 
 use std::sync::Arc;
@@ -26,6 +28,7 @@ use crate::mcp::budget::BodyBudget;
 use crate::mcp::catalogue::Catalogue;
 use crate::mcp::handler::NormanTools;
 use crate::mcp::origin::OriginPolicy;
+use crate::mcp::prompts::Prompts;
 use crate::oauth::AuthServer;
 
 /// `/mcp` bodies may carry base64 uploads: larger than the OAuth endpoints' limit.
@@ -77,7 +80,8 @@ pub fn routes(state: Arc<McpState>) -> Router {
         .with_json_response(true)
         .with_allowed_hosts(state.origins.allowed_hosts())
         .with_max_request_body_bytes(state.max_body_bytes);
-    let tools = NormanTools::new(Arc::clone(&state.catalogue), state.auth.norman.clone());
+    let prompts = Arc::new(Prompts::serving(state.catalogue.toolsets()));
+    let tools = NormanTools::new(Arc::clone(&state.catalogue), prompts, state.auth.norman.clone());
     let service = StreamableHttpService::new(
         move || Ok(tools.clone()),
         Arc::new(NeverSessionManager::default()),
