@@ -151,9 +151,11 @@ async fn run() {
     let probe = std::env::var("PROBE").unwrap_or_default();
     let (body, expected, what) = match probe.as_str() {
         "ping" => (r#"{"jsonrpc":"2.0","id":1,"method":"ping"}"#, r#""result""#.to_owned(), "ping"),
-        "tools-list" => {
-            (r#"{"jsonrpc":"2.0","id":1,"method":"tools/list"}"#, r#""get_company_details""#.to_owned(), "tools/list")
-        }
+        "tools-list" => (
+            r#"{"jsonrpc":"2.0","id":1,"method":"tools/list"}"#,
+            r#""get_company_details""#.to_owned(),
+            "tools/list",
+        ),
         _ => (
             r#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"get_company_details","arguments":{}}}"#,
             user.company_id.to_owned(),
