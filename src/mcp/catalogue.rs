@@ -4,8 +4,8 @@
 //! The tools are one table (`tools`), described in the vocabulary of `spec`; `args` checks a
 //! call's arguments and builds the request pieces, `hooks` runs a call (with the few named
 //! extras some tools need), `reply` turns the outcome into a tool result. Tool definitions are
-//! built once; a call looks its tool up in a hash map and passes Norman's JSON through unparsed
-//! unless a hook needs it.
+//! built once; a call looks its tool up in a hash map and passes Norman's JSON on as text as it
+//! came, parsed once for the result's `structuredContent`.
 
 mod args;
 mod hooks;

@@ -84,8 +84,8 @@ pub(super) fn norman_error(response: &ApiResponse) -> Fail {
     Fail::Norman { status: response.status, detail }
 }
 
-/// Norman's 2xx answer as the tool's text, without parsing it when it is JSON already (the hot
-/// path: most tools pass Norman's JSON through unchanged).
+/// Norman's 2xx answer as the tool's text, unchanged when it is JSON already (the hot path: most
+/// tools pass Norman's JSON on), and parsed once for `structuredContent`.
 pub(super) fn passthrough(response: ApiResponse) -> CallToolResult {
     let status = response.status;
     if response.body.is_empty() {
