@@ -10,7 +10,8 @@
 //! `CONNECTIONS` (comma-separated) change the run. Every answer is checked: the Lua script
 //! counts non-200 responses and bodies that are not the caller's company, and the run fails if
 //! there is any. `PROBE=ping` sends `ping` instead: the same stack without the tool and its
-//! upstream call, for comparison.
+//! upstream call, for comparison. `PROBE=tools-list` sends `tools/list` (on every client's
+//! connect path) and prints the answer's size first.
 
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Child, ChildStdout, Command, Stdio};
@@ -133,16 +134,34 @@ async fn run() {
     };
     let token = access::mint(&keyring.current(), &grant, now).unwrap().token;
 
-    let ping = std::env::var("PROBE").is_ok_and(|p| p == "ping");
-    let (body, expected, what) = if ping {
-        (r#"{"jsonrpc":"2.0","id":1,"method":"ping"}"#, r#""result""#.to_owned(), "ping")
-    } else {
-        (
+    let probe = std::env::var("PROBE").unwrap_or_default();
+    let (body, expected, what) = match probe.as_str() {
+        "ping" => (r#"{"jsonrpc":"2.0","id":1,"method":"ping"}"#, r#""result""#.to_owned(), "ping"),
+        "tools-list" => (
+            r#"{"jsonrpc":"2.0","id":1,"method":"tools/list"}"#,
+            r#""get_company_details""#.to_owned(),
+            "tools/list",
+        ),
+        _ => (
             r#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"get_company_details","arguments":{}}}"#,
             user.company_id.to_owned(),
             "tools/call get_company_details",
-        )
+        ),
     };
+    let answer = reqwest::Client::new()
+        .post(config.mcp_url())
+        .bearer_auth(&token)
+        .header("content-type", "application/json")
+        .header("accept", "application/json, text/event-stream")
+        .header("mcp-protocol-version", "2025-11-25")
+        .body(body)
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    println!("{what}: the answer is {} bytes", answer.len());
     let mut script = tempfile::NamedTempFile::new().unwrap();
     script.write_all(SCRIPT.as_bytes()).unwrap();
     let url = config.mcp_url();

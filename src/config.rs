@@ -8,6 +8,7 @@ use std::time::Duration;
 use url::Url;
 
 pub use crate::guard::ReplayStoreUrl;
+use crate::mcp::catalogue::Toolsets;
 use crate::mcp::upload::UploadPolicy;
 use crate::oauth::cimd::CimdConfig;
 use crate::tokens::access::{DEFAULT_ACCESS_LIFETIME, MAX_ACCESS_LIFETIME};
@@ -49,6 +50,8 @@ pub struct Config {
     pub uploads: UploadPolicy,
     /// `/mcp`'s last-resort timeout; `None`: the longest a tool call can take plus a margin.
     pub mcp_request_timeout: Option<Duration>,
+    /// The tool sets served: the tools listed and callable, and the prompts offered.
+    pub toolsets: Toolsets,
 }
 
 /// A setting outside what the server accepts; the message names the flag.
@@ -99,6 +102,7 @@ impl Config {
             metadata_fetch: CimdConfig::default(),
             uploads: UploadPolicy::default(),
             mcp_request_timeout: None,
+            toolsets: Toolsets::ALL,
         };
         config.allow_private_fetches(false);
         config

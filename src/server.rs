@@ -147,7 +147,7 @@ impl Shared {
         McpState::new(
             bearer,
             self.norman.clone(),
-            Arc::new(Catalogue::new(config.uploads.clone())),
+            Arc::new(Catalogue::new(config.uploads.clone()).serving(config.toolsets)),
             OriginPolicy::new(&config.public_url, &config.allowed_origins),
             &config.issuer(),
             config.mcp_request_timeout,

@@ -1,6 +1,7 @@
 // The official TypeScript SDK client (@modelcontextprotocol/sdk 1.32) against norman-mcp:
 // discovery, dynamic registration, PKCE, a headless login on the real form, finishAuth,
-// tools/list, a tool call, a refresh, and a call with the refreshed token.
+// tools/list, a tool call (its structured result checked by the SDK against the tool's output
+// schema), prompts and resources, a refresh, and a call with the refreshed token.
 //   MCP_URL=http://127.0.0.1:P/mcp ISSUER=http://127.0.0.1:P node ts-sdk.mjs
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
@@ -98,6 +99,16 @@ async function main() {
     s.check(tools.tools.some((t) => t.name === 'get_company_details'), `tools/list: ${tools.tools.length} tools, get_company_details among them`);
     let r = await client.callTool({ name: 'get_company_details', arguments: {} });
     s.check(!r.isError && JSON.stringify(r.content).includes(DEMO.company), `get_company_details answers ${DEMO.company}`);
+    s.check(r.structuredContent?.name === DEMO.company, 'its structuredContent is the company (validated by the SDK against the output schema)');
+    r = await client.callTool({ name: 'list_clients', arguments: {} });
+    s.check(!r.isError && Array.isArray(r.structuredContent?.results) && r.structuredContent.results.length > 0, `list_clients: ${r.structuredContent?.results?.length} clients under structuredContent.results`);
+    const { prompts } = await client.listPrompts();
+    const prompt = await client.getPrompt({ name: 'create_invoice', arguments: { user_input: 'Rechnung an Müller' } });
+    s.check(prompts.length >= 23 && prompt.messages[0]?.content?.text?.includes('Rechnung an Müller'), `prompts/list: ${prompts.length} prompts; create_invoice fetched with its argument`);
+    const { resources } = await client.listResources();
+    const { resourceTemplates } = await client.listResourceTemplates();
+    const company = await client.readResource({ uri: 'company://current' });
+    s.check(resources.length === 4 && resourceTemplates.length === 5 && company.contents[0]?.text?.includes(DEMO.company), `resources: ${resources.length} and ${resourceTemplates.length} templates; company://current read`);
 
     // 5. A refresh. With a short-lived access token (sandbox --access-ttl) it expires on its own
     //    and the SDK refreshes on the 401, as in real use; with a long-lived one we call the

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use norman_mcp::config::{Config, DEFAULT_LOGIN_FAILURES_PER_MINUTE, ReplayConfig, ReplayStoreUrl};
 use norman_mcp::keyring::{SharedKeyring, watch};
+use norman_mcp::mcp::catalogue::Toolsets;
 use norman_mcp::server;
 use url::Url;
 
@@ -38,6 +39,10 @@ pub struct ListenArgs {
     /// Serve /metrics on this address (e.g. a private interface) instead of the public one.
     #[arg(long, env = "NORMAN_MCP_METRICS_BIND")]
     metrics_bind: Option<SocketAddr>,
+    /// The tool sets to serve, comma-separated (core, bookkeeping, documents, taxes,
+    /// tax-advisor, founding), for clients that cap the number of tools; default all.
+    #[arg(long, env = "NORMAN_MCP_TOOLSETS")]
+    toolsets: Option<Toolsets>,
 }
 
 impl ListenArgs {
@@ -50,6 +55,7 @@ impl ListenArgs {
         config.trusted_proxies = self.trusted_proxies.clone();
         config.metrics_bind = self.metrics_bind;
         config.login_failures_per_minute = login.login_failures_per_minute;
+        config.toolsets = self.toolsets.unwrap_or_default();
         config
     }
 }

@@ -4,8 +4,8 @@
 //! The tools are one table (`tools`), described in the vocabulary of `spec`; `args` checks a
 //! call's arguments and builds the request pieces, `hooks` runs a call (with the few named
 //! extras some tools need), `reply` turns the outcome into a tool result. Tool definitions are
-//! built once; a call looks its tool up in a hash map and passes Norman's JSON through unparsed
-//! unless a hook needs it.
+//! built once; a call looks its tool up in a hash map and passes Norman's JSON on as text as it
+//! came, parsed once for the result's `structuredContent`.
 
 mod args;
 mod hooks;
@@ -27,7 +27,7 @@ use self::args::Args;
 use self::hooks::Call;
 use self::reply::{Fail, finish};
 use self::spec::Spec;
-pub use self::spec::Toolset;
+pub use self::spec::{Toolset, Toolsets};
 use crate::mcp::upload::{UploadPolicy, UploadSetupError, Uploads};
 use crate::norman::NormanClient;
 use crate::scope::Scope;
@@ -65,6 +65,7 @@ pub struct Catalogue {
     entries: Vec<Entry>,
     by_name: HashMap<&'static str, usize>,
     uploads: Uploads,
+    toolsets: Toolsets,
 }
 
 impl Default for Catalogue {
@@ -91,7 +92,26 @@ impl Catalogue {
             .map(|spec| entry(spec, uploads.policy()))
             .collect();
         let by_name = entries.iter().enumerate().map(|(i, e)| (e.spec.name, i)).collect();
-        Catalogue { entries, by_name, uploads }
+        Catalogue { entries, by_name, uploads, toolsets: Toolsets::ALL }
+    }
+
+    /// Only the tools of `toolsets`: the others are not listed, and calling one is the same
+    /// error as calling a tool that does not exist.
+    pub fn serving(mut self, toolsets: Toolsets) -> Catalogue {
+        self.entries.retain(|entry| toolsets.contains(entry.spec.set));
+        self.by_name = self.entries.iter().enumerate().map(|(i, e)| (e.spec.name, i)).collect();
+        self.toolsets = toolsets;
+        self
+    }
+
+    /// The tool sets this catalogue serves.
+    pub fn toolsets(&self) -> Toolsets {
+        self.toolsets
+    }
+
+    /// The tool set tool `name` belongs to, when it is served.
+    pub fn toolset(&self, name: &str) -> Option<Toolset> {
+        self.entry(name).map(|entry| entry.spec.set)
     }
 
     /// The longest a tool call can take when every step uses its whole deadline: the file
@@ -113,11 +133,6 @@ impl Catalogue {
     /// The scope a call of `name` needs; `None` for an unknown tool.
     pub fn scope(&self, name: &str) -> Option<Scope> {
         self.entry(name).map(|e| e.scope)
-    }
-
-    /// The tool set tool `name` belongs to.
-    pub fn toolset(&self, name: &str) -> Option<Toolset> {
-        self.entry(name).map(|entry| entry.spec.set)
     }
 
     fn entry(&self, name: &str) -> Option<&Entry> {
@@ -168,7 +183,8 @@ fn entry(spec: &'static Spec, uploads: &UploadPolicy) -> Entry {
         .open_world(hints.open_world);
     let tool = Tool::new(spec.name, description, Arc::new(spec.schema()))
         .with_title(spec.title)
-        .with_annotations(annotations);
+        .with_annotations(annotations)
+        .with_raw_output_schema(Arc::new(spec.output.schema()));
     let scope = if hints.read_only { Scope::Read } else { Scope::Write };
     Entry { spec, tool, scope }
 }

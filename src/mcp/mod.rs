@@ -8,6 +8,8 @@ pub mod caller;
 pub mod catalogue;
 pub mod handler;
 pub mod origin;
+pub mod prompts;
+pub mod resources;
 pub mod stdio;
 pub mod upload;
 
@@ -30,6 +32,7 @@ use crate::mcp::budget::BodyBudget;
 use crate::mcp::catalogue::Catalogue;
 use crate::mcp::handler::NormanTools;
 use crate::mcp::origin::OriginPolicy;
+use crate::mcp::prompts::Prompts;
 use crate::norman::NormanClient;
 
 /// `/mcp` bodies may carry base64 uploads: larger than the OAuth endpoints' limit.
@@ -94,7 +97,8 @@ pub fn routes(state: Arc<McpState>) -> Router {
         .with_json_response(true)
         .with_allowed_hosts(state.origins.allowed_hosts())
         .with_max_request_body_bytes(state.max_body_bytes);
-    let tools = NormanTools::new(Arc::clone(&state.catalogue), state.norman.clone());
+    let prompts = Arc::new(Prompts::serving(state.catalogue.toolsets()));
+    let tools = NormanTools::new(Arc::clone(&state.catalogue), prompts, state.norman.clone());
     let service = StreamableHttpService::new(
         move || Ok(tools.clone()),
         Arc::new(NeverSessionManager::default()),

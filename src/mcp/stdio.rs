@@ -12,6 +12,7 @@ use zeroize::Zeroizing;
 use crate::mcp::caller::Callers;
 use crate::mcp::catalogue::Catalogue;
 use crate::mcp::handler::NormanTools;
+use crate::mcp::prompts::Prompts;
 use crate::norman::{NormanClient, NormanError, NormanToken, NormanTokens};
 
 /// How the person signs in to Norman.
@@ -175,7 +176,8 @@ async fn renew_at(norman: &NormanClient, refresh: &NormanToken) -> Result<Norman
 /// Serves MCP on stdin and stdout as `session` until the client closes stdin.
 pub async fn serve(catalogue: Arc<Catalogue>, session: LocalSession) -> std::io::Result<()> {
     let norman = session.norman.clone();
-    let tools = NormanTools::with_callers(catalogue, norman, Callers::Local(Arc::new(session)));
+    let prompts = Arc::new(Prompts::serving(catalogue.toolsets()));
+    let tools = NormanTools::with_callers(catalogue, prompts, norman, Callers::Local(Arc::new(session)));
     let running = tools.serve(rmcp::transport::io::stdio_pipes()).await.map_err(std::io::Error::other)?;
     running.waiting().await.map_err(std::io::Error::other)?;
     Ok(())

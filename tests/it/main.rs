@@ -3,6 +3,9 @@
 //! real binary, `redis-server`) and stops it again.
 
 mod access;
+mod catalogue_output;
+mod catalogue_snapshot;
+mod catalogue_toolsets;
 mod cimd;
 mod cli_keys;
 mod cli_serve;
@@ -13,7 +16,9 @@ mod mcp;
 mod metrics;
 mod oauth;
 mod pages;
+mod prompts;
 mod replay;
+mod resources;
 mod seal;
 mod stdio;
 mod support;

@@ -16,7 +16,7 @@ use time::{Date, Duration, OffsetDateTime};
 use self::documents::{attachment_preview, delete_document};
 use super::Caller;
 use super::args::{Args, is_id, parse_date, truthy};
-use super::reply::{Fail, json_result, norman_error, passthrough};
+use super::reply::{Fail, json_result, norman_error, passthrough, with_structure};
 use super::spec::{ChoiceField, Hook, Spec};
 use crate::mcp::upload::{FileData, UploadError, Uploads};
 use crate::norman::NormanClient;
@@ -139,7 +139,7 @@ pub(super) async fn run(call: Call<'_>, mut args: Args) -> Result<CallToolResult
         Hook::InvoicePdf => {
             let mut invoice = parsed(call.main_json(&mut args, path).await?)?;
             add_invoice_pdf(&call, &mut invoice).await;
-            Ok(json_result(&invoice))
+            Ok(json_result(invoice))
         }
         Hook::ReportFile => {
             let mut report = parsed(call.main_json(&mut args, path).await?)?;
@@ -150,7 +150,7 @@ pub(super) async fn run(call: Call<'_>, mut args: Args) -> Result<CallToolResult
                     map.insert("downloadUrl".into(), url);
                 }
             }
-            Ok(json_result(&report))
+            Ok(json_result(report))
         }
         Hook::AttachmentLinks => {
             let mut list = parsed(call.main_json(&mut args, path).await?)?;
@@ -162,13 +162,13 @@ pub(super) async fn run(call: Call<'_>, mut args: Args) -> Result<CallToolResult
             if let Some(items) = items {
                 add_attachment_links(&call, items).await;
             }
-            Ok(json_result(&list))
+            Ok(json_result(list))
         }
         Hook::XmlText => {
             // E-invoice XML is text, not JSON: hand it over as a string the model can read.
             let response = call.main_json(&mut args, path).await?;
             let xml = String::from_utf8_lossy(&response.body);
-            Ok(json_result(&json!({ "xml_content": xml })))
+            Ok(json_result(json!({ "xml_content": xml })))
         }
         Hook::PreviewImage => preview_image(&call, &mut args, path).await,
         Hook::SignedAmount => create_transaction(&call, &mut args, path).await,
@@ -176,7 +176,7 @@ pub(super) async fn run(call: Call<'_>, mut args: Args) -> Result<CallToolResult
         Hook::UploadOne => upload_one(&call, &mut args, path).await,
         Hook::UploadMany => upload_many(&call, &mut args, path).await,
         Hook::Mine { what, start } => match call.main_json(&mut args, path).await {
-            Err(Fail::Norman { status: 404, .. }) => Ok(json_result(&json!({
+            Err(Fail::Norman { status: 404, .. }) => Ok(json_result(json!({
                 "exists": false,
                 "message": format!("You have no {what} yet; {start} starts one."),
             }))),
@@ -188,8 +188,8 @@ pub(super) async fn run(call: Call<'_>, mut args: Args) -> Result<CallToolResult
             Ok(passthrough(call.main(&mut args, path, ApiBody::Json(body)).await?))
         }
         Hook::WrapList(key) => match parsed(call.main_json(&mut args, path).await?)? {
-            list @ Value::Array(_) => Ok(json_result(&json!({ key: list }))),
-            other => Ok(json_result(&other)),
+            list @ Value::Array(_) => Ok(json_result(json!({ key: list }))),
+            other => Ok(json_result(other)),
         },
         Hook::GenerateDocuments => {
             let mut answer = parsed(call.main(&mut args, path, ApiBody::Json(Map::new())).await?)?;
@@ -198,10 +198,10 @@ pub(super) async fn run(call: Call<'_>, mut args: Args) -> Result<CallToolResult
                 document.remove("previewImage");
                 document.remove("previewMimeType");
             }
-            Ok(json_result(&answer))
+            Ok(json_result(answer))
         }
         Hook::DocumentPreview { generate } => document_preview(&call, &mut args, path, generate).await,
-        Hook::Choices(fields) => Ok(json_result(&choices(fields))),
+        Hook::Choices(fields) => Ok(json_result(choices(fields))),
         Hook::SubmissionLink => submission_link(&call, &mut args, path).await,
     }
 }
@@ -227,7 +227,7 @@ async fn sme_only(call: &Call<'_>, args: &mut Args, path: String) -> Result<Call
     }
     let response = call.main_json(args, path).await?;
     if response.json().is_some_and(|found| found.as_array().is_some_and(Vec::is_empty)) {
-        return Ok(json_result(&json!({ "message": "No account matches.", "results": [] })));
+        return Ok(json_result(json!({ "message": "No account matches.", "results": [] })));
     }
     Ok(passthrough(response))
 }
@@ -250,7 +250,7 @@ async fn update_or_show(call: &Call<'_>, args: &mut Args, path: String) -> Resul
     let body = args.take_body().unwrap_or_default();
     if body.is_empty() {
         let current = call.get_json(path).await?;
-        return Ok(json_result(&json!({
+        return Ok(json_result(json!({
             "message": "No field to change was given, so nothing was changed. This is the current record.",
             "current": current,
         })));
@@ -346,7 +346,7 @@ async fn create_invoice(
     }
     let mut invoice = parsed(call.main(args, path, ApiBody::Json(body)).await?)?;
     add_invoice_pdf(call, &mut invoice).await;
-    Ok(json_result(&invoice))
+    Ok(json_result(invoice))
 }
 
 /// An invoice with a PDF (`reportUrl`) gets a fresh presigned `downloadUrl`.
@@ -426,7 +426,7 @@ fn image_and_fields(
         fields.insert(key.into(), json!(id));
     }
     content.push(ContentBlock::text(preview.to_string()));
-    Ok(CallToolResult::success(content))
+    Ok(with_structure(CallToolResult::success(content), preview))
 }
 
 /// A generated founding document's first page as an image, with its other fields (title,
@@ -461,8 +461,9 @@ async fn document_preview(
     if let Some(image) = image.filter(|data| B64.decode(data).is_ok()) {
         content.push(ContentBlock::image(image, mime.unwrap_or_else(|| "image/jpeg".to_owned())));
     }
-    content.push(ContentBlock::text(Value::Object(fields).to_string()));
-    Ok(CallToolResult::success(content))
+    let fields = Value::Object(fields);
+    content.push(ContentBlock::text(fields.to_string()));
+    Ok(with_structure(CallToolResult::success(content), fields))
 }
 
 /// `{field: [{value, label}]}` for each field of a choices table.
@@ -502,7 +503,7 @@ async fn submission_link(call: &Call<'_>, args: &mut Args, path: String) -> Resu
     } else {
         "Fill in what is missing first; the web app files only a complete questionnaire."
     };
-    Ok(json_result(&json!({
+    Ok(json_result(json!({
         "url": submission_url(call.norman.base()),
         "readyToSubmit": ready && status != "submitted",
         "missing": missing,
@@ -600,7 +601,7 @@ async fn upload_one(call: &Call<'_>, args: &mut Args, path: String) -> Result<Ca
             map.insert("downloadUrl".into(), url);
         }
     }
-    Ok(json_result(&attachment))
+    Ok(json_result(attachment))
 }
 
 /// Several receipts as repeated `files` parts. Base64 files are decoded first (cheap

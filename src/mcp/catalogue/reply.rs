@@ -1,5 +1,6 @@
-//! Tool results: Norman's answer passed on as JSON text, and every failure on the way as an
-//! `isError` result the model can read, except the two the MCP layer must handle itself.
+//! Tool results: Norman's answer passed on as JSON text and as `structuredContent`, and every
+//! failure on the way as an `isError` result the model can read, except the two the MCP layer
+//! must handle itself.
 
 use http::StatusCode;
 use rmcp::model::{CallToolResult, ContentBlock};
@@ -83,35 +84,79 @@ pub(super) fn norman_error(response: &ApiResponse) -> Fail {
     Fail::Norman { status: response.status, detail }
 }
 
-/// Norman's 2xx answer as the tool's text, without parsing it when it is JSON already (the hot
-/// path: most tools pass Norman's JSON through unchanged).
+/// Norman's 2xx answer as the tool's text, unchanged when it is JSON already (the hot path: most
+/// tools pass Norman's JSON on), and parsed once for `structuredContent`.
 pub(super) fn passthrough(response: ApiResponse) -> CallToolResult {
     let status = response.status;
     if response.body.is_empty() {
-        return json_result(&json!({ "success": true, "status": status }));
+        return json_result(json!({ "success": true, "status": status }));
     }
     let looks_json = response.is_json() || matches!(first_byte(&response.body), Some(b'{' | b'['));
     let is_text = response.content_type.as_deref().is_some_and(|t| t.trim_start().starts_with("text/"));
     if !looks_json && !is_text {
         let kind = response.content_type.as_deref().unwrap_or("unknown type");
         let message = format!("Norman answered with {} bytes of {kind}", response.body.len());
-        return json_result(&json!({ "success": true, "status": status, "message": message }));
+        return json_result(json!({ "success": true, "status": status, "message": message }));
     }
     let text = match String::from_utf8(Vec::from(response.body)) {
         Ok(text) => text,
         Err(error) => String::from_utf8_lossy(error.as_bytes()).into_owned(),
     };
-    if looks_json {
-        CallToolResult::success(vec![ContentBlock::text(text)])
-    } else {
-        json_result(&json!({ "content": text }))
+    if !looks_json {
+        return json_result(json!({ "content": text }));
+    }
+    // Parsed once, for `structuredContent`; the text stays Norman's bytes as they came.
+    match serde_json::from_str::<Value>(&text) {
+        Ok(value) => with_structure(CallToolResult::success(vec![ContentBlock::text(text)]), value),
+        Err(_) => json_result(json!({ "content": text })),
     }
 }
 
-pub(super) fn json_result(value: &Value) -> CallToolResult {
-    CallToolResult::success(vec![ContentBlock::text(value.to_string())])
+pub(super) fn json_result(value: Value) -> CallToolResult {
+    let text = value.to_string();
+    with_structure(CallToolResult::success(vec![ContentBlock::text(text)]), value)
+}
+
+/// Adds `value` as the result's `structuredContent`, which MCP requires to be an object: an
+/// array goes under `results` (as in Norman's pages), any other value under `value`.
+pub(super) fn with_structure(mut result: CallToolResult, value: Value) -> CallToolResult {
+    result.structured_content = Some(match value {
+        Value::Object(_) => value,
+        Value::Array(_) => json!({ "results": value }),
+        other => json!({ "value": other }),
+    });
+    result
 }
 
 fn first_byte(body: &[u8]) -> Option<u8> {
     body.iter().copied().find(|b| !b.is_ascii_whitespace())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn structured_of(value: Value) -> Value {
+        json_result(value).structured_content.expect("structured content")
+    }
+
+    #[test]
+    fn structured_content_is_always_an_object() {
+        assert_eq!(structured_of(json!({"a": 1})), json!({"a": 1}));
+        assert_eq!(structured_of(json!([1, 2])), json!({"results": [1, 2]}));
+        assert_eq!(structured_of(json!("x")), json!({"value": "x"}));
+    }
+
+    #[test]
+    fn passthrough_keeps_the_text_and_parses_once_for_the_structure() {
+        let body = "[ {\"publicId\": \"c1\"} ]";
+        let response = ApiResponse {
+            status: 200,
+            content_type: Some("application/json".into()),
+            body: bytes::Bytes::from_static(body.as_bytes()),
+        };
+        let result = passthrough(response);
+        assert_eq!(result.content[0].as_text().map(|t| t.text.as_str()), Some(body));
+        assert_eq!(result.structured_content, Some(json!({"results": [{"publicId": "c1"}]})));
+    }
 }

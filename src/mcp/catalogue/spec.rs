@@ -288,6 +288,41 @@ pub(super) struct ChoiceField {
     pub labels: &'static [&'static str],
 }
 
+/// The shape of a tool's result, declared as its `outputSchema` (MCP 2025-06-18, "Structured
+/// Content"). A result's `structuredContent` must be a JSON object that conforms, so a bare JSON
+/// array from Norman is wrapped as `{"results": [...]}` (the key of Norman's own pages); the
+/// text content keeps Norman's JSON as it came.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Output {
+    /// One JSON object: a record, a summary, a confirmation.
+    Object,
+    /// Several records: Norman's page `{count, next, previous, results}`, or a bare array
+    /// wrapped as `{"results": [...]}`.
+    List,
+}
+
+impl Output {
+    pub(super) fn schema(self) -> Map<String, Value> {
+        let schema = match self {
+            Output::Object => json!({"type": "object"}),
+            // No `required`: an endpoint that answers a single object still conforms.
+            Output::List => json!({
+                "type": "object",
+                "properties": {
+                    "results": {"type": "array", "description": "The records, in Norman's order."},
+                    "count": {"type": "integer", "description": "How many records match in all pages."},
+                    "next": {"type": ["string", "null"], "description": "The next page's URL, if any."},
+                    "previous": {"type": ["string", "null"]}
+                }
+            }),
+        };
+        match schema {
+            Value::Object(map) => map,
+            _ => Map::new(),
+        }
+    }
+}
+
 /// The named sets tools belong to; a deployment serves a choice of them, and a prompt is
 /// offered only when every set its text relies on is served.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -327,6 +362,66 @@ impl Toolset {
             Toolset::Founding => "founding",
         }
     }
+
+    pub fn from_name(name: &str) -> Option<Toolset> {
+        Toolset::ALL.into_iter().find(|set| set.name() == name)
+    }
+
+    const fn bit(self) -> u8 {
+        1 << self as u8
+    }
+}
+
+/// The tool sets a deployment serves (`--toolsets`); all of them unless chosen.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Toolsets(u8);
+
+impl Toolsets {
+    pub const ALL: Toolsets = Toolsets((1 << Toolset::ALL.len()) - 1);
+
+    pub fn contains(self, set: Toolset) -> bool {
+        self.0 & set.bit() != 0
+    }
+
+    /// Whether every set of `sets` is served.
+    pub fn contains_all(self, sets: &[Toolset]) -> bool {
+        sets.iter().all(|&set| self.contains(set))
+    }
+}
+
+impl Default for Toolsets {
+    fn default() -> Self {
+        Toolsets::ALL
+    }
+}
+
+impl std::str::FromStr for Toolsets {
+    type Err = String;
+
+    /// Comma-separated set names (`core,bookkeeping`); an unknown name is refused with the list
+    /// of valid ones, so a typo cannot quietly serve fewer tools.
+    fn from_str(text: &str) -> Result<Toolsets, String> {
+        let mut bits = 0;
+        for name in text.split(',').map(str::trim).filter(|name| !name.is_empty()) {
+            let Some(set) = Toolset::from_name(&name.to_ascii_lowercase()) else {
+                let valid: Vec<&str> = Toolset::ALL.iter().map(|set| set.name()).collect();
+                return Err(format!("unknown tool set `{name}`; valid tool sets: {}", valid.join(", ")));
+            };
+            bits |= set.bit();
+        }
+        if bits == 0 {
+            return Err("name at least one tool set".to_owned());
+        }
+        Ok(Toolsets(bits))
+    }
+}
+
+impl std::fmt::Display for Toolsets {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let names: Vec<&str> =
+            Toolset::ALL.into_iter().filter(|&set| self.contains(set)).map(Toolset::name).collect();
+        f.write_str(&names.join(","))
+    }
 }
 
 /// One tool.
@@ -343,6 +438,8 @@ pub(super) struct Spec {
     pub path: &'static str,
     pub params: &'static [Param],
     pub hook: Hook,
+    /// The shape of the tool's JSON result: its `outputSchema`.
+    pub output: Output,
 }
 
 /// What a table entry leaves out: each entry names the fields that matter for it and ends with
@@ -357,6 +454,7 @@ pub(super) const BASE: Spec = Spec {
     path: "",
     params: &[],
     hook: Hook::None,
+    output: Output::Object,
 };
 
 impl Spec {
@@ -495,4 +593,22 @@ fn people_schema(people: People) -> Value {
         "maxItems": people.max(),
         "items": {"type": "object", "properties": properties, "required": required, "additionalProperties": false},
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn toolsets_parse_from_names_and_refuse_unknown_ones() {
+        let sets: Toolsets = "core, Tax-Advisor,".parse().unwrap();
+        assert!(sets.contains(Toolset::Core) && sets.contains(Toolset::TaxAdvisor));
+        assert!(!sets.contains(Toolset::Documents));
+        assert_eq!(sets.to_string(), "core,tax-advisor");
+        assert_eq!(Toolsets::ALL.to_string(), "core,bookkeeping,documents,taxes,tax-advisor,founding");
+        assert_eq!(Toolsets::ALL.to_string().parse::<Toolsets>(), Ok(Toolsets::ALL));
+        let error = "core,invoices".parse::<Toolsets>().unwrap_err();
+        assert!(error.contains("`invoices`") && error.contains("core, bookkeeping, documents"), "{error}");
+        assert!(" , ".parse::<Toolsets>().is_err());
+    }
 }

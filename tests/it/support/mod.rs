@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use norman_mcp::config::{Config, ReplayConfig};
 use norman_mcp::keyring::{KeyFile, Keyring, SharedKeyring};
+use norman_mcp::mcp::catalogue::Toolsets;
 use norman_mcp::server::{self, RunningServer};
 use norman_sandbox::{Sandbox, SandboxConfig, SandboxHandle};
 use serde_json::Value;
@@ -103,6 +104,7 @@ pub struct Options {
     /// Failed sign-ins a minute per address (half per email); 0: no limits.
     pub login_failures_per_minute: u32,
     pub access_token_ttl: Duration,
+    pub toolsets: Toolsets,
 }
 
 impl Default for Options {
@@ -120,6 +122,7 @@ impl Default for Options {
             metrics_bind: None,
             login_failures_per_minute: norman_mcp::config::DEFAULT_LOGIN_FAILURES_PER_MINUTE,
             access_token_ttl: Config::default_access_token_ttl(),
+            toolsets: Toolsets::ALL,
         }
     }
 }
@@ -151,6 +154,7 @@ impl TestServer {
         config.metrics_bind = options.metrics_bind;
         config.login_failures_per_minute = options.login_failures_per_minute;
         config.access_token_ttl = options.access_token_ttl;
+        config.toolsets = options.toolsets;
         let issuer = config.issuer();
         let (keys, keyring) = match (options.keys_path, options.keys) {
             (Some(path), _) => {

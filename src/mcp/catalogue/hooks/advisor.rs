@@ -128,7 +128,7 @@ pub(super) async fn clients(call: &Call<'_>, args: &mut Args, path: String) -> R
         Err(fail) => return Err(fail),
     };
     let clients = items(list);
-    Ok(json_result(&json!({
+    Ok(json_result(json!({
         "count": clients.len(),
         "clients": clients,
         "activeCompanyId": call.company(),
@@ -188,7 +188,7 @@ pub(super) async fn overview(call: &Call<'_>, args: &Args) -> Result<CallToolRes
         }
         (Err(fail), _) | (_, Err(fail)) => fail_json(&fail),
     };
-    Ok(json_result(&json!({
+    Ok(json_result(json!({
         "companyId": client,
         "company": {
             "name": company.get("name"),
@@ -273,7 +273,7 @@ pub(super) async fn missing_documents(
             count.unwrap_or_default()
         ));
     }
-    Ok(json_result(&summary))
+    Ok(json_result(summary))
 }
 
 /// `get_tax_compliance_status`: the client's reports, settings and registration numbers, and
@@ -341,7 +341,7 @@ pub(super) async fn compliance(call: &Call<'_>, args: &Args) -> Result<CallToolR
     }
     let mut action_items = overdue_items;
     action_items.append(&mut other_items);
-    Ok(json_result(&json!({
+    Ok(json_result(json!({
         "companyId": client,
         "companyName": company.get("name"),
         "reports": {
@@ -456,7 +456,7 @@ pub(super) async fn ping(call: &Call<'_>, args: &Args, path: String) -> Result<C
         result["error"] = json!("No request was sent: Norman refused every one (see details.failed).");
         return Ok(refused_json(result));
     }
-    Ok(json_result(&result))
+    Ok(json_result(result))
 }
 
 #[cfg(test)]

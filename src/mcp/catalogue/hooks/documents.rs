@@ -10,7 +10,7 @@ use url::Url;
 
 use super::{Call, parsed, refused_json};
 use crate::mcp::catalogue::args::Args;
-use crate::mcp::catalogue::reply::{Fail, json_result};
+use crate::mcp::catalogue::reply::{Fail, json_result, with_structure};
 use crate::norman::api::ApiBody;
 
 /// Formats shown inline, by file extension. Model APIs take these four; PDF, TIFF and BMP
@@ -42,7 +42,7 @@ pub(super) async fn delete_document(
         query.push(("confirmed", "true".to_owned()));
     }
     match call.send(Method::DELETE, path, query, ApiBody::Empty).await {
-        Ok(_) => Ok(json_result(&json!({
+        Ok(_) => Ok(json_result(json!({
             "success": true,
             "attachmentId": id,
             "message": "The document was deleted.",
@@ -103,7 +103,7 @@ pub(super) async fn attachment_preview(
     }
     fields.insert("downloadUrl".into(), url.map_or(Value::Null, Value::String));
     content.push(ContentBlock::text(detail.to_string()));
-    Ok(CallToolResult::success(content))
+    Ok(with_structure(CallToolResult::success(content), detail))
 }
 
 /// The MIME type of an image file name a model can be shown, by its extension.

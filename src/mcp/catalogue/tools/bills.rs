@@ -15,6 +15,7 @@ pub(in super::super) static TOOLS: &[Spec] = &[
         params: &[opt("status", Ty::Choice(BILL_STATUSES), "Only bills with this status.")
             .query("status")
             .truthy()],
+        output: Output::List,
         ..BASE
     },
     Spec {

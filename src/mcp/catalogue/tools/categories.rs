@@ -17,6 +17,7 @@ pub(in super::super) static TOOLS: &[Spec] = &[
             .query("cashflowType")
             .truthy()],
         hook: Hook::FixedQuery("pageSize", "200"),
+        output: Output::List,
         ..BASE
     },
     Spec {
@@ -28,6 +29,7 @@ pub(in super::super) static TOOLS: &[Spec] = &[
         verb: Verb::Get,
         path: "api/v1/accounting/company-categories/templates/",
         params: &[],
+        output: Output::List,
         ..BASE
     },
     Spec {

@@ -13,6 +13,7 @@ pub(in super::super) static TOOLS: &[Spec] = &[
         verb: Verb::Get,
         path: "api/v1/companies/{cid}/clients/",
         params: &[],
+        output: Output::List,
         ..BASE
     },
     Spec {

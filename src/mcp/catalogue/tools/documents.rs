@@ -59,6 +59,7 @@ pub(in super::super) static TOOLS: &[Spec] = &[
             opt("brand_name", Ty::Str, "Part of the supplier or brand name.").query("brand_name").truthy(),
         ],
         hook: Hook::AttachmentLinks,
+        output: Output::List,
         ..BASE
     },
     Spec {

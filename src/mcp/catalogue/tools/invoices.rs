@@ -167,6 +167,7 @@ pub(in super::super) static TOOLS: &[Spec] = &[
             opt("to_date", Ty::Date, "Issued on or before, YYYY-MM-DD.").query("dateTo").truthy(),
             opt("limit", Ty::Int, "Most invoices to return.").query("limit").truthy().fill(Fill::Int(100)),
         ],
+        output: Output::List,
         ..BASE
     },
     Spec {

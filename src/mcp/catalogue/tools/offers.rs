@@ -70,6 +70,7 @@ pub(in super::super) static TOOLS: &[Spec] = &[
             opt("limit", Ty::Int, "Most quotes to return.").query("limit").truthy().fill(Fill::Int(100)),
         ],
         hook: Hook::FixedQuery("type", "quote"),
+        output: Output::List,
         ..BASE
     },
     Spec {

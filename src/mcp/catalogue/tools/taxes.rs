@@ -13,6 +13,7 @@ pub(in super::super) static TOOLS: &[Spec] = &[
         verb: Verb::Get,
         path: "api/v1/taxes/reports/",
         params: &[],
+        output: Output::List,
         ..BASE
     },
     Spec {
@@ -84,6 +85,7 @@ pub(in super::super) static TOOLS: &[Spec] = &[
         verb: Verb::Get,
         path: "api/v1/taxes/states/",
         params: &[],
+        output: Output::List,
         ..BASE
     },
     Spec {
@@ -95,6 +97,7 @@ pub(in super::super) static TOOLS: &[Spec] = &[
         verb: Verb::Get,
         path: "api/v1/taxes/tax-settings/",
         params: &[],
+        output: Output::List,
         ..BASE
     },
     Spec {

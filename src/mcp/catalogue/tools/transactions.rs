@@ -31,6 +31,7 @@ pub(in super::super) static TOOLS: &[Spec] = &[
             opt("cashflow_type", Ty::Choice(CASHFLOW), "INCOME or EXPENSE.").query("cashflowType").truthy(),
             opt("limit", Ty::Int, "Most transactions to return.").query("limit").truthy(),
         ],
+        output: Output::List,
         ..BASE
     },
     Spec {

@@ -18,6 +18,7 @@ pub(in super::super) static TOOLS: &[Spec] = &[
         verb: Verb::Get,
         path: "api/v1/accounting/vendors/",
         params: &[],
+        output: Output::List,
         ..BASE
     },
     Spec {
