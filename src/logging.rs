@@ -2,7 +2,9 @@
 //! places where rmcp logs message payloads stay quiet: `rmcp::service` logs every JSON-RPC
 //! request and result at debug level, and the Streamable HTTP transport every message at trace
 //! level, which would put tool arguments (file URLs, base64 files) and tool results (presigned
-//! download links, the user's bookkeeping) into the logs.
+//! download links, the user's bookkeeping) into the logs. `rmcp::service`'s info lines (three
+//! per request in stateless mode, one of them the client's whole `initialize` parameters) go
+//! too: they say nothing an operator needs and cost a measurable share of a tool call.
 
 use tracing_subscriber::EnvFilter;
 
@@ -11,9 +13,10 @@ use tracing_subscriber::EnvFilter;
 pub const DEFAULT_FILTER: &str = "info,rmcp=warn";
 
 /// Added after the operator's directives: a directive for the same target replaces the
-/// operator's, and a broader one (`debug`, `rmcp=trace`) is less specific, so these win.
+/// operator's, and a broader one (`debug`, `rmcp=trace`) is less specific, so these win. Being
+/// more specific than `rmcp=warn` too, they must not be more verbose than it.
 const PAYLOADS_OFF: [&str; 2] =
-    ["rmcp::service=info", "rmcp::transport::streamable_http_server::tower=debug"];
+    ["rmcp::service=warn", "rmcp::transport::streamable_http_server::tower=debug"];
 
 /// `directives` (the `RUST_LOG` syntax), or [`DEFAULT_FILTER`] when they are missing or do not
 /// parse, with message payload logging always off.
@@ -22,4 +25,55 @@ pub fn filter(directives: Option<&str>) -> EnvFilter {
         .and_then(|directives| EnvFilter::try_new(directives).ok())
         .unwrap_or_else(|| EnvFilter::new(DEFAULT_FILTER));
     PAYLOADS_OFF.iter().filter_map(|directive| directive.parse().ok()).fold(filter, EnvFilter::add_directive)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{Arc, Mutex};
+
+    use super::filter;
+
+    /// The lines that reach the log under `directives`, of one event per target and level.
+    fn logged_under(directives: Option<&str>) -> String {
+        let buffer = Arc::new(Mutex::new(Vec::new()));
+        let writer = {
+            let buffer = Arc::clone(&buffer);
+            move || Writer(Arc::clone(&buffer))
+        };
+        let subscriber =
+            tracing_subscriber::fmt().with_env_filter(filter(directives)).with_writer(writer).finish();
+        tracing::subscriber::with_default(subscriber, || {
+            tracing::info!(target: "rmcp::service", "service started");
+            tracing::debug!(target: "rmcp::service", "request payload");
+            tracing::warn!(target: "rmcp::service", "service warning");
+            tracing::trace!(target: "rmcp::transport::streamable_http_server::tower", "message payload");
+            tracing::info!(target: "norman_mcp::server", "our own line");
+        });
+        String::from_utf8(buffer.lock().unwrap().clone()).unwrap()
+    }
+
+    struct Writer(Arc<Mutex<Vec<u8>>>);
+
+    impl std::io::Write for Writer {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(bytes);
+            Ok(bytes.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn rmcp_logs_neither_payloads_nor_per_request_news_whatever_the_operator_asks() {
+        for directives in [None, Some("info"), Some("debug"), Some("trace"), Some("rmcp=trace")] {
+            let logged = logged_under(directives);
+            assert!(logged.contains("service warning"), "{directives:?}: {logged}");
+            for quiet in ["service started", "request payload", "message payload"] {
+                assert!(!logged.contains(quiet), "{directives:?} let {quiet:?} through: {logged}");
+            }
+        }
+        assert!(logged_under(None).contains("our own line"));
+        assert!(!logged_under(Some("warn")).contains("our own line"));
+    }
 }
