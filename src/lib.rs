@@ -2,6 +2,8 @@
 //! authorization server. See `DESIGN.md` in the shared folder for the map.
 
 pub mod config;
+#[cfg(feature = "fuzzing")]
+pub mod fuzzing;
 pub mod keyring;
 pub mod limit;
 pub mod logging;

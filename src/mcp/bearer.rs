@@ -14,6 +14,7 @@ use serde::Deserialize;
 use time::OffsetDateTime;
 
 use crate::mcp::McpState;
+use crate::mcp::catalogue::Catalogue;
 use crate::metrics::GuardHit;
 use crate::oauth::guard::{GuardError, GuardSpace, ReplayGuard};
 use crate::scope::{Scope, Scopes};
@@ -280,22 +281,29 @@ async fn within_scope(
     let bytes: Bytes = axum::body::to_bytes(body, state.max_body_bytes)
         .await
         .map_err(|_| BearerError::InvalidRequest("the request body is too large or unreadable"))?;
-    let messages = match serde_json::from_slice::<Messages>(&bytes) {
+    if lacks_scope(&state.catalogue, principal.scopes, &bytes) {
+        return Err(BearerError::InsufficientScope);
+    }
+    Ok(Request::from_parts(parts, Body::from(bytes)))
+}
+
+/// Whether `body` holds a `tools/call` (alone or in a batch) of a tool that needs a scope
+/// outside `scopes`.
+pub(crate) fn lacks_scope(catalogue: &Catalogue, scopes: Scopes, body: &[u8]) -> bool {
+    let messages = match serde_json::from_slice::<Messages>(body) {
         Ok(Messages::One(probe)) => vec![probe],
         Ok(Messages::Batch(probes)) => probes,
         // Not ours to judge: rmcp answers malformed JSON-RPC with its own error.
         Err(_) => Vec::new(),
     };
-    for probe in messages {
-        if probe.method.as_deref() != Some("tools/call") {
-            continue;
-        }
-        let needed = probe.params.and_then(|p| p.name).and_then(|name| state.catalogue.scope(&name));
-        if needed.is_some_and(|scope: Scope| !principal.scopes.contains(scope)) {
-            return Err(BearerError::InsufficientScope);
-        }
-    }
-    Ok(Request::from_parts(parts, Body::from(bytes)))
+    messages.into_iter().any(|probe| {
+        probe.method.as_deref() == Some("tools/call")
+            && probe
+                .params
+                .and_then(|p| p.name)
+                .and_then(|name| catalogue.scope(&name))
+                .is_some_and(|scope: Scope| !scopes.contains(scope))
+    })
 }
 
 #[cfg(test)]
