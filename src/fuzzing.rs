@@ -291,7 +291,7 @@ mod seed {
 
     pub(super) fn all() -> Vec<(&'static str, Vec<Vec<u8>>)> {
         let keyring = keyring();
-        let client_id = registered(keyring);
+        let client_id = registered();
         let code = AuthorizationCode {
             code_id: "cd_4bT9".into(),
             client_id: client_id.clone(),
@@ -365,10 +365,19 @@ mod seed {
         let read_only = access::attenuate(&all, true, None, NOW).expect("a minted token attenuates");
         let shortened =
             access::attenuate(&read_only, false, Some(time::Duration::minutes(5)), NOW).expect("attenuates");
-        let tokens = [all, minted(Scopes::READ), read_only, shortened]
-            .iter()
-            .map(|t| URL_SAFE_NO_PAD.decode(&t[access::ACCESS_PREFIX.len()..]).expect("base64url"))
-            .collect();
+        // Seeds that verify, so the fuzzer starts on both paths to success (the minted shape,
+        // and attenuated tokens through biscuit-auth) rather than only on refusals.
+        let read = minted(Scopes::READ);
+        let tokens =
+            [(all, Scopes::ALL), (read, Scopes::READ), (read_only, Scopes::READ), (shortened, Scopes::READ)]
+                .into_iter()
+                .map(|(token, scopes)| {
+                    let principal =
+                        Verifier::new(1).verify(keyring, &token, AUDIENCE, NOW).expect("a seed verifies");
+                    assert_eq!(principal.scopes, scopes);
+                    URL_SAFE_NO_PAD.decode(&token[access::ACCESS_PREFIX.len()..]).expect("base64url")
+                })
+                .collect();
 
         let client_ids = vec![
             client_id.clone().into_bytes(),
@@ -468,12 +477,15 @@ mod seed {
         }
     }
 
-    fn registered(keyring: &Keyring) -> String {
-        seal::seal(keyring, &client(ClientAuthMethod::None), NOW).expect("the fuzzing keyring seals")
+    fn registered() -> String {
+        sealed(&client(ClientAuthMethod::None))
     }
 
-    fn sealed<T: Sealed>(value: &T) -> String {
-        seal::seal(keyring(), value, NOW).expect("the fuzzing keyring seals")
+    /// A seed envelope, checked to open to `value`.
+    fn sealed<T: Sealed + PartialEq + std::fmt::Debug>(value: &T) -> String {
+        let envelope = seal::seal(keyring(), value, NOW).expect("the fuzzing keyring seals");
+        assert_eq!(seal::open::<T>(keyring(), &envelope, NOW).as_ref(), Ok(value), "a seed opens");
+        envelope
     }
 
     fn payload<T: Sealed>(purpose: u8, value: &T) -> Vec<u8> {
