@@ -348,4 +348,26 @@ mod tests {
         deny(GuardSpace::DeniedAccess, "token").await;
         assert_eq!(revocation(&guard, &principal(1, None)).await.unwrap(), Some(Revoked::Token));
     }
+
+    #[test]
+    fn the_scope_probe_reads_single_and_batched_calls() {
+        let catalogue = Catalogue::default();
+        let call = |name: &str| {
+            format!(r#"{{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{{"name":"{name}"}}}}"#)
+        };
+        let write = call("create_invoice");
+        let read = call("list_invoices");
+        let batch = format!(r#"[{read},{{"jsonrpc":"2.0","id":2,"method":"tools/list"}},{write}]"#);
+        for body in [&write, &batch] {
+            assert!(lacks_scope(&catalogue, Scopes::READ, body.as_bytes()), "{body}");
+            assert!(!lacks_scope(&catalogue, Scopes::ALL, body.as_bytes()), "{body}");
+        }
+        assert!(!lacks_scope(&catalogue, Scopes::READ, read.as_bytes()));
+        assert!(lacks_scope(&catalogue, Scopes::EMPTY, read.as_bytes()));
+        // Unknown tools and bodies that are not JSON-RPC are rmcp's to answer.
+        for body in [call("no_such_tool").as_str(), "", "{", "[1,2]", r#"{"method":"tools/call","params":7}"#]
+        {
+            assert!(!lacks_scope(&catalogue, Scopes::EMPTY, body.as_bytes()), "{body}");
+        }
+    }
 }
