@@ -6,6 +6,8 @@
 mod architecture;
 
 pub mod config;
+#[cfg(feature = "fuzzing")]
+pub mod fuzzing;
 pub mod guard;
 pub mod i18n;
 pub mod keyring;

@@ -242,7 +242,9 @@ fn open_bytes_keyed(
         });
     }
     let raw = URL_SAFE_NO_PAD.decode(body).map_err(|_| OpenError::Malformed)?;
-    if raw.len() < HEADER_LEN + TAG_LEN + EXPIRY_LEN || raw[0] != ENVELOPE_VERSION {
+    // The expiry belongs to the payload layer (`open_keyed` checks it): this layer opens every
+    // plaintext `seal_bytes` seals, the empty one included.
+    if raw.len() < HEADER_LEN + TAG_LEN || raw[0] != ENVELOPE_VERSION {
         return Err(OpenError::Malformed);
     }
     let key_id = KeyId::from_be_bytes([raw[1], raw[2], raw[3], raw[4]]);

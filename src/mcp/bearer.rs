@@ -16,6 +16,7 @@ use time::OffsetDateTime;
 use crate::guard::{GuardError, GuardSpace, ReplayGuard};
 use crate::keyring::SharedKeyring;
 use crate::mcp::McpState;
+use crate::mcp::catalogue::Catalogue;
 use crate::metrics::{GuardHit, Metrics};
 use crate::scope::{Scope, Scopes};
 use crate::tokens::access::{Principal, Verifier, VerifyError};
@@ -292,22 +293,29 @@ async fn within_scope(
     let bytes: Bytes = axum::body::to_bytes(body, state.max_body_bytes)
         .await
         .map_err(|_| BearerError::InvalidRequest("the request body is too large or unreadable"))?;
-    let messages = match serde_json::from_slice::<Messages>(&bytes) {
+    if lacks_scope(&state.catalogue, principal.scopes, &bytes) {
+        return Err(BearerError::InsufficientScope);
+    }
+    Ok(Request::from_parts(parts, Body::from(bytes)))
+}
+
+/// Whether `body` holds a `tools/call` (alone or in a batch) of a tool that needs a scope
+/// outside `scopes`.
+pub(crate) fn lacks_scope(catalogue: &Catalogue, scopes: Scopes, body: &[u8]) -> bool {
+    let messages = match serde_json::from_slice::<Messages>(body) {
         Ok(Messages::One(probe)) => vec![probe],
         Ok(Messages::Batch(probes)) => probes,
         // Not ours to judge: rmcp answers malformed JSON-RPC with its own error.
         Err(_) => Vec::new(),
     };
-    for probe in messages {
-        if probe.method.as_deref() != Some("tools/call") {
-            continue;
-        }
-        let needed = probe.params.and_then(|p| p.name).and_then(|name| state.catalogue.scope(&name));
-        if needed.is_some_and(|scope: Scope| !principal.scopes.contains(scope)) {
-            return Err(BearerError::InsufficientScope);
-        }
-    }
-    Ok(Request::from_parts(parts, Body::from(bytes)))
+    messages.into_iter().any(|probe| {
+        probe.method.as_deref() == Some("tools/call")
+            && probe
+                .params
+                .and_then(|p| p.name)
+                .and_then(|name| catalogue.scope(&name))
+                .is_some_and(|scope: Scope| !scopes.contains(scope))
+    })
 }
 
 #[cfg(test)]
@@ -351,5 +359,27 @@ mod tests {
         assert_eq!(revocation(&guard, &principal(1, None)).await.unwrap(), None);
         deny(GuardSpace::DeniedAccess, "token").await;
         assert_eq!(revocation(&guard, &principal(1, None)).await.unwrap(), Some(Revoked::Token));
+    }
+
+    #[test]
+    fn the_scope_probe_reads_single_and_batched_calls() {
+        let catalogue = Catalogue::default();
+        let call = |name: &str| {
+            format!(r#"{{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{{"name":"{name}"}}}}"#)
+        };
+        let write = call("create_invoice");
+        let read = call("list_invoices");
+        let batch = format!(r#"[{read},{{"jsonrpc":"2.0","id":2,"method":"tools/list"}},{write}]"#);
+        for body in [&write, &batch] {
+            assert!(lacks_scope(&catalogue, Scopes::READ, body.as_bytes()), "{body}");
+            assert!(!lacks_scope(&catalogue, Scopes::ALL, body.as_bytes()), "{body}");
+        }
+        assert!(!lacks_scope(&catalogue, Scopes::READ, read.as_bytes()));
+        assert!(lacks_scope(&catalogue, Scopes::EMPTY, read.as_bytes()));
+        // Unknown tools and bodies that are not JSON-RPC are rmcp's to answer.
+        for body in [call("no_such_tool").as_str(), "", "{", "[1,2]", r#"{"method":"tools/call","params":7}"#]
+        {
+            assert!(!lacks_scope(&catalogue, Scopes::EMPTY, body.as_bytes()), "{body}");
+        }
     }
 }

@@ -163,6 +163,28 @@ impl Catalogue {
     }
 }
 
+/// The fuzz targets' way in (`fuzz/`): what a call does before it reaches Norman.
+#[cfg(feature = "fuzzing")]
+impl Catalogue {
+    /// Checks `arguments` as a call of `name` would, then builds the path, query, form fields
+    /// and JSON body of the generic Norman request from them. `None` for an unknown tool.
+    pub fn prepare(
+        &self,
+        name: &str,
+        arguments: Option<JsonObject>,
+        company_id: &str,
+    ) -> Option<Result<(), String>> {
+        let entry = self.entry(name)?;
+        Some(Args::parse(entry.spec, arguments).and_then(|mut args| {
+            args.path(company_id)?;
+            args.query(company_id);
+            args.form_fields();
+            args.take_body();
+            Ok(())
+        }))
+    }
+}
+
 fn entry(spec: &'static Spec, uploads: &UploadPolicy) -> Entry {
     let description: Cow<'static, str> = if spec.doc.contains("{max_") {
         let mib = |bytes: usize| format!("{}", (bytes as f64 / (1024.0 * 1024.0) * 10.0).round() / 10.0);

@@ -457,7 +457,7 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 /// no user info, no dot segments. It must also be in the normal form a URL parser gives it, so
 /// the string we fetch, the string we compare with the document's `client_id`, and the string
 /// the client sends are one and the same.
-fn validate_url(client_id: &str) -> Result<Url, CimdError> {
+pub(crate) fn validate_url(client_id: &str) -> Result<Url, CimdError> {
     if client_id.len() > MAX_CLIENT_ID_URL_LEN {
         return Err(CimdError::InvalidUrl);
     }
@@ -490,7 +490,7 @@ fn request_error(error: reqwest::Error) -> CimdError {
 }
 
 /// Validates the body against the fetched URL. Unknown fields are ignored (RFC 7591 §2).
-fn parse_document(client_id: &str, body: &[u8]) -> Result<ClientMetadataDocument, CimdError> {
+pub(crate) fn parse_document(client_id: &str, body: &[u8]) -> Result<ClientMetadataDocument, CimdError> {
     let Ok(Value::Object(fields)) = serde_json::from_slice::<Value>(body) else {
         return Err(CimdError::NotJson);
     };

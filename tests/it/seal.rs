@@ -305,3 +305,19 @@ proptest! {
         prop_assert_eq!(seal::open::<LoginRequest>(&ring, &envelope, T0).unwrap(), value);
     }
 }
+
+/// Found by the `envelope_payload` fuzz target: `open_bytes` refused what `seal_bytes` sealed
+/// when the plaintext was shorter than the payload layer's expiry. The typed layer still
+/// refuses such a plaintext as malformed.
+#[test]
+fn plaintexts_shorter_than_an_expiry_open_at_the_bytes_layer() {
+    let ring = keyring();
+    for plaintext in [&b""[..], b"\xff\x00\xff\x00\x00\x00\x00"] {
+        for purpose in Purpose::ALL {
+            let sealed = seal::seal_bytes(&ring, purpose, plaintext, T0).unwrap();
+            assert_eq!(seal::open_bytes(&ring, purpose, &sealed).unwrap().as_slice(), plaintext);
+        }
+        let sealed = seal::seal_bytes(&ring, Purpose::Client, plaintext, T0).unwrap();
+        assert_eq!(seal::open::<RegisteredClient>(&ring, &sealed, T0), Err(OpenError::Malformed));
+    }
+}
