@@ -135,14 +135,7 @@ async fn code_exchange_refusals() {
     );
     // Duplicate parameters and the wrong content type.
     let body = format!("grant_type=authorization_code&code={code}&code={code}");
-    let response = server
-        .http
-        .post(server.url("/token"))
-        .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
-        .body(body)
-        .send()
-        .await
-        .unwrap();
+    let response = post_form(&server, body).await;
     assert_eq!(error_of(response).await.1, "invalid_request");
     let response = server
         .http
@@ -383,14 +376,7 @@ async fn a_line_break_in_a_parameter_does_not_start_a_log_line() {
     let marker = format!("FORGED-{}", norman_mcp::tokens::random_id().unwrap());
     let forged = format!("x\n2026-01-01T00:00:00.000000Z  INFO {marker} admin signed in");
     let body = serde_urlencoded::to_string([(forged.as_str(), "1"), (forged.as_str(), "2")]).unwrap();
-    let response = server
-        .http
-        .post(server.url("/token"))
-        .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
-        .body(body)
-        .send()
-        .await
-        .unwrap();
+    let response = post_form(&server, body).await;
     let (status, error, _) = error_of(response).await;
     assert_eq!((status, error.as_str()), (StatusCode::BAD_REQUEST, "invalid_request"));
     let logs = logs();
@@ -400,4 +386,16 @@ async fn a_line_break_in_a_parameter_does_not_start_a_log_line() {
         assert!(line.contains("token request refused"), "a forged log line: {line}");
     }
     server.stop().await;
+}
+
+/// Posts `body` to `/token` as it stands, as an `application/x-www-form-urlencoded` form.
+async fn post_form(server: &TestServer, body: String) -> reqwest::Response {
+    server
+        .http
+        .post(server.url("/token"))
+        .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(body)
+        .send()
+        .await
+        .unwrap()
 }
