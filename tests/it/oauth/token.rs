@@ -176,14 +176,7 @@ async fn an_expired_code_is_refused() {
     let mut opened: AuthorizationCode = seal::open(&keyring, &code, now).unwrap();
     opened.expires_at = now - time::Duration::seconds(60);
     let expired = seal::seal(&keyring, &opened, now).unwrap();
-    let response = server
-        .token(&[
-            ("grant_type", "authorization_code"),
-            ("code", &expired),
-            ("redirect_uri", REDIRECT),
-            ("code_verifier", &pkce.verifier),
-        ])
-        .await;
+    let response = redeem(&server, &expired, &pkce.verifier).await;
     let (status, error, _) = error_of(response).await;
     assert_eq!((status, error.as_str()), (StatusCode::BAD_REQUEST, "invalid_grant"));
     server.stop().await;
@@ -235,14 +228,7 @@ async fn confidential_clients_authenticate_with_basic_or_post() {
     let public = server.register_public(REDIRECT).await;
     let pkce = pkce();
     let code = login_for_code(&server, &public, &pkce, "", 0).await;
-    let response = server
-        .token(&[
-            ("grant_type", "authorization_code"),
-            ("code", &code),
-            ("redirect_uri", REDIRECT),
-            ("code_verifier", &pkce.verifier),
-        ])
-        .await;
+    let response = redeem(&server, &code, &pkce.verifier).await;
     assert_eq!(response.status(), 200);
     assert_not_logged(&[&secret]);
     server.stop().await;
@@ -287,14 +273,7 @@ async fn a_code_whose_norman_token_is_about_to_end_is_exchanged_after_an_upstrea
     };
     let code = seal::seal(&server.keyring.current(), &code, now).unwrap();
     let before = sandbox.sandbox.stats();
-    let response = server
-        .token(&[
-            ("grant_type", "authorization_code"),
-            ("code", &code),
-            ("redirect_uri", REDIRECT),
-            ("code_verifier", &pkce.verifier),
-        ])
-        .await;
+    let response = redeem(&server, &code, &pkce.verifier).await;
     assert_eq!(response.status(), StatusCode::OK);
     let tokens: Value = response.json().await.unwrap();
     assert_eq!(sandbox.sandbox.stats().refreshes_ok, before.refreshes_ok + 1, "refreshed upstream once");
@@ -398,4 +377,16 @@ async fn post_form(server: &TestServer, body: String) -> reqwest::Response {
         .send()
         .await
         .unwrap()
+}
+
+/// Redeems `code` with its PKCE verifier (OAuth 2.1 §4.1.3), naming no client.
+async fn redeem(server: &TestServer, code: &str, verifier: &str) -> reqwest::Response {
+    server
+        .token(&[
+            ("grant_type", "authorization_code"),
+            ("code", code),
+            ("redirect_uri", REDIRECT),
+            ("code_verifier", verifier),
+        ])
+        .await
 }
