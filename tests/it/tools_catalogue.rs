@@ -582,24 +582,18 @@ async fn the_tax_advisor_tools_are_refused_to_other_logins() {
     assert_eq!(summary["totalMissing"], 6);
     let sandbox = &server.sandbox.as_ref().unwrap().url;
     let http = reqwest::Client::new();
-    let login: Value = http
-        .post(sandbox.join("api/v1/auth/token/").unwrap())
-        .json(&json!({ "email": TAX_ADVISOR.email, "password": TAX_ADVISOR.password }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let list: Value = http
-        .get(sandbox.join(&format!("api/v1/tax-advisor/clients/{ADVISOR_CLIENT}/transactions/")).unwrap())
-        .bearer_auth(login["access"].as_str().unwrap())
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let login: Value = json_of(
+        http.post(sandbox.join("api/v1/auth/token/").unwrap())
+            .json(&json!({ "email": TAX_ADVISOR.email, "password": TAX_ADVISOR.password })),
+    )
+    .await;
+    let list: Value = json_of(
+        http.get(
+            sandbox.join(&format!("api/v1/tax-advisor/clients/{ADVISOR_CLIENT}/transactions/")).unwrap(),
+        )
+        .bearer_auth(login["access"].as_str().unwrap()),
+    )
+    .await;
     assert!(results(&list).iter().all(|t| t["document_requested_at"].is_null()), "no ping was sent: {list}");
     server.stop().await;
 }

@@ -322,3 +322,8 @@ pub async fn serve_local(app: axum::Router) -> (Url, tokio::task::JoinHandle<()>
     let task = tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
     (url, task)
 }
+
+/// Sends `request`, which must answer with JSON; the JSON.
+pub async fn json_of(request: reqwest::RequestBuilder) -> Value {
+    request.send().await.unwrap().json().await.unwrap()
+}
