@@ -15,16 +15,15 @@
 
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Child, ChildStdout, Command, Stdio};
-use std::sync::Arc;
 use std::time::Duration;
 
-use norman_mcp::config::Config;
-use norman_mcp::keyring::{KeyFile, Keyring, SharedKeyring};
 use norman_mcp::norman::NormanClient;
 use norman_mcp::scope::Scopes;
 use norman_mcp::tokens::access::{self, AccessGrant};
 use norman_sandbox::DEMO_USERS;
 
+#[path = "support/server.rs"]
+mod server;
 mod support;
 use support::cpu_time;
 
@@ -112,13 +111,8 @@ async fn run() {
 
     let sandbox = SandboxProcess::start();
     let sandbox_pid = sandbox.child.id().to_string();
+    let (config, keyring, server) = server::start(sandbox.url.clone()).await;
     let now = time::OffsetDateTime::now_utc();
-    let keys = KeyFile::generate(now - time::Duration::minutes(1)).unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let config = Config::local(addr, sandbox.url.clone());
-    let keyring = Arc::new(SharedKeyring::fixed(Keyring::from_file(&keys).bound_to(&config.issuer())));
-    let server = norman_mcp::server::start(listener, &config, Arc::clone(&keyring)).await.unwrap();
 
     let user = DEMO_USERS[0];
     let norman = NormanClient::new(sandbox.url.clone(), Duration::from_secs(10)).unwrap();

@@ -10,8 +10,6 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use base64::Engine as _;
-use norman_mcp::config::Config;
-use norman_mcp::keyring::{KeyFile, Keyring, SharedKeyring};
 use norman_mcp::norman::NormanClient;
 use norman_mcp::oauth::register::{self, RegistrationRequest};
 use norman_mcp::scope::Scopes;
@@ -20,6 +18,9 @@ use norman_mcp::tokens::code::{AuthorizationCode, CODE_LIFETIME};
 use norman_mcp::tokens::random_id;
 use norman_sandbox::{DEMO_USERS, Sandbox, SandboxConfig};
 use sha2::{Digest, Sha256};
+
+#[path = "support/server.rs"]
+mod server;
 
 const REDIRECT: &str = "http://127.0.0.1:6276/oauth/callback";
 
@@ -36,13 +37,8 @@ fn main() {
 async fn run() {
     let exchanges = env_or("EXCHANGES", 40_000);
     let sandbox = Sandbox::spawn(SandboxConfig::default()).await.unwrap();
+    let (config, keyring, server) = server::start(sandbox.url.clone()).await;
     let now = time::OffsetDateTime::now_utc();
-    let keys = KeyFile::generate(now - time::Duration::minutes(1)).unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let config = Config::local(addr, sandbox.url.clone());
-    let keyring = Arc::new(SharedKeyring::fixed(Keyring::from_file(&keys).bound_to(&config.issuer())));
-    let server = norman_mcp::server::start(listener, &config, Arc::clone(&keyring)).await.unwrap();
 
     let ring = keyring.current();
     let client_id = register::register(

@@ -141,10 +141,16 @@ async fn clients_registered_offline_work_on_the_server() {
     KeyFile::generate(time::OffsetDateTime::now_utc()).unwrap().create(&keys).unwrap();
     let port = free_port();
     let public_url = format!("http://localhost:{port}");
+    let register_command = |name: &str, redirect_uris: &[&str]| {
+        let mut command = binary::command();
+        command.args(["clients", "register", "--keys", keys.to_str().unwrap(), "--name", name]);
+        for uri in redirect_uris {
+            command.args(["--redirect-uri", uri]);
+        }
+        command
+    };
     let register = |name: &str, public_url: &str| {
-        let out = binary::command()
-            .args(["clients", "register", "--keys", keys.to_str().unwrap(), "--name", name])
-            .args(["--redirect-uri", "https://app.example/cb"])
+        let out = register_command(name, &["https://app.example/cb"])
             .env("NORMAN_MCP_PUBLIC_URL", public_url)
             .output()
             .unwrap();
@@ -154,41 +160,16 @@ async fn clients_registered_offline_work_on_the_server() {
     };
     // Registered for the staging deployment, which shares the key file.
     let staging_client_id = register("Staging", "https://staging.example");
-    let out = binary::command()
-        .args([
-            "clients",
-            "register",
-            "--public-url",
-            &public_url,
-            "--keys",
-            keys.to_str().unwrap(),
-            "--name",
-            "Hand-configured",
-            "--redirect-uri",
-            "https://app.example/cb",
-            "--redirect-uri",
-            "http://localhost/cb",
-            "--secret",
-        ])
+    let out = register_command("Hand-configured", &["https://app.example/cb", "http://localhost/cb"])
+        .args(["--public-url", &public_url, "--secret"])
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let text = String::from_utf8(out.stdout).unwrap();
     let client_id = text.lines().find_map(|l| l.strip_prefix("client_id: ")).unwrap().to_owned();
     assert!(text.lines().any(|l| l.starts_with("client_secret: ")), "{text}");
-    let out = binary::command()
-        .args([
-            "clients",
-            "register",
-            "--public-url",
-            &public_url,
-            "--keys",
-            keys.to_str().unwrap(),
-            "--name",
-            "Bad",
-            "--redirect-uri",
-            "javascript:alert(1)",
-        ])
+    let out = register_command("Bad", &["javascript:alert(1)"])
+        .args(["--public-url", &public_url])
         .output()
         .unwrap();
     assert!(!out.status.success());

@@ -9,6 +9,7 @@ use std::sync::{Arc, Mutex};
 
 use axum::response::IntoResponse as _;
 
+use crate::support::tool_names::founding_tools;
 use crate::support::*;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
@@ -16,52 +17,6 @@ use norman_mcp::mcp::catalogue::{Catalogue, Toolset};
 use norman_mcp::scope::Scope;
 use norman_sandbox::DEMO_USERS;
 use serde_json::{Value, json};
-
-const INCORPORATION_TOOLS: [&str; 18] = [
-    "get_incorporation",
-    "get_incorporation_choices",
-    "create_incorporation",
-    "update_incorporation_company",
-    "update_incorporation_capital",
-    "add_incorporation_shareholder",
-    "update_incorporation_shareholder",
-    "invite_incorporation_shareholder",
-    "remove_incorporation_shareholder",
-    "set_incorporation_agreement",
-    "update_incorporation_notary_preferences",
-    "generate_incorporation_documents",
-    "get_incorporation_document_preview",
-    "match_incorporation_notaries",
-    "request_incorporation_notary",
-    "suggest_incorporation_purpose",
-    "check_incorporation_name",
-    "complete_incorporation_step",
-];
-
-const GEWERBE_TOOLS: [&str; 10] = [
-    "get_gewerbe_registration",
-    "get_gewerbe_registration_choices",
-    "create_gewerbe_registration",
-    "update_gewerbe_basic",
-    "update_gewerbe_business",
-    "update_gewerbe_owner",
-    "suggest_gewerbe_activity",
-    "generate_gewerbe_document",
-    "get_gewerbe_document_preview",
-    "get_gewerbe_trade_office",
-];
-
-const CORPORATE_TAX_TOOLS: [&str; 9] = [
-    "get_corporate_tax_registration",
-    "get_corporate_tax_registration_choices",
-    "create_corporate_tax_registration",
-    "update_corporate_company",
-    "update_corporate_registration_details",
-    "set_corporate_people",
-    "update_corporate_financials",
-    "update_corporate_vat_and_bank",
-    "get_corporate_submission_link",
-];
 
 /// A server with a sandbox, and an access token of demo user `user` with both scopes.
 async fn signed_in(user: usize) -> (TestServer, String) {
@@ -103,11 +58,6 @@ fn section_missing(record: &Value, section: &str) -> Vec<String> {
         .collect()
 }
 
-fn in_days(days: i64) -> String {
-    let d = time::OffsetDateTime::now_utc().date() + time::Duration::days(days);
-    format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
-}
-
 /// A generated document's link serves a PDF.
 async fn assert_pdf(server: &TestServer, url: &str) {
     let response = server.http.get(url).send().await.unwrap();
@@ -134,13 +84,7 @@ async fn the_founding_tools_are_listed_with_titles_annotations_and_schemas() {
         .map(|t| t.name.as_ref())
         .filter(|name| catalogue.toolset(name) == Some(Toolset::Founding))
         .map(|name| {
-            INCORPORATION_TOOLS
-                .iter()
-                .chain(&GEWERBE_TOOLS)
-                .chain(&CORPORATE_TAX_TOOLS)
-                .find(|n| **n == name)
-                .copied()
-                .unwrap_or_else(|| panic!("{name} is a founding tool"))
+            founding_tools().find(|n| *n == name).unwrap_or_else(|| panic!("{name} is a founding tool"))
         })
         .collect();
     assert_eq!(founding.len(), 37);
@@ -746,13 +690,8 @@ async fn the_corporate_tax_questionnaire_is_filled_in_and_handed_to_the_web_app(
 #[tokio::test]
 async fn every_founding_write_tool_is_refused_to_a_read_only_token() {
     let catalogue = Catalogue::default();
-    let writes: BTreeSet<&str> = INCORPORATION_TOOLS
-        .iter()
-        .chain(&GEWERBE_TOOLS)
-        .chain(&CORPORATE_TAX_TOOLS)
-        .copied()
-        .filter(|name| catalogue.scope(name) == Some(Scope::Write))
-        .collect();
+    let writes: BTreeSet<&str> =
+        founding_tools().filter(|name| catalogue.scope(name) == Some(Scope::Write)).collect();
     let expected: BTreeSet<&str> = [
         "create_incorporation",
         "update_incorporation_company",
@@ -882,37 +821,18 @@ async fn norman_without_company(
     let seen = Arc::new(Mutex::new(Vec::new()));
     let http = reqwest::Client::new();
     let record = Arc::clone(&seen);
-    let forward = move |method: Method, uri: Uri, headers: HeaderMap, body: Bytes| {
+    let handle = move |method: Method, uri: Uri, headers: HeaderMap, body: Bytes| {
         let (http, upstream, record) = (http.clone(), upstream.clone(), Arc::clone(&record));
         async move {
-            let path_and_query = uri.path_and_query().map_or("/", |p| p.as_str()).to_owned();
             if method == Method::GET && uri.path() == "/api/v1/companies/" {
                 let none = json!({ "count": 0, "next": null, "previous": null, "results": [] });
                 return axum::Json(none).into_response();
             }
-            record.lock().unwrap().push(path_and_query.clone());
-            let mut request =
-                http.request(method, upstream.join(path_and_query.trim_start_matches('/')).unwrap());
-            for name in ["authorization", "content-type"] {
-                if let Some(value) = headers.get(name) {
-                    request = request.header(name, value);
-                }
-            }
-            let answer = request.body(body).send().await.unwrap();
-            let status = answer.status();
-            let content_type = answer.headers().get("content-type").cloned();
-            let mut response = axum::body::Body::from(answer.bytes().await.unwrap()).into_response();
-            *response.status_mut() = status;
-            if let Some(content_type) = content_type {
-                response.headers_mut().insert("content-type", content_type);
-            }
-            response
+            record.lock().unwrap().push(uri.path_and_query().map_or("/", |p| p.as_str()).to_owned());
+            forward(&http, &upstream, method, &uri, &headers, body).await
         }
     };
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = url::Url::parse(&format!("http://{}/", listener.local_addr().unwrap())).unwrap();
-    let app = axum::Router::new().fallback(forward);
-    let task = tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    let (url, task) = serve_local(axum::Router::new().fallback(handle)).await;
     (url, seen, task)
 }
 

@@ -536,37 +536,16 @@ async fn slow_norman(
     use axum::body::Bytes;
     use axum::http::{HeaderMap, Method, Uri};
     let http = reqwest::Client::new();
-    let forward = move |method: Method, uri: Uri, headers: HeaderMap, body: Bytes| {
+    let handle = move |method: Method, uri: Uri, headers: HeaderMap, body: Bytes| {
         let (http, upstream) = (http.clone(), upstream.clone());
         async move {
-            let path_and_query = uri.path_and_query().map_or("/", |p| p.as_str());
             if uri.path().contains(slow_part) {
                 tokio::time::sleep(delay).await;
             }
-            let mut request =
-                http.request(method, upstream.join(path_and_query.trim_start_matches('/')).unwrap());
-            for name in ["authorization", "content-type"] {
-                if let Some(value) = headers.get(name) {
-                    request = request.header(name, value);
-                }
-            }
-            let answer = request.body(body).send().await.unwrap();
-            let status = answer.status();
-            let content_type = answer.headers().get("content-type").cloned();
-            let body = answer.bytes().await.unwrap();
-            let mut response = axum::response::Response::new(axum::body::Body::from(body));
-            *response.status_mut() = status;
-            if let Some(content_type) = content_type {
-                response.headers_mut().insert("content-type", content_type);
-            }
-            response
+            forward(&http, &upstream, method, &uri, &headers, body).await
         }
     };
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = url::Url::parse(&format!("http://{}/", listener.local_addr().unwrap())).unwrap();
-    let app = axum::Router::new().fallback(forward);
-    let task = tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    (url, task)
+    serve_local(axum::Router::new().fallback(handle)).await
 }
 
 #[tokio::test]

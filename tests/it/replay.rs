@@ -163,6 +163,21 @@ async fn exchange(on: &TestServer, signed_in: &SignedIn) -> reqwest::Response {
     on.token(&form).await
 }
 
+/// Exchanges the code once the store is back: 503 while it is away, for at most 15 s, then
+/// 200.
+async fn exchange_once_back(server: &TestServer, signed_in: &SignedIn) {
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let response = exchange(server, signed_in).await;
+        if response.status() == StatusCode::OK {
+            return;
+        }
+        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert!(Instant::now() < deadline, "the store did not come back");
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+}
+
 async fn tokens_of(response: reqwest::Response) -> Value {
     assert_eq!(response.status(), StatusCode::OK);
     response.json().await.unwrap()
@@ -345,16 +360,7 @@ async fn an_unreachable_store_fails_token_closed_and_fast() {
 
     // Back again: the code, never spent by the refused attempts, now works once.
     redis.restart();
-    let deadline = Instant::now() + Duration::from_secs(15);
-    loop {
-        let response = exchange(&server, &signed_in).await;
-        if response.status() == StatusCode::OK {
-            break;
-        }
-        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
-        assert!(Instant::now() < deadline, "the store did not come back");
-        tokio::time::sleep(Duration::from_millis(250)).await;
-    }
+    exchange_once_back(&server, &signed_in).await;
     let logs = logs();
     assert!(logs.lines().any(|l| l.contains("replay store reachable again") && l.contains(&address)));
     assert_not_logged(&[&signed_in.code, &refresh_token_of(&tokens)]);
@@ -381,16 +387,7 @@ async fn a_frozen_store_costs_at_most_the_timeout_and_recovers() {
     assert!(started.elapsed() < Duration::from_secs(1), "{:?}", started.elapsed());
 
     redis.signal("CONT");
-    let deadline = Instant::now() + Duration::from_secs(15);
-    loop {
-        let response = exchange(&server, &signed_in).await;
-        if response.status() == StatusCode::OK {
-            break;
-        }
-        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
-        assert!(Instant::now() < deadline, "the store did not come back");
-        tokio::time::sleep(Duration::from_millis(250)).await;
-    }
+    exchange_once_back(&server, &signed_in).await;
     assert_eq!(error_of(exchange(&server, &signed_in).await).await.1, "invalid_grant");
     server.stop().await;
 }

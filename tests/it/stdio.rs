@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader, Lines};
 use tokio::process::{Child, ChildStdin, ChildStdout};
 
-use crate::support::binary;
+use crate::support::{binary, json_of};
 
 /// `norman-mcp stdio` with pipes for stdin and stdout and its stderr in a file.
 struct StdioServer {
@@ -128,15 +128,9 @@ fn demo_login() -> [(&'static str, &'static str); 2] {
 async fn norman_tokens(sandbox: &SandboxHandle) -> (String, String) {
     let user = &DEMO_USERS[0];
     let body = json!({ "username": "demo", "email": user.email, "password": user.password });
-    let answer: Value = reqwest::Client::new()
-        .post(sandbox.url.join("api/v1/auth/token/").unwrap())
-        .json(&body)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let answer: Value =
+        json_of(reqwest::Client::new().post(sandbox.url.join("api/v1/auth/token/").unwrap()).json(&body))
+            .await;
     (answer["access"].as_str().unwrap().to_owned(), answer["refresh"].as_str().unwrap().to_owned())
 }
 

@@ -21,115 +21,8 @@ use tokio_rustls::rustls::pki_types::CertificateDer;
 
 use crate::support::tls::{Reply, TlsServer};
 use crate::support::tool_examples::{SMALL_PDF, examples, id};
-
-const CORE_TOOLS: [&str; 65] = [
-    "list_clients",
-    "get_client",
-    "create_client",
-    "update_client",
-    "delete_client",
-    "get_company_details",
-    "get_company_balance",
-    "update_company_details",
-    "upload_bulk_attachments",
-    "list_attachments",
-    "create_attachment",
-    "link_attachment_transaction",
-    "create_invoice",
-    "create_recurring_invoice",
-    "get_invoice",
-    "send_invoice",
-    "send_invoice_overdue_reminder",
-    "link_transaction",
-    "get_einvoice_xml",
-    "list_invoices",
-    "list_tax_reports",
-    "get_tax_report",
-    "validate_tax_number",
-    "generate_finanzamt_preview",
-    "submit_tax_report",
-    "list_tax_states",
-    "list_tax_settings",
-    "update_tax_setting",
-    "get_company_tax_statistics",
-    "get_vat_next_report",
-    "search_transactions",
-    "create_transaction",
-    "update_transaction",
-    "categorize_transaction",
-    "get_invoice_preview",
-    "create_offer",
-    "list_offers",
-    "get_offer",
-    "send_offer",
-    "convert_offer_to_invoice",
-    "change_transaction_verification",
-    "delete_attachment",
-    "get_attachment_preview",
-    "trigger_datev_export",
-    "list_vendors",
-    "get_vendor",
-    "create_vendor",
-    "update_vendor",
-    "delete_vendor",
-    "list_bills",
-    "get_bill",
-    "update_bill",
-    "mark_bill_paid",
-    "pay_bill",
-    "delete_bill",
-    "list_company_categories",
-    "list_coa_templates",
-    "search_skr_by_code",
-    "suggest_skr_category",
-    "create_company_category",
-    "list_tax_advisor_clients",
-    "get_client_overview",
-    "get_missing_documents_summary",
-    "get_tax_compliance_status",
-    "ping_client_for_documents",
-];
-
-/// The founding tool set: incorporation, trade registration, corporate tax questionnaire.
-const FOUNDING_TOOLS: [&str; 37] = [
-    "get_incorporation",
-    "get_incorporation_choices",
-    "create_incorporation",
-    "update_incorporation_company",
-    "update_incorporation_capital",
-    "add_incorporation_shareholder",
-    "update_incorporation_shareholder",
-    "invite_incorporation_shareholder",
-    "remove_incorporation_shareholder",
-    "set_incorporation_agreement",
-    "update_incorporation_notary_preferences",
-    "generate_incorporation_documents",
-    "get_incorporation_document_preview",
-    "match_incorporation_notaries",
-    "request_incorporation_notary",
-    "suggest_incorporation_purpose",
-    "check_incorporation_name",
-    "complete_incorporation_step",
-    "get_gewerbe_registration",
-    "get_gewerbe_registration_choices",
-    "create_gewerbe_registration",
-    "update_gewerbe_basic",
-    "update_gewerbe_business",
-    "update_gewerbe_owner",
-    "suggest_gewerbe_activity",
-    "generate_gewerbe_document",
-    "get_gewerbe_document_preview",
-    "get_gewerbe_trade_office",
-    "get_corporate_tax_registration",
-    "get_corporate_tax_registration_choices",
-    "create_corporate_tax_registration",
-    "update_corporate_company",
-    "update_corporate_registration_details",
-    "set_corporate_people",
-    "update_corporate_financials",
-    "update_corporate_vat_and_bank",
-    "get_corporate_submission_link",
-];
+use crate::support::tool_names::{FIRST_TOOLS, NEW_TOOLS, founding_tools};
+use crate::support::{in_days, today};
 
 /// A sandbox, a Norman client and a catalogue, with both demo users logged in.
 struct Env {
@@ -199,24 +92,14 @@ fn results(list: &Value) -> &Vec<Value> {
     list["results"].as_array().expect("a results list")
 }
 
-fn today() -> String {
-    let d = time::OffsetDateTime::now_utc().date();
-    format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
-}
-
-fn in_days(days: i64) -> String {
-    let d = time::OffsetDateTime::now_utc().date() + time::Duration::days(days);
-    format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
-}
-
 #[tokio::test]
 async fn the_catalogue_has_the_34_core_tools_described_annotated_and_scoped() {
     let catalogue = Catalogue::default();
     let names: BTreeSet<String> = catalogue.tools().iter().map(|t| t.name.to_string()).collect();
-    let expected: BTreeSet<String> = CORE_TOOLS.iter().map(|s| s.to_string()).collect();
+    let expected: BTreeSet<String> = FIRST_TOOLS.iter().chain(&NEW_TOOLS).map(|s| s.to_string()).collect();
     // The founding tools have no example: their drafts' ids exist only once created, so
     // tests/founding_tools.rs runs each workflow instead.
-    let founding: BTreeSet<String> = FOUNDING_TOOLS.iter().map(|s| s.to_string()).collect();
+    let founding: BTreeSet<String> = founding_tools().map(str::to_owned).collect();
     assert_eq!(names, expected.union(&founding).cloned().collect());
     for tool in catalogue.tools() {
         let name = tool.name.as_ref();

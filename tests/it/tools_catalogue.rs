@@ -11,6 +11,7 @@ use std::time::Duration;
 
 use crate::support::tls::{Reply, TlsServer};
 use crate::support::tool_examples::{ADVISOR_CLIENT, advisor_examples, examples, id};
+use crate::support::tool_names::NEW_TOOLS;
 use crate::support::*;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
@@ -24,54 +25,7 @@ use rmcp::model::CallToolResult;
 use serde_json::{Value, json};
 use tokio_rustls::rustls::pki_types::CertificateDer;
 
-/// The tools this file is about: the earlier server's tools §3.1–§3.11 of the API notes that
-/// the first catalogue did not have (`switch_company` and `request_file_upload` come with
-/// the sign-in work).
-const NEW_TOOLS: [&str; 31] = [
-    "get_invoice_preview",
-    "create_offer",
-    "list_offers",
-    "get_offer",
-    "send_offer",
-    "convert_offer_to_invoice",
-    "change_transaction_verification",
-    "delete_attachment",
-    "get_attachment_preview",
-    "trigger_datev_export",
-    "list_vendors",
-    "get_vendor",
-    "create_vendor",
-    "update_vendor",
-    "delete_vendor",
-    "list_bills",
-    "get_bill",
-    "update_bill",
-    "mark_bill_paid",
-    "pay_bill",
-    "delete_bill",
-    "list_company_categories",
-    "list_coa_templates",
-    "search_skr_by_code",
-    "suggest_skr_category",
-    "create_company_category",
-    "list_tax_advisor_clients",
-    "get_client_overview",
-    "get_missing_documents_summary",
-    "get_tax_compliance_status",
-    "ping_client_for_documents",
-];
-
 const RICHTER: &str = TAX_ADVISOR_CLIENTS[1].company_id;
-
-fn today() -> String {
-    let d = time::OffsetDateTime::now_utc().date();
-    format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
-}
-
-fn in_days(days: i64) -> String {
-    let d = time::OffsetDateTime::now_utc().date() + time::Duration::days(days);
-    format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
-}
 
 /// An access token for any demo login (`support::full_flow` knows the first two only).
 async fn token_as(server: &TestServer, scope: &str, user: DemoUser) -> String {
@@ -125,7 +79,13 @@ struct Mcp<'a> {
     token: String,
 }
 
-impl Mcp<'_> {
+impl<'a> Mcp<'a> {
+    /// The first demo user, signed in with both scopes through the real OAuth flow.
+    async fn first_user(server: &'a TestServer) -> Mcp<'a> {
+        let (_, tokens) = full_flow(server, "norman.read norman.write", 0).await;
+        Mcp { server, token: tokens["access_token"].as_str().unwrap().to_owned() }
+    }
+
     /// The JSON-RPC `result` of a `tools/call`.
     async fn result(&self, name: &str, arguments: Value) -> Value {
         let response = mcp_call(self.server, &self.token, name, arguments).await;
@@ -308,8 +268,7 @@ async fn the_new_tools_are_listed_with_titles_choices_and_hints_over_mcp() {
 #[tokio::test]
 async fn every_new_tool_does_its_work_for_the_first_demo_user() {
     let server = TestServer::start().await;
-    let (_, tokens) = full_flow(&server, "norman.read norman.write", 0).await;
-    let mcp = Mcp { server: &server, token: tokens["access_token"].as_str().unwrap().to_owned() };
+    let mcp = Mcp::first_user(&server).await;
     let company = DEMO_USERS[0].company_id;
     let mut checked = BTreeSet::new();
     for (name, arguments) in examples() {
@@ -601,8 +560,7 @@ async fn the_tax_advisor_tools_summarise_the_advisors_clients() {
 #[tokio::test]
 async fn the_tax_advisor_tools_are_refused_to_other_logins() {
     let server = TestServer::start().await;
-    let (_, tokens) = full_flow(&server, "norman.read norman.write", 0).await;
-    let owner = Mcp { server: &server, token: tokens["access_token"].as_str().unwrap().to_owned() };
+    let owner = Mcp::first_user(&server).await;
     let refused = owner.fails("list_tax_advisor_clients", json!({})).await;
     assert_eq!(refused["status"], 403);
     assert!(error_text(&refused).contains("not a tax advisor"), "{refused}");
@@ -624,24 +582,18 @@ async fn the_tax_advisor_tools_are_refused_to_other_logins() {
     assert_eq!(summary["totalMissing"], 6);
     let sandbox = &server.sandbox.as_ref().unwrap().url;
     let http = reqwest::Client::new();
-    let login: Value = http
-        .post(sandbox.join("api/v1/auth/token/").unwrap())
-        .json(&json!({ "email": TAX_ADVISOR.email, "password": TAX_ADVISOR.password }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let list: Value = http
-        .get(sandbox.join(&format!("api/v1/tax-advisor/clients/{ADVISOR_CLIENT}/transactions/")).unwrap())
-        .bearer_auth(login["access"].as_str().unwrap())
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let login: Value = json_of(
+        http.post(sandbox.join("api/v1/auth/token/").unwrap())
+            .json(&json!({ "email": TAX_ADVISOR.email, "password": TAX_ADVISOR.password })),
+    )
+    .await;
+    let list: Value = json_of(
+        http.get(
+            sandbox.join(&format!("api/v1/tax-advisor/clients/{ADVISOR_CLIENT}/transactions/")).unwrap(),
+        )
+        .bearer_auth(login["access"].as_str().unwrap()),
+    )
+    .await;
     assert!(results(&list).iter().all(|t| t["document_requested_at"].is_null()), "no ping was sent: {list}");
     server.stop().await;
 }
@@ -649,8 +601,7 @@ async fn the_tax_advisor_tools_are_refused_to_other_logins() {
 #[tokio::test]
 async fn invalid_arguments_are_tool_errors_naming_the_argument() {
     let server = TestServer::start().await;
-    let (_, tokens) = full_flow(&server, "norman.read norman.write", 0).await;
-    let mcp = Mcp { server: &server, token: tokens["access_token"].as_str().unwrap().to_owned() };
+    let mcp = Mcp::first_user(&server).await;
     let before = server.sandbox.as_ref().unwrap().sandbox.stats().api_calls;
     let bill = id("bill", 0);
     let cases = [
@@ -838,8 +789,7 @@ async fn a_read_only_token_may_read_but_not_write_with_the_new_tools() {
 #[tokio::test]
 async fn norman_refusals_reach_the_model_with_what_to_do() {
     let server = TestServer::start().await;
-    let (_, tokens) = full_flow(&server, "norman.read norman.write", 0).await;
-    let owner = Mcp { server: &server, token: tokens["access_token"].as_str().unwrap().to_owned() };
+    let owner = Mcp::first_user(&server).await;
 
     // A document of a booked transaction is kept unless the user confirms.
     let booked = id("att", 0);

@@ -133,9 +133,9 @@
 //!    clients calls its company `{client}`. Records a person owns rather than a company
 //!    (the founding drafts) live in `founders`, one partition per demo user beside the
 //!    companies, and a handler reaches the caller's through a `Founder`.
-//! 4. **Tests:** over HTTP in `tests/api.rs`, `tests/catalogue.rs` or `tests/founding.rs` (happy
-//!    path, validation errors, another user's company or record is 404, and the same request
-//!    served to its owner); seed rules and ownership rules as unit tests beside them.
+//! 4. **Tests:** over HTTP in `tests/it/api.rs`, `tests/it/catalogue.rs` or
+//!    `tests/it/founding.rs` (happy path, validation errors, another user's company or
+//!    record is 404, and the same request served to its owner); seed rules and ownership rules as unit tests beside them.
 //!
 //! # The founding workflows
 //!

@@ -136,23 +136,23 @@ pub(crate) fn router(sandbox: &Arc<Sandbox>) -> Router {
         )
         .route(
             "/api/v1/incorporations/{id}/documents/",
-            get(incorporation::documents).post(incorporation::generate_documents),
+            get(drafts::documents::<Incorporation>).post(incorporation::generate_documents),
         )
         .route("/api/v1/incorporations/{id}/notary-matches/", get(incorporation::notary_match_list))
         .route("/api/v1/incorporations/{id}/request-notary/", post(incorporation::request_notary))
         .route("/api/v1/incorporations/{id}/suggest-purpose/", post(incorporation::suggest_purpose))
         .route("/api/v1/incorporations/{id}/check-name/", post(incorporation::check_name))
         .route("/api/v1/incorporations/{id}/formation-step/", post(incorporation::formation_step))
-        .route("/api/v1/gewerbe-registrations/", post(gewerbe::create))
+        .route("/api/v1/gewerbe-registrations/", post(drafts::create::<Gewerbe>))
         .route("/api/v1/gewerbe-registrations/my/", get(drafts::my::<Gewerbe>))
         .route("/api/v1/gewerbe-registrations/{id}/", get(drafts::detail::<Gewerbe>).patch(gewerbe::update))
         .route("/api/v1/gewerbe-registrations/{id}/suggest-activity/", post(gewerbe::suggest_activity))
         .route(
             "/api/v1/gewerbe-registrations/{id}/documents/",
-            get(gewerbe::documents).post(gewerbe::generate_documents),
+            get(drafts::documents::<Gewerbe>).post(gewerbe::generate_documents),
         )
         .route("/api/v1/gewerbe-registrations/{id}/trade-office/", get(gewerbe::trade_office_lookup))
-        .route("/api/v1/corporate-tax-registrations/", post(corporate_tax::create))
+        .route("/api/v1/corporate-tax-registrations/", post(drafts::create::<CorporateTax>))
         .route("/api/v1/corporate-tax-registrations/my/", get(drafts::my::<CorporateTax>))
         .route(
             "/api/v1/corporate-tax-registrations/{id}/",

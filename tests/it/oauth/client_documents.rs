@@ -79,12 +79,7 @@ async fn a_metadata_document_that_cannot_be_fetched_now_is_an_outage_not_an_unkn
     ];
     for (client_id, status, expected) in cases {
         let refresh = sealed_refresh(&keyring.current(), &client_id);
-        let response = http
-            .post(format!("{base}/token"))
-            .form(&[("grant_type", "refresh_token"), ("refresh_token", &refresh)])
-            .send()
-            .await
-            .unwrap();
+        let response = refresh_at(&http, &base, &refresh).await;
         let (got, error, headers) = error_of(response).await;
         assert_eq!((got, error.as_str()), (status, expected), "/token {client_id}");
         assert_eq!(headers.contains_key("retry-after"), status == StatusCode::SERVICE_UNAVAILABLE);
@@ -170,12 +165,7 @@ async fn metadata_document_fetches_are_bounded_on_the_wire() {
     tokio::time::sleep(Duration::from_millis(500)).await;
     let refresh = sealed_refresh(&keyring.current(), &documents.url("/b1.json"));
     let started = Instant::now();
-    let response = http
-        .post(format!("{base}/token"))
-        .form(&[("grant_type", "refresh_token"), ("refresh_token", &refresh)])
-        .send()
-        .await
-        .unwrap();
+    let response = refresh_at(&http, &base, &refresh).await;
     let (status, error, headers) = error_of(response).await;
     assert_eq!((status, error.as_str()), (StatusCode::SERVICE_UNAVAILABLE, "temporarily_unavailable"));
     assert!(headers.contains_key("retry-after"));
@@ -189,4 +179,13 @@ async fn metadata_document_fetches_are_bounded_on_the_wire() {
     }
     server_task.abort();
     documents.stop().await;
+}
+
+/// The refresh token grant at the authorization server at `base`, by a public client.
+async fn refresh_at(http: &reqwest::Client, base: &str, refresh: &str) -> reqwest::Response {
+    http.post(format!("{base}/token"))
+        .form(&[("grant_type", "refresh_token"), ("refresh_token", refresh)])
+        .send()
+        .await
+        .unwrap()
 }

@@ -7,15 +7,7 @@ use crate::support::*;
 #[tokio::test]
 async fn metadata_documents_agree_on_the_issuer() {
     let server = TestServer::start().await;
-    let asm: Value = server
-        .http
-        .get(server.url("/.well-known/oauth-authorization-server"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let asm: Value = json_of(server.http.get(server.url("/.well-known/oauth-authorization-server"))).await;
     assert_eq!(asm["issuer"], server.base.as_str());
     assert_eq!(asm["code_challenge_methods_supported"], json!(["S256"]));
     assert_eq!(asm["client_id_metadata_document_supported"], json!(true));

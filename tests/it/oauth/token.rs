@@ -135,14 +135,7 @@ async fn code_exchange_refusals() {
     );
     // Duplicate parameters and the wrong content type.
     let body = format!("grant_type=authorization_code&code={code}&code={code}");
-    let response = server
-        .http
-        .post(server.url("/token"))
-        .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
-        .body(body)
-        .send()
-        .await
-        .unwrap();
+    let response = post_form(&server, body).await;
     assert_eq!(error_of(response).await.1, "invalid_request");
     let response = server
         .http
@@ -183,14 +176,7 @@ async fn an_expired_code_is_refused() {
     let mut opened: AuthorizationCode = seal::open(&keyring, &code, now).unwrap();
     opened.expires_at = now - time::Duration::seconds(60);
     let expired = seal::seal(&keyring, &opened, now).unwrap();
-    let response = server
-        .token(&[
-            ("grant_type", "authorization_code"),
-            ("code", &expired),
-            ("redirect_uri", REDIRECT),
-            ("code_verifier", &pkce.verifier),
-        ])
-        .await;
+    let response = redeem(&server, &expired, &pkce.verifier).await;
     let (status, error, _) = error_of(response).await;
     assert_eq!((status, error.as_str()), (StatusCode::BAD_REQUEST, "invalid_grant"));
     server.stop().await;
@@ -242,14 +228,7 @@ async fn confidential_clients_authenticate_with_basic_or_post() {
     let public = server.register_public(REDIRECT).await;
     let pkce = pkce();
     let code = login_for_code(&server, &public, &pkce, "", 0).await;
-    let response = server
-        .token(&[
-            ("grant_type", "authorization_code"),
-            ("code", &code),
-            ("redirect_uri", REDIRECT),
-            ("code_verifier", &pkce.verifier),
-        ])
-        .await;
+    let response = redeem(&server, &code, &pkce.verifier).await;
     assert_eq!(response.status(), 200);
     assert_not_logged(&[&secret]);
     server.stop().await;
@@ -294,14 +273,7 @@ async fn a_code_whose_norman_token_is_about_to_end_is_exchanged_after_an_upstrea
     };
     let code = seal::seal(&server.keyring.current(), &code, now).unwrap();
     let before = sandbox.sandbox.stats();
-    let response = server
-        .token(&[
-            ("grant_type", "authorization_code"),
-            ("code", &code),
-            ("redirect_uri", REDIRECT),
-            ("code_verifier", &pkce.verifier),
-        ])
-        .await;
+    let response = redeem(&server, &code, &pkce.verifier).await;
     assert_eq!(response.status(), StatusCode::OK);
     let tokens: Value = response.json().await.unwrap();
     assert_eq!(sandbox.sandbox.stats().refreshes_ok, before.refreshes_ok + 1, "refreshed upstream once");
@@ -383,14 +355,7 @@ async fn a_line_break_in_a_parameter_does_not_start_a_log_line() {
     let marker = format!("FORGED-{}", norman_mcp::tokens::random_id().unwrap());
     let forged = format!("x\n2026-01-01T00:00:00.000000Z  INFO {marker} admin signed in");
     let body = serde_urlencoded::to_string([(forged.as_str(), "1"), (forged.as_str(), "2")]).unwrap();
-    let response = server
-        .http
-        .post(server.url("/token"))
-        .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
-        .body(body)
-        .send()
-        .await
-        .unwrap();
+    let response = post_form(&server, body).await;
     let (status, error, _) = error_of(response).await;
     assert_eq!((status, error.as_str()), (StatusCode::BAD_REQUEST, "invalid_request"));
     let logs = logs();
@@ -400,4 +365,28 @@ async fn a_line_break_in_a_parameter_does_not_start_a_log_line() {
         assert!(line.contains("token request refused"), "a forged log line: {line}");
     }
     server.stop().await;
+}
+
+/// Posts `body` to `/token` as it stands, as an `application/x-www-form-urlencoded` form.
+async fn post_form(server: &TestServer, body: String) -> reqwest::Response {
+    server
+        .http
+        .post(server.url("/token"))
+        .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(body)
+        .send()
+        .await
+        .unwrap()
+}
+
+/// Redeems `code` with its PKCE verifier (OAuth 2.1 §4.1.3), naming no client.
+async fn redeem(server: &TestServer, code: &str, verifier: &str) -> reqwest::Response {
+    server
+        .token(&[
+            ("grant_type", "authorization_code"),
+            ("code", code),
+            ("redirect_uri", REDIRECT),
+            ("code_verifier", verifier),
+        ])
+        .await
 }

@@ -20,6 +20,7 @@ pub mod binary;
 mod sign_in;
 pub mod tls;
 pub mod tool_examples;
+pub mod tool_names;
 
 pub use sign_in::*;
 
@@ -276,4 +277,57 @@ pub async fn mcp_call(server: &TestServer, token: &str, name: &str, arguments: V
 pub fn tool_json(response: &Value) -> Value {
     let text = response["result"]["content"][0]["text"].as_str().expect("a text result");
     serde_json::from_str(text).unwrap_or_else(|_| Value::String(text.to_owned()))
+}
+
+/// A date `days` from today, as Norman writes dates.
+pub fn in_days(days: i64) -> String {
+    let d = time::OffsetDateTime::now_utc().date() + time::Duration::days(days);
+    format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
+}
+
+/// Today, as Norman writes dates.
+pub fn today() -> String {
+    in_days(0)
+}
+
+/// Forwards a request to `upstream` as Norman would get it (its path and query, its
+/// authorization and content type, its body) and answers with Norman's status, content type
+/// and body: the pass-through of a test's stand-in in front of the sandbox.
+pub async fn forward(
+    http: &reqwest::Client,
+    upstream: &Url,
+    method: axum::http::Method,
+    uri: &axum::http::Uri,
+    headers: &axum::http::HeaderMap,
+    body: axum::body::Bytes,
+) -> axum::response::Response {
+    let path_and_query = uri.path_and_query().map_or("/", |p| p.as_str());
+    let mut request = http.request(method, upstream.join(path_and_query.trim_start_matches('/')).unwrap());
+    for name in ["authorization", "content-type"] {
+        if let Some(value) = headers.get(name) {
+            request = request.header(name, value);
+        }
+    }
+    let answer = request.body(body).send().await.unwrap();
+    let status = answer.status();
+    let content_type = answer.headers().get("content-type").cloned();
+    let mut response = axum::response::Response::new(axum::body::Body::from(answer.bytes().await.unwrap()));
+    *response.status_mut() = status;
+    if let Some(content_type) = content_type {
+        response.headers_mut().insert("content-type", content_type);
+    }
+    response
+}
+
+/// Serves `app` on a free port of 127.0.0.1: its URL and the task serving it.
+pub async fn serve_local(app: axum::Router) -> (Url, tokio::task::JoinHandle<()>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = Url::parse(&format!("http://{}/", listener.local_addr().unwrap())).unwrap();
+    let task = tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (url, task)
+}
+
+/// Sends `request`, which must answer with JSON; the JSON.
+pub async fn json_of(request: reqwest::RequestBuilder) -> Value {
+    request.send().await.unwrap().json().await.unwrap()
 }

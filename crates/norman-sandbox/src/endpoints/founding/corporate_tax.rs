@@ -7,14 +7,14 @@
 use serde_json::{Map, Value, json};
 
 use super::documents::transmission_protocol;
-use super::drafts::{Workflow, ensure_first, generate, linked_incorporation, new_draft};
+use super::drafts::{Prefilled, Workflow, blank_draft, generate, touch};
 use super::incorporation::{capital_problem, shareholders};
 use super::rules::{
     FieldRule, Rule, Sections, apply, euros_of, flag, incomplete, is_set, missing_from, r, refused,
     whole_euros,
 };
 use crate::caller::Founder;
-use crate::drf::error::{ApiError, ApiResult, created, ok};
+use crate::drf::error::{ApiError, ApiResult, ok};
 use crate::drf::fields::{Fields, Kind, to_f64};
 use crate::drf::request::{Id, RawBody};
 use crate::founders::DraftKind;
@@ -27,6 +27,16 @@ pub(crate) struct CorporateTax;
 impl Workflow for CorporateTax {
     const KIND: DraftKind = DraftKind::CorporateTax;
     const ONE: &'static str = "A corporate tax registration";
+
+    fn refresh(record: &mut Record) {
+        refresh(record);
+    }
+}
+
+impl Prefilled for CorporateTax {
+    fn new_record(source: Option<Value>, incorporation: Option<&Record>) -> Record {
+        new_record(source, incorporation)
+    }
 }
 
 const KIND: DraftKind = DraftKind::CorporateTax;
@@ -330,10 +340,7 @@ fn check_update(record: &Record, changes: &Record, fields: &mut Fields<'_>) {
 /// director as the representative, its shareholders with their shares, and what the
 /// roadmap knows of the notarisation and the registration.
 fn new_record(source: Option<Value>, incorporation: Option<&Record>) -> Record {
-    let mut record = new_draft("ctr", source);
-    for field in FIELDS {
-        record.insert(field.key.to_owned(), Value::Null);
-    }
+    let mut record = blank_draft("ctr", source, FIELDS);
     record.extend(obj(json!({
         "incorporation": null,
         "representatives": [],
@@ -431,21 +438,6 @@ fn prefill(record: &mut Record, inc: &Record) {
     }
 }
 
-/// `POST corporate-tax-registrations/`, optionally from the caller's `incorporation`.
-pub(crate) async fn create(founder: Founder, body: RawBody) -> ApiResult {
-    let body = body.object()?;
-    let mut fields = Fields::new(&body);
-    let source = fields.get("source", Kind::Text, false);
-    let mut drafts = founder.drafts_mut()?;
-    ensure_first::<CorporateTax>(&drafts)?;
-    let mut record = new_record(source, linked_incorporation(&mut fields, &drafts));
-    fields.finish()?;
-    refresh(&mut record);
-    let response = created(&record);
-    drafts[KIND] = Some(record);
-    Ok(response)
-}
-
 /// `PATCH corporate-tax-registrations/{id}/`: any section's fields; `representatives` and
 /// `shareholderEntries` replace the whole list.
 pub(crate) async fn update(founder: Founder, Id(id): Id, body: RawBody) -> ApiResult {
@@ -466,7 +458,7 @@ pub(crate) async fn update(founder: Founder, Id(id): Id, body: RawBody) -> ApiRe
     fields.finish()?;
     if !changes.is_empty() {
         record.extend(changes);
-        record.insert("updatedAt".into(), json!(now_rfc3339()));
+        touch(record);
     }
     refresh(record);
     Ok(ok(record))

@@ -7,12 +7,12 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;
 use serde_json::{Value, json};
 
-use super::rules::refused;
+use super::rules::{FieldRule, is_set, refused};
 use crate::blobs::{FileBlob, token_for};
 use crate::caller::Founder;
-use crate::drf::error::{ApiError, ApiResult, ok};
+use crate::drf::error::{ApiError, ApiResult, created, ok};
 use crate::drf::fields::{Fields, Kind};
-use crate::drf::request::Id;
+use crate::drf::request::{Id, RawBody};
 use crate::founders::{DraftKind, Drafts};
 use crate::pdf::{Line, render};
 use crate::store::{Record, new_id, now_rfc3339};
@@ -25,6 +25,14 @@ pub(crate) trait Workflow: Send + Sync + 'static {
     const KIND: DraftKind;
     /// What a person has one of, for the one-draft error (`"An incorporation"`).
     const ONE: &'static str;
+    /// Recomputes what is derived from the record's facts (`sections`, `status`).
+    fn refresh(record: &mut Record);
+}
+
+/// A workflow whose draft may start from the caller's incorporation.
+pub(crate) trait Prefilled: Workflow {
+    /// The new draft, prefilled from `incorporation` when one is named.
+    fn new_record(source: Option<Value>, incorporation: Option<&Record>) -> Record;
 }
 
 /// `GET …/my/`: the caller's draft; 404 while they have none.
@@ -37,6 +45,64 @@ pub(crate) async fn my<W: Workflow>(founder: Founder) -> ApiResult {
 pub(crate) async fn detail<W: Workflow>(founder: Founder, Id(id): Id) -> ApiResult {
     let drafts = founder.drafts()?;
     Ok(ok(drafts.owned(W::KIND, &id)?))
+}
+
+/// `POST …/`: 201 with the new draft, optionally prefilled from the caller's
+/// `incorporation`; 400 when the caller has one.
+pub(crate) async fn create<W: Prefilled>(founder: Founder, body: RawBody) -> ApiResult {
+    let body = body.object()?;
+    let mut fields = Fields::new(&body);
+    let source = fields.get("source", Kind::Text, false);
+    let mut drafts = founder.drafts_mut()?;
+    ensure_first::<W>(&drafts)?;
+    let mut record = W::new_record(source, linked_incorporation(&mut fields, &drafts));
+    fields.finish()?;
+    W::refresh(&mut record);
+    let response = created(&record);
+    drafts[W::KIND] = Some(record);
+    Ok(response)
+}
+
+/// `GET …/documents/`: the generated documents with their previews.
+pub(crate) async fn documents<W: Workflow>(founder: Founder, Id(id): Id) -> ApiResult {
+    let drafts = founder.drafts()?;
+    Ok(ok(&documents_response(drafts.owned(W::KIND, &id)?)))
+}
+
+/// A suggestion endpoint (`suggest-purpose/`, `suggest-activity/`): `{suggestion}` for the
+/// required `draft`; the caller's draft is looked up (404 for anyone else's) but not changed.
+pub(crate) fn suggest<W: Workflow>(
+    founder: &Founder,
+    id: &str,
+    body: RawBody,
+    suggestion: fn(&str) -> String,
+) -> ApiResult {
+    let body = body.object()?;
+    let mut fields = Fields::new(&body);
+    let draft = draft_text(&mut fields);
+    founder.drafts()?.owned(W::KIND, id)?;
+    fields.finish()?;
+    Ok(ok(&json!({ "suggestion": suggestion(&draft) })))
+}
+
+/// Keeps freshly generated documents as the current ones: 201 with the documents.
+pub(crate) fn keep_documents<W: Workflow>(record: &mut Record, entries: Vec<Value>) -> ApiResult {
+    record.insert("documents".into(), Value::Array(entries));
+    record.insert("documentsStale".into(), json!(false));
+    touch(record);
+    W::refresh(record);
+    Ok(created(&documents_response(record)))
+}
+
+/// Marks generated documents as out of date once what they say has changed.
+pub(crate) fn mark_stale(record: &mut Record) {
+    if is_set(record, "documents") {
+        record.insert("documentsStale".into(), json!(true));
+    }
+}
+
+pub(crate) fn touch(record: &mut Record) {
+    record.insert("updatedAt".into(), json!(now_rfc3339()));
 }
 
 /// 400 when the caller already has a draft of this kind: a person founds one company at a
@@ -58,6 +124,15 @@ pub(crate) fn new_draft(prefix: &str, source: Option<Value>) -> Record {
         "createdAt": now,
         "updatedAt": now,
     }))
+}
+
+/// A new draft with every field of `rules` present and `null`.
+pub(crate) fn blank_draft(prefix: &str, source: Option<Value>, rules: &[FieldRule]) -> Record {
+    let mut record = new_draft(prefix, source);
+    for field in rules {
+        record.insert(field.key.to_owned(), Value::Null);
+    }
+    record
 }
 
 /// The `incorporation` a Gewerbe or corporate tax draft is created from: the caller's own

@@ -6,25 +6,33 @@ use serde_json::{Map, Value, json};
 use time::Duration;
 
 use super::documents::gewerbe_document;
-use super::drafts::{
-    Workflow, documents_response, draft_text, ensure_first, generate, linked_incorporation, new_draft,
-};
+use super::drafts::{Prefilled, Workflow, blank_draft, generate, keep_documents, mark_stale, suggest, touch};
 use super::incorporation::shareholders;
 use super::rules::{FieldRule, Rule, Sections, apply, flag, incomplete, is_set, missing_from, r};
 use super::suggest::activity_suggestion;
 use crate::caller::Founder;
-use crate::drf::error::{ApiResult, created, ok};
+use crate::drf::error::{ApiResult, ok};
 use crate::drf::fields::{Fields, Kind, parse_date};
 use crate::drf::request::{Id, RawBody};
 use crate::founders::DraftKind;
 use crate::founding_reference::{ChoiceList, is_postal_code, trade_office};
-use crate::store::{Record, now_rfc3339, obj, str_of, today};
+use crate::store::{Record, obj, str_of, today};
 
 pub(crate) struct Gewerbe;
 
 impl Workflow for Gewerbe {
     const KIND: DraftKind = DraftKind::Gewerbe;
     const ONE: &'static str = "A trade registration";
+
+    fn refresh(record: &mut Record) {
+        refresh(record);
+    }
+}
+
+impl Prefilled for Gewerbe {
+    fn new_record(source: Option<Value>, incorporation: Option<&Record>) -> Record {
+        new_record(source, incorporation)
+    }
 }
 
 const KIND: DraftKind = DraftKind::Gewerbe;
@@ -178,10 +186,7 @@ fn check_update(record: &Record, changes: &Record, fields: &mut Fields<'_>) {
 /// The draft a new registration starts from, prefilled from an incorporation: the company
 /// becomes the business and its managing director the owner.
 fn new_record(source: Option<Value>, incorporation: Option<&Record>) -> Record {
-    let mut record = new_draft("gew", source);
-    for field in FIELDS {
-        record.insert(field.key.to_owned(), Value::Null);
-    }
+    let mut record = blank_draft("gew", source, FIELDS);
     record.extend(obj(json!({
         "incorporation": null,
         "publicSectorParticipation": false,
@@ -228,21 +233,6 @@ fn new_record(source: Option<Value>, incorporation: Option<&Record>) -> Record {
     record
 }
 
-/// `POST gewerbe-registrations/`, optionally from the caller's `incorporation`.
-pub(crate) async fn create(founder: Founder, body: RawBody) -> ApiResult {
-    let body = body.object()?;
-    let mut fields = Fields::new(&body);
-    let source = fields.get("source", Kind::Text, false);
-    let mut drafts = founder.drafts_mut()?;
-    ensure_first::<Gewerbe>(&drafts)?;
-    let mut record = new_record(source, linked_incorporation(&mut fields, &drafts));
-    fields.finish()?;
-    refresh(&mut record);
-    let response = created(&record);
-    drafts[KIND] = Some(record);
-    Ok(response)
-}
-
 /// `PATCH gewerbe-registrations/{id}/`: any of the three sections' fields.
 pub(crate) async fn update(founder: Founder, Id(id): Id, body: RawBody) -> ApiResult {
     let body = body.object()?;
@@ -255,11 +245,9 @@ pub(crate) async fn update(founder: Founder, Id(id): Id, body: RawBody) -> ApiRe
     fields.finish()?;
     let changed = changes.iter().any(|(key, value)| record.get(key) != Some(value));
     if changed {
-        if is_set(record, "documents") {
-            record.insert("documentsStale".into(), json!(true));
-        }
+        mark_stale(record);
         record.extend(changes);
-        record.insert("updatedAt".into(), json!(now_rfc3339()));
+        touch(record);
     }
     refresh(record);
     Ok(ok(record))
@@ -267,21 +255,7 @@ pub(crate) async fn update(founder: Founder, Id(id): Id, body: RawBody) -> ApiRe
 
 /// `POST …/suggest-activity/`: `{suggestion}`; the draft is not changed.
 pub(crate) async fn suggest_activity(founder: Founder, Id(id): Id, body: RawBody) -> ApiResult {
-    let body = body.object()?;
-    let mut fields = Fields::new(&body);
-    let draft = draft_text(&mut fields);
-    {
-        let drafts = founder.drafts()?;
-        drafts.owned(KIND, &id)?;
-    }
-    fields.finish()?;
-    Ok(ok(&json!({ "suggestion": activity_suggestion(&draft) })))
-}
-
-/// `GET …/documents/`.
-pub(crate) async fn documents(founder: Founder, Id(id): Id) -> ApiResult {
-    let drafts = founder.drafts()?;
-    Ok(ok(&documents_response(drafts.owned(KIND, &id)?)))
+    suggest::<Gewerbe>(&founder, &id, body, activity_suggestion)
 }
 
 /// `POST …/documents/`: the filled-in GewA 1; 400 with `missing` while a section is
@@ -298,11 +272,7 @@ pub(crate) async fn generate_documents(founder: Founder, Id(id): Id) -> ApiResul
     }
     let office = trade_office(str_of(record, "businessPostalCode"));
     let entries = generate(&founder, &id, vec![gewerbe_document(record, office)]);
-    record.insert("documents".into(), Value::Array(entries));
-    record.insert("documentsStale".into(), json!(false));
-    record.insert("updatedAt".into(), json!(now_rfc3339()));
-    refresh(record);
-    Ok(created(&documents_response(record)))
+    keep_documents::<Gewerbe>(record, entries)
 }
 
 /// `GET …/trade-office/`: `{office}` for the business postcode, `{office: null}` when the

@@ -6,7 +6,9 @@
 use serde_json::{Map, Value, json};
 
 use super::documents::incorporation_documents;
-use super::drafts::{Workflow, documents_response, draft_text, ensure_first, generate, new_draft};
+use super::drafts::{
+    Workflow, ensure_first, generate, keep_documents, mark_stale, new_draft, suggest, touch,
+};
 use super::rules::{
     FieldRule, Rule, Sections, apply, euros_of, flag, incomplete, is_set, missing_from, r, refused,
     whole_euros,
@@ -25,6 +27,10 @@ pub(crate) struct Incorporation;
 impl Workflow for Incorporation {
     const KIND: DraftKind = DraftKind::Incorporation;
     const ONE: &'static str = "An incorporation";
+
+    fn refresh(record: &mut Record) {
+        refresh(record);
+    }
 }
 
 const KIND: DraftKind = DraftKind::Incorporation;
@@ -584,16 +590,6 @@ fn merge(record: &mut Record, mut changes: Record) {
     refresh(record);
 }
 
-fn mark_stale(record: &mut Record) {
-    if is_set(record, "documents") {
-        record.insert("documentsStale".into(), json!(true));
-    }
-}
-
-fn touch(record: &mut Record) {
-    record.insert("updatedAt".into(), json!(now_rfc3339()));
-}
-
 /// Checks a shareholder's values as a whole: a managing director is a natural person
 /// (§ 6 (2) GmbHG).
 fn check_shareholder(shareholder: &Record, fields: &mut Fields<'_>) {
@@ -808,12 +804,6 @@ pub(crate) async fn invite_shareholder(
     Ok(ok(record))
 }
 
-/// `GET …/documents/`: the generated documents with their previews.
-pub(crate) async fn documents(founder: Founder, Id(id): Id) -> ApiResult {
-    let drafts = founder.drafts()?;
-    Ok(ok(&documents_response(drafts.owned(KIND, &id)?)))
-}
-
 /// `POST …/documents/`: generates the Musterprotokoll (when chosen) and the
 /// Gesellschafterliste; 400 with `missing` until company, shareholders, capital and
 /// agreement are complete.
@@ -831,11 +821,7 @@ pub(crate) async fn generate_documents(founder: Founder, Id(id): Id) -> ApiResul
         ));
     }
     let entries = generate(&founder, &id, incorporation_documents(record));
-    record.insert("documents".into(), Value::Array(entries));
-    record.insert("documentsStale".into(), json!(false));
-    touch(record);
-    refresh(record);
-    Ok(created(&documents_response(record)))
+    keep_documents::<Incorporation>(record, entries)
 }
 
 /// `GET …/notary-matches/`: a bare list of at most three notaries.
@@ -908,15 +894,7 @@ pub(crate) async fn request_notary(founder: Founder, Id(id): Id, body: RawBody) 
 
 /// `POST …/suggest-purpose/`: `{suggestion}`; the draft is not changed.
 pub(crate) async fn suggest_purpose(founder: Founder, Id(id): Id, body: RawBody) -> ApiResult {
-    let body = body.object()?;
-    let mut fields = Fields::new(&body);
-    let draft = draft_text(&mut fields);
-    {
-        let drafts = founder.drafts()?;
-        drafts.owned(KIND, &id)?;
-    }
-    fields.finish()?;
-    Ok(ok(&json!({ "suggestion": purpose_suggestion(&draft) })))
+    suggest::<Incorporation>(&founder, &id, body, purpose_suggestion)
 }
 
 /// `POST …/check-name/`: searches the register for `name`, by default the draft's.

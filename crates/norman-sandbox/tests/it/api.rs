@@ -4,100 +4,30 @@ use std::time::Duration;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
-use norman_sandbox::{DEMO_USERS, DemoUser, Sandbox, SandboxConfig, SandboxHandle};
+use norman_sandbox::{DemoUser, Sandbox, SandboxConfig, SandboxHandle};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-const USER1: DemoUser = DEMO_USERS[0];
-const USER2: DemoUser = DEMO_USERS[1];
+use crate::support::{Api, USER1, USER2, login_with, results, start};
 
-/// A logged-in caller of one sandbox.
-struct Api {
-    http: reqwest::Client,
-    base: url::Url,
-    access: String,
-    refresh: String,
-    cid: &'static str,
-}
-
-async fn start() -> SandboxHandle {
-    Sandbox::spawn(SandboxConfig::default()).await.expect("sandbox starts")
-}
-
+/// Logs in as the Python client does, with a `username` beside the e-mail.
 async fn login(handle: &SandboxHandle, user: DemoUser) -> Api {
-    let http = reqwest::Client::new();
-    let response = http
-        .post(handle.url.join("api/v1/auth/token/").expect("url"))
-        .json(&json!({
-            "username": user.email.split('@').next(),
-            "email": user.email,
-            "password": user.password,
-        }))
-        .send()
-        .await
-        .expect("login request");
-    assert_eq!(response.status(), StatusCode::OK);
-    let body: Value = response.json().await.expect("json");
-    Api {
-        http,
-        base: handle.url.clone(),
-        access: body["access"].as_str().expect("access").to_owned(),
-        refresh: body["refresh"].as_str().expect("refresh").to_owned(),
-        cid: user.company_id,
-    }
+    let credentials = json!({
+        "username": user.email.split('@').next(),
+        "email": user.email,
+        "password": user.password,
+    });
+    login_with(handle, user, credentials).await
 }
 
 impl Api {
-    fn url(&self, path: &str) -> url::Url {
-        self.base.join(&path.replace("{cid}", self.cid)).expect("url")
-    }
-
-    fn request(&self, method: Method, path: &str) -> reqwest::RequestBuilder {
-        self.http.request(method, self.url(path)).bearer_auth(&self.access)
-    }
-
-    async fn send(&self, builder: reqwest::RequestBuilder) -> (StatusCode, Value) {
-        let response = builder.send().await.expect("request");
-        let status = response.status();
-        let text = response.text().await.expect("body");
-        let value = if text.is_empty() {
-            Value::Null
-        } else {
-            serde_json::from_str(&text).unwrap_or(Value::String(text))
-        };
-        (status, value)
-    }
-
-    async fn get(&self, path: &str) -> (StatusCode, Value) {
-        self.send(self.request(Method::GET, path)).await
-    }
-
-    async fn post(&self, path: &str, body: Value) -> (StatusCode, Value) {
-        self.send(self.request(Method::POST, path).json(&body)).await
-    }
-
     async fn post_empty(&self, path: &str) -> (StatusCode, Value) {
         self.send(self.request(Method::POST, path)).await
-    }
-
-    async fn patch(&self, path: &str, body: Value) -> (StatusCode, Value) {
-        self.send(self.request(Method::PATCH, path).json(&body)).await
     }
 
     async fn delete(&self, path: &str) -> (StatusCode, Value) {
         self.send(self.request(Method::DELETE, path)).await
     }
-
-    /// `GET` that must succeed.
-    async fn ok(&self, path: &str) -> Value {
-        let (status, body) = self.get(path).await;
-        assert_eq!(status, StatusCode::OK, "{path}: {body}");
-        body
-    }
-}
-
-fn results(body: &Value) -> &Vec<Value> {
-    body["results"].as_array().expect("results list")
 }
 
 fn claims(token: &str) -> Value {

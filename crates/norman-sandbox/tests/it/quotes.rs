@@ -2,55 +2,11 @@
 //! invoices endpoint, with a number series of their own, their mail, their conversion into an
 //! invoice, and the same ownership rule as every company path.
 
-use norman_sandbox::{DEMO_USERS, DemoUser, Sandbox, SandboxConfig, SandboxHandle, seeded_id};
+use norman_sandbox::seeded_id;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-const USER1: DemoUser = DEMO_USERS[0];
-const USER2: DemoUser = DEMO_USERS[1];
-
-struct Api {
-    http: reqwest::Client,
-    base: url::Url,
-    access: String,
-}
-
-async fn login(handle: &SandboxHandle, user: DemoUser) -> Api {
-    let http = reqwest::Client::new();
-    let response = http
-        .post(handle.url.join("api/v1/auth/token/").expect("url"))
-        .json(&json!({ "email": user.email, "password": user.password }))
-        .send()
-        .await
-        .expect("login request");
-    assert_eq!(response.status(), StatusCode::OK, "{}", user.email);
-    let body: Value = response.json().await.expect("json");
-    Api { http, base: handle.url.clone(), access: body["access"].as_str().expect("access").to_owned() }
-}
-
-impl Api {
-    async fn call(&self, method: Method, path: &str, body: Option<Value>) -> (StatusCode, Value) {
-        let mut builder =
-            self.http.request(method, self.base.join(path).expect("url")).bearer_auth(&self.access);
-        if let Some(body) = body {
-            builder = builder.json(&body);
-        }
-        let response = builder.send().await.expect("request");
-        let status = response.status();
-        let text = response.text().await.expect("body");
-        (status, if text.is_empty() { Value::Null } else { serde_json::from_str(&text).expect("json") })
-    }
-
-    async fn ok(&self, path: &str) -> Value {
-        let (status, body) = self.call(Method::GET, path, None).await;
-        assert_eq!(status, StatusCode::OK, "{path}: {body}");
-        body
-    }
-}
-
-fn results(body: &Value) -> &Vec<Value> {
-    body["results"].as_array().unwrap_or_else(|| panic!("no results list in {body}"))
-}
+use crate::support::{USER1, USER2, login, results, start};
 
 fn numbers(list: &Value) -> Vec<&str> {
     results(list).iter().map(|i| i["invoiceNumber"].as_str().unwrap_or_default()).collect()
@@ -74,7 +30,7 @@ fn quote_body(client: &str, number: &str) -> Value {
 
 #[tokio::test]
 async fn quotes_have_their_own_numbers_list_and_conversion() {
-    let handle = Sandbox::spawn(SandboxConfig::default()).await.expect("sandbox starts");
+    let handle = start().await;
     let api = login(&handle, USER1).await;
     let base = format!("api/v1/companies/{}/invoices/", USER1.company_id);
 
@@ -140,7 +96,7 @@ async fn quotes_have_their_own_numbers_list_and_conversion() {
 
 #[tokio::test]
 async fn another_users_quotes_are_404_on_every_path() {
-    let handle = Sandbox::spawn(SandboxConfig::default()).await.expect("sandbox starts");
+    let handle = start().await;
     let owner = login(&handle, USER1).await;
     let other = login(&handle, USER2).await;
     let base = format!("api/v1/companies/{}/invoices/", USER1.company_id);

@@ -3,94 +3,16 @@
 //! the two users beyond the original pair: a person with two companies and a tax advisor.
 
 use norman_sandbox::{
-    DEMO_USERS, DemoUser, MULTI_COMPANY_USER, MULTI_COMPANY_USER_COMPANIES, Sandbox, SandboxConfig,
-    SandboxHandle, TAX_ADVISOR, TAX_ADVISOR_CLIENTS, seeded_id,
+    MULTI_COMPANY_USER, MULTI_COMPANY_USER_COMPANIES, TAX_ADVISOR, TAX_ADVISOR_CLIENTS, seeded_id,
 };
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-const USER1: DemoUser = DEMO_USERS[0];
-const USER2: DemoUser = DEMO_USERS[1];
+use crate::support::{Api, USER1, USER2, login, results, start};
+
 const CAFE: &str = TAX_ADVISOR_CLIENTS[0].company_id;
 const RICHTER: &str = TAX_ADVISOR_CLIENTS[1].company_id;
 const LINDNER_IMMOBILIEN: &str = MULTI_COMPANY_USER_COMPANIES[1].company_id;
-
-/// A logged-in caller of one sandbox.
-struct Api {
-    http: reqwest::Client,
-    base: url::Url,
-    access: String,
-    cid: &'static str,
-}
-
-async fn start() -> SandboxHandle {
-    Sandbox::spawn(SandboxConfig::default()).await.expect("sandbox starts")
-}
-
-async fn login(handle: &SandboxHandle, user: DemoUser) -> Api {
-    let http = reqwest::Client::new();
-    let response = http
-        .post(handle.url.join("api/v1/auth/token/").expect("url"))
-        .json(&json!({ "email": user.email, "password": user.password }))
-        .send()
-        .await
-        .expect("login request");
-    assert_eq!(response.status(), StatusCode::OK, "{}", user.email);
-    let body: Value = response.json().await.expect("json");
-    let access = body["access"].as_str().expect("access").to_owned();
-    Api { http, base: handle.url.clone(), access, cid: user.company_id }
-}
-
-impl Api {
-    fn request(&self, method: Method, path: &str) -> reqwest::RequestBuilder {
-        let url = self.base.join(&path.replace("{cid}", self.cid)).expect("url");
-        self.http.request(method, url).bearer_auth(&self.access)
-    }
-
-    async fn send(&self, builder: reqwest::RequestBuilder) -> (StatusCode, Value) {
-        let response = builder.send().await.expect("request");
-        let status = response.status();
-        let text = response.text().await.expect("body");
-        let value = if text.is_empty() {
-            Value::Null
-        } else {
-            serde_json::from_str(&text).unwrap_or(Value::String(text))
-        };
-        (status, value)
-    }
-
-    async fn call(&self, method: Method, path: &str, body: Option<Value>) -> (StatusCode, Value) {
-        let builder = self.request(method, path);
-        self.send(match body {
-            Some(body) => builder.json(&body),
-            None => builder,
-        })
-        .await
-    }
-
-    async fn get(&self, path: &str) -> (StatusCode, Value) {
-        self.call(Method::GET, path, None).await
-    }
-
-    async fn post(&self, path: &str, body: Value) -> (StatusCode, Value) {
-        self.call(Method::POST, path, Some(body)).await
-    }
-
-    async fn patch(&self, path: &str, body: Value) -> (StatusCode, Value) {
-        self.call(Method::PATCH, path, Some(body)).await
-    }
-
-    /// `GET` that must succeed.
-    async fn ok(&self, path: &str) -> Value {
-        let (status, body) = self.get(path).await;
-        assert_eq!(status, StatusCode::OK, "{path}: {body}");
-        body
-    }
-}
-
-fn results(body: &Value) -> &Vec<Value> {
-    body["results"].as_array().unwrap_or_else(|| panic!("no results list in {body}"))
-}
 
 fn list(body: &Value) -> &Vec<Value> {
     body.as_array().unwrap_or_else(|| panic!("not a bare list: {body}"))

@@ -4,83 +4,21 @@
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
-use norman_sandbox::{DEMO_USERS, DemoUser, Sandbox, SandboxConfig, SandboxHandle};
+use norman_sandbox::{DemoUser, SandboxHandle};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use time::{Duration, OffsetDateTime};
 
-const USER1: DemoUser = DEMO_USERS[0];
-const USER2: DemoUser = DEMO_USERS[1];
+use crate::support::{self, Api, USER1, USER2, start};
 
-/// A logged-in caller that sends `companyId` on every call, as the Python client does.
-struct Api {
-    http: reqwest::Client,
-    base: url::Url,
-    access: String,
-    cid: &'static str,
-}
-
-async fn start() -> SandboxHandle {
-    Sandbox::spawn(SandboxConfig::default()).await.expect("sandbox starts")
-}
-
+/// A logged-in caller that sends `companyId` on every call, as the Python client does; its
+/// paths are below `api/v1/`.
 async fn login(handle: &SandboxHandle, user: DemoUser) -> Api {
-    let http = reqwest::Client::new();
-    let response = http
-        .post(handle.url.join("api/v1/auth/token/").expect("url"))
-        .json(&json!({ "email": user.email, "password": user.password }))
-        .send()
-        .await
-        .expect("login request");
-    assert_eq!(response.status(), StatusCode::OK);
-    let body: Value = response.json().await.expect("json");
-    Api {
-        http,
-        base: handle.url.clone(),
-        access: body["access"].as_str().expect("access").to_owned(),
-        cid: user.company_id,
-    }
+    let api = support::login(handle, user).await;
+    Api { path: |path, cid| format!("api/v1/{path}?companyId={cid}"), ..api }
 }
 
 impl Api {
-    fn request(&self, method: Method, path: &str) -> reqwest::RequestBuilder {
-        let url = self.base.join(&format!("api/v1/{path}?companyId={}", self.cid)).expect("url");
-        self.http.request(method, url).bearer_auth(&self.access)
-    }
-
-    async fn send(&self, builder: reqwest::RequestBuilder) -> (StatusCode, Value) {
-        let response = builder.send().await.expect("request");
-        let status = response.status();
-        let text = response.text().await.expect("body");
-        let value = if text.is_empty() {
-            Value::Null
-        } else {
-            serde_json::from_str(&text).unwrap_or(Value::String(text))
-        };
-        (status, value)
-    }
-
-    async fn call(&self, method: Method, path: &str, body: Option<Value>) -> (StatusCode, Value) {
-        let builder = self.request(method, path);
-        self.send(match body {
-            Some(body) => builder.json(&body),
-            None => builder,
-        })
-        .await
-    }
-
-    async fn get(&self, path: &str) -> (StatusCode, Value) {
-        self.call(Method::GET, path, None).await
-    }
-
-    async fn post(&self, path: &str, body: Value) -> (StatusCode, Value) {
-        self.call(Method::POST, path, Some(body)).await
-    }
-
-    async fn patch(&self, path: &str, body: Value) -> (StatusCode, Value) {
-        self.call(Method::PATCH, path, Some(body)).await
-    }
-
     /// A call that must answer `expected`; returns the body.
     async fn expect(&self, method: Method, path: &str, body: Option<Value>, expected: StatusCode) -> Value {
         let (status, answer) = self.call(method.clone(), path, body).await;
