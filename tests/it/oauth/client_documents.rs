@@ -19,6 +19,9 @@ async fn auth_server_trusting(
 ) -> (String, std::sync::Arc<norman_mcp::keyring::SharedKeyring>, tokio::task::JoinHandle<()>) {
     use std::sync::Arc;
 
+    // The tests of this server read its logs, also when they run alone.
+    crate::support::capture_logs();
+
     use norman_mcp::config::Config;
     use norman_mcp::guard::MemoryGuard;
     use norman_mcp::keyring::{KeyFile, Keyring, SharedKeyring};

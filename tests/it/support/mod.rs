@@ -50,7 +50,9 @@ impl Write for BufferWriter {
     }
 }
 
-fn capture_logs() {
+/// Sends this test binary's log lines to the buffer [`logs`] reads; every test that starts a
+/// server calls it first (the first call wins, the others do nothing).
+pub fn capture_logs() {
     static INIT: OnceLock<()> = OnceLock::new();
     INIT.get_or_init(|| {
         let buffer = Arc::clone(LOG_BUFFER.get_or_init(Default::default));
