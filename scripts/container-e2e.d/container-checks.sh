@@ -184,6 +184,20 @@ pm run --rm "${ONE_SHOT[@]}" --network none -v "$COMPOSE_DIR:/etc/norman-mcp" "$
     || die "keys init for the compose run failed"
 COMPOSE_PORT=$(free_port)
 COMPOSE_PUBLIC="http://127.0.0.1:$COMPOSE_PORT"
+compose_up() { # `compose up -d`, killed after COMPOSE_UP_TIMEOUT seconds
+    compose up -d &
+    local pid=$! waited=0
+    while kill -0 "$pid" 2>/dev/null; do
+        if [ "$waited" -ge "$COMPOSE_UP_TIMEOUT" ]; then
+            echo "compose up: still waiting after ${COMPOSE_UP_TIMEOUT}s, stopped" >&2
+            pkill -P "$pid" 2>/dev/null; kill "$pid" 2>/dev/null
+            return 124
+        fi
+        sleep 1
+        waited=$((waited + 1))
+    done
+    wait "$pid"
+}
 compose() {
     NORMAN_MCP_IMAGE=$IMAGE REDIS_IMAGE=$FLEET_IMAGE NGINX_IMAGE=$FLEET_IMAGE \
         NORMAN_MCP_PUBLIC_URL=$COMPOSE_PUBLIC NORMAN_MCP_HTTP_PORT="127.0.0.1:$COMPOSE_PORT" \
@@ -199,7 +213,8 @@ env -u NORMAN_MCP_PUBLIC_URL "$VENV/bin/podman-compose" --podman-path "$DIR/podm
 UNSET_STATUS=$?
 check "and refuses to run without NORMAN_MCP_PUBLIC_URL" eval '[ "$UNSET_STATUS" != 0 ]'
 
-compose up -d >"$DIR/compose-up.log" 2>&1
+# Bounded: podman-compose waits for each dependency to be running, for ever if one cannot start.
+COMPOSE_UP_TIMEOUT=300 compose_up >"$DIR/compose-up.log" 2>&1
 compose_container() { # SERVICE: its container's id
     pm ps -q --filter "label=io.podman.compose.project=$COMPOSE_PROJECT" --filter "label=io.podman.compose.service=$1"
 }
