@@ -102,6 +102,13 @@ async function main() {
     s.check(r.structuredContent?.name === DEMO.company, 'its structuredContent is the company (validated by the SDK against the output schema)');
     r = await client.callTool({ name: 'list_clients', arguments: {} });
     s.check(!r.isError && Array.isArray(r.structuredContent?.results) && r.structuredContent.results.length > 0, `list_clients: ${r.structuredContent?.results?.length} clients under structuredContent.results`);
+    // One tool of every other tool set, each result checked by the SDK against its output schema.
+    for (const [set, name] of [['bookkeeping', 'list_vendors'], ['documents', 'list_attachments'], ['taxes', 'list_tax_reports'], ['founding', 'get_incorporation']]) {
+      r = await client.callTool({ name, arguments: {} });
+      s.check(!r.isError && typeof r.structuredContent === 'object' && r.structuredContent !== null, `${set}: ${name} answers with structuredContent`);
+    }
+    r = await client.callTool({ name: 'list_tax_advisor_clients', arguments: {} });
+    s.check(r.isError && JSON.stringify(r.content).includes('not a tax advisor'), 'tax-advisor: list_tax_advisor_clients tells a person who is no tax advisor so');
     const { prompts } = await client.listPrompts();
     const prompt = await client.getPrompt({ name: 'create_invoice', arguments: { user_input: 'Rechnung an Müller' } });
     s.check(prompts.length >= 23 && prompt.messages[0]?.content?.text?.includes('Rechnung an Müller'), `prompts/list: ${prompts.length} prompts; create_invoice fetched with its argument`);

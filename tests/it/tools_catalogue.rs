@@ -1019,3 +1019,19 @@ async fn an_image_in_object_storage_is_fetched_without_the_norman_token() {
     }
     assert!(norman.heads().iter().all(|head| head.contains(secret)), "Norman itself gets the token");
 }
+
+/// Every tool of the whole catalogue, called over `/mcp` with an argument it does not take:
+/// a tool error that names the argument, and Norman is never asked.
+#[tokio::test]
+async fn every_tool_names_an_argument_it_does_not_take() {
+    let server = TestServer::start().await;
+    let mcp = Mcp::first_user(&server).await;
+    let before = server.sandbox.as_ref().unwrap().sandbox.stats().api_calls;
+    let names: Vec<String> = Catalogue::default().tools().iter().map(|tool| tool.name.to_string()).collect();
+    assert_eq!(names.len(), 102);
+    for name in &names {
+        let error = mcp.fails(name, json!({ "no_such_argument": 1 })).await;
+        assert!(error_text(&error).contains("unknown argument `no_such_argument`"), "{name}: {error}");
+    }
+    assert_eq!(server.sandbox.as_ref().unwrap().sandbox.stats().api_calls, before, "Norman was asked");
+}
