@@ -1035,3 +1035,31 @@ async fn every_tool_names_an_argument_it_does_not_take() {
     }
     assert_eq!(server.sandbox.as_ref().unwrap().sandbox.stats().api_calls, before, "Norman was asked");
 }
+
+/// Every write tool of the whole catalogue (the core ones, the founding ones, the new ones),
+/// called with a read-only token: 403 `insufficient_scope`, before Norman is asked.
+#[tokio::test]
+async fn every_write_tool_of_the_catalogue_refuses_a_read_only_token() {
+    let server = TestServer::start().await;
+    let (_, read_only) = full_flow(&server, "norman.read", 0).await;
+    let token = read_only["access_token"].as_str().unwrap().to_owned();
+    let catalogue = Catalogue::default();
+    let writes: Vec<String> = catalogue
+        .tools()
+        .iter()
+        .map(|tool| tool.name.to_string())
+        .filter(|name| catalogue.scope(name) == Some(Scope::Write))
+        .collect();
+    assert!(writes.len() > 40, "{} write tools", writes.len());
+    let sandbox = &server.sandbox.as_ref().unwrap().sandbox;
+    let before = sandbox.stats().api_calls;
+    for name in &writes {
+        let call = json!({"jsonrpc": "2.0", "id": 9, "method": "tools/call",
+            "params": { "name": name, "arguments": {} }});
+        let response = mcp_post(&server, Some(&token), &call).await;
+        assert_eq!(response.status(), 403, "{name} is refused");
+        let challenge = response.headers()["www-authenticate"].to_str().unwrap().to_owned();
+        assert!(challenge.contains(r#"error="insufficient_scope""#), "{name}: {challenge}");
+    }
+    assert_eq!(sandbox.stats().api_calls, before, "a write tool reached Norman");
+}
