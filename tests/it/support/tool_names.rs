@@ -39,7 +39,8 @@ pub const FIRST_TOOLS: [&str; 34] = [
 ];
 
 /// The earlier server's tools §3.1–§3.11 of the API notes that the first catalogue did not
-/// have (`switch_company` and `request_file_upload` come with the sign-in work).
+/// have (`request_file_upload` comes with other work; `list_companies` and `switch_company` are
+/// in `tests/it/companies.rs`).
 pub const NEW_TOOLS: [&str; 31] = [
     "get_invoice_preview",
     "create_offer",
