@@ -122,7 +122,11 @@ impl NormanClient {
                     .into_iter()
                     .filter_map(|c| {
                         let id = c.public_id?;
-                        Some(AccessibleCompany { id, name: c.name.unwrap_or_default(), access: CompanyAccess::Own })
+                        Some(AccessibleCompany {
+                            id,
+                            name: c.name.unwrap_or_default(),
+                            access: CompanyAccess::Own,
+                        })
                     })
                     .collect())
             }

@@ -14,20 +14,20 @@ use axum::routing::{get, post};
 use time::OffsetDateTime;
 
 use crate::i18n::{Lang, Texts};
+use crate::norman::CompanyAccess;
 use crate::oauth::AuthServer;
 use crate::oauth::authorize::{self, AuthorizeFailure, AuthorizeParams};
 use crate::oauth::cimd::CimdError;
 use crate::oauth::client::{ClientLookupError, RedirectMismatch, Requester};
 use crate::oauth::error::{ErrorCode, OAuthError};
 use crate::oauth::login::{
-    ChoiceProblem, CompanyChoiceForm, CompanyChoicePage, LoginForm, LoginOutcome, LoginRefusal, RetryProblem, form,
-    retry_after_seconds,
+    ChoiceProblem, CompanyChoiceForm, CompanyChoicePage, LoginForm, LoginOutcome, LoginRefusal, RetryProblem,
+    form, retry_after_seconds,
 };
 use crate::oauth::metadata;
 use crate::oauth::pages::{self, CompanyOption, CompanyPage, LoginPage, PageError};
 use crate::oauth::register::{self, RegistrationRequest};
 use crate::oauth::token::FormParams;
-use crate::norman::CompanyAccess;
 use crate::redirect::RedirectUri;
 use crate::tokens::login::LoginRequest;
 use crate::web;

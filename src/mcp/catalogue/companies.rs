@@ -38,7 +38,11 @@ impl Default for CompanyLists {
 
 impl CompanyLists {
     /// The companies the holder of `token` may act on.
-    pub(super) async fn of(&self, norman: &NormanClient, token: &NormanToken) -> Result<Arc<Companies>, Fail> {
+    pub(super) async fn of(
+        &self,
+        norman: &NormanClient,
+        token: &NormanToken,
+    ) -> Result<Arc<Companies>, Fail> {
         let key: [u8; 32] = Sha256::digest(token.expose().as_bytes()).into();
         if let Some(listed) = self.cache.get(&key).filter(|listed| listed.at.elapsed() < TTL) {
             return Ok(Arc::clone(&listed.companies));

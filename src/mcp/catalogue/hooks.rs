@@ -16,8 +16,8 @@ use time::{Date, Duration, OffsetDateTime};
 
 use self::documents::{attachment_preview, delete_document};
 use super::Caller;
-use super::companies::CompanyLists;
 use super::args::{Args, is_id, parse_date, truthy};
+use super::companies::CompanyLists;
 use super::reply::{Fail, json_result, norman_error, passthrough, with_structure};
 use super::spec::{ChoiceField, Hook, Spec};
 use crate::mcp::upload::{FileData, UploadError, Uploads};
