@@ -472,9 +472,13 @@ impl Spec {
 
     /// The optional `company_id` of a tool acting on a company that does not name one itself
     /// (the tax-advisor tools name their client): it picks another company the login may act
-    /// on instead of the signed-in one (docs/architecture.md, "Choosing the company").
+    /// on instead of the signed-in one (docs/architecture.md, "Choosing the company"). The
+    /// advisor's list of clients belongs to the login, not to a company.
     pub(super) fn company_choice(&self) -> Option<&'static Param> {
-        (self.needs_company() && self.param(COMPANY_ID).is_none()).then_some(&COMPANY_CHOICE)
+        let takes = self.needs_company()
+            && self.param(COMPANY_ID).is_none()
+            && !matches!(self.hook, Hook::AdvisorClients);
+        takes.then_some(&COMPANY_CHOICE)
     }
 
     pub(super) fn param(&self, name: &str) -> Option<usize> {

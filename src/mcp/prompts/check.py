@@ -112,6 +112,8 @@ TOOLS = {
     # Changes nothing here: the server keeps no state, so it checks the company and says how to
     # name it (the earlier server changed its remembered company).
     "switch_company": ("core", READS, "company_id"),
+    # Not in the earlier server: the companies a person may act on.
+    "list_companies": ("core", READS, ""),
     "get_incorporation": ("founding", READS, ""),
     "get_incorporation_choices": ("founding", READS, "choice_type"),
     "create_incorporation": ("founding", WRITES, "legal_form locale"),
@@ -150,14 +152,12 @@ TOOLS = {
     "update_corporate_vat_and_bank": ("founding", WRITES, "bank_account_holder_name bank_account_holder_role bank_iban estimated_vat_amount_founding_year expected_revenue_following_year expected_revenue_founding_year is_kleinunternehmer kleinunternehmer_charge_vat public_id request_vat_id taxation_method"),
     "get_corporate_submission_link": ("founding", READS, ""),
 }
-# Lists the companies a person may act on (no parameters).
-TOOLS["list_companies"] = ("core", READS, "")
 TOOLS = {name: (ts, writes, frozenset(params.split())) for name, (ts, writes, params) in TOOLS.items()}
 
 # Company-scoped tools also take the company to act on (the founding drafts belong to a person;
-# list_companies lists the companies and acts on none).
+# the two lists belong to the login and act on no company).
 COMPANY_PARAM = "company_id"
-NO_COMPANY_PARAM = frozenset({"list_companies"})
+NO_COMPANY_PARAM = frozenset({"list_companies", "list_tax_advisor_clients"})
 
 # prompt name: {argument name: required}
 PROMPTS = {

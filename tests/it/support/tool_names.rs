@@ -75,6 +75,9 @@ pub const NEW_TOOLS: [&str; 31] = [
     "ping_client_for_documents",
 ];
 
+/// The companies a login may act on (`tests/it/companies.rs`).
+pub const COMPANY_TOOLS: [&str; 2] = ["list_companies", "switch_company"];
+
 pub const INCORPORATION_TOOLS: [&str; 18] = [
     "get_incorporation",
     "get_incorporation_choices",
