@@ -93,6 +93,7 @@ pub struct Texts {
     pub page: PageTexts,
     pub login: LoginTexts,
     pub error: ErrorTexts,
+    pub company: CompanyTexts,
 }
 
 #[derive(Debug, Deserialize)]
@@ -126,6 +127,21 @@ pub struct LoginTexts {
     pub email_too_long: Text,
     pub too_many_one: Text,
     pub too_many: Text,
+}
+
+/// The company choice page.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CompanyTexts {
+    pub title: Text,
+    pub heading: Text,
+    pub lead: Text,
+    pub own: Text,
+    pub client: Text,
+    pub submit: Text,
+    pub deny: Text,
+    pub none_chosen: Text,
+    pub not_yours: Text,
 }
 
 #[derive(Debug, Deserialize)]

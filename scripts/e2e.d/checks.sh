@@ -293,3 +293,23 @@ per_replica_ok() {
     [ "$1" != "$2" ] && [ "$2" != "$3" ] && [ "$1" != "$3" ] && [ "$4" = "$1" ] && [ "$RESULTS" = " 200 200 200 400" ]
 }
 check "without Redis: a code is redeemed once per replica (three replicas 200, the first again 400)" per_replica_ok
+
+# =============================================================================================
+section "6. Choosing the company: a login with two companies, each step on any replica"
+
+SECOND_COMPANY=cmp_9GbR4xPm6NcW1sLj
+register
+snapshot; authorize_page "$CLIENT_ID"; login zwei@norman.finance demo-password-3
+COMPANY_CHOICE=$(grep -o 'name="company_choice" value="[^"]*"' "$DIR/body" | sed 's/.*value="//; s/"$//')
+check "POST /authorize (two companies): the company choice page, not a code (replica $(answered_by POST /authorize))" \
+    eval '[ "$STATUS" = 200 ] && [ "${COMPANY_CHOICE#nms_}" != "$COMPANY_CHOICE" ] && [ -z "$CODE" ]'
+snapshot; choose_company "$COMPANY_CHOICE" cmp_5LnD8wKq2TzR7hBv9
+check "POST /authorize/company with an id not in the list: the page again (replica $(answered_by POST /authorize/company))" \
+    eval '[ "$STATUS" = 400 ] && [ -z "$CODE" ]'
+snapshot; choose_company "$COMPANY_CHOICE" "$SECOND_COMPANY"
+check "POST /authorize/company: 303 with code and state (replica $(answered_by POST /authorize/company))" \
+    eval '[ "$STATUS" = 303 ] && [ -n "$CODE" ] && [ "$RETURNED_STATE" = "$STATE" ]'
+exchange "$CLIENT_ID" "$CODE" "$VERIFIER"
+snapshot; mcp "$ACCESS" "$COMPANY_CALL"
+check "the tokens act on the chosen company (replica $(answered_by POST /mcp))" \
+    eval '[ "$STATUS" = 200 ] && grep -qF "$SECOND_COMPANY" "$DIR/body" && ! grep -qF "\"isError\":true" "$DIR/body"'

@@ -185,6 +185,15 @@ login() {
     RETURNED_STATE=$(query_param state "$LOCATION")
     RETURNED_ISS=$(query_param iss "$LOCATION")
 }
+# choose_company ENVELOPE COMPANY_ID: POST /authorize/company (the company choice page's
+# answer, with the login's cookie); sets LOCATION, CODE, RETURNED_STATE.
+choose_company() {
+    http -X POST "$PUBLIC/authorize/company" -H "Cookie: $LOGIN_COOKIE" \
+        --data-urlencode "company_choice=$1" --data-urlencode "company_id=$2" --data-urlencode action=choose
+    LOCATION=$(header location)
+    CODE=$(query_param code "$LOCATION")
+    RETURNED_STATE=$(query_param state "$LOCATION")
+}
 query_param() {
     printf %s "$2" | grep -o "[?&]$1=[^&]*" | head -n 1 | sed 's/^[?&][^=]*=//' \
         | sed 's/%3A/:/g; s/%2F/\//g; s/%3a/:/g; s/%2f/\//g'

@@ -8,6 +8,7 @@
 //! came, parsed once for the result's `structuredContent`.
 
 mod args;
+mod companies;
 mod hooks;
 mod reply;
 mod spec;
@@ -24,9 +25,10 @@ use std::time::Duration;
 use rmcp::model::{CallToolResult, JsonObject, Tool, ToolAnnotations};
 
 use self::args::Args;
+use self::companies::CompanyLists;
 use self::hooks::Call;
 use self::reply::{Fail, finish};
-use self::spec::Spec;
+use self::spec::{COMPANY_ID, Spec};
 pub use self::spec::{Toolset, Toolsets};
 use crate::mcp::upload::{UploadPolicy, UploadSetupError, Uploads};
 use crate::norman::NormanClient;
@@ -36,8 +38,9 @@ use crate::tokens::NormanToken;
 /// Whose call this is: the Norman credentials and company of the token that authorised it.
 pub struct Caller<'a> {
     pub norman_access: &'a NormanToken,
-    /// Empty when the login has no company yet: then only the founding tools run, which act
-    /// on the person's own drafts.
+    /// The company chosen at sign-in, which a call acts on unless it names another with
+    /// `company_id`. Empty when the login has no company yet: then only the founding tools
+    /// run, which act on the person's own drafts.
     pub company_id: &'a str,
 }
 
@@ -66,6 +69,7 @@ pub struct Catalogue {
     by_name: HashMap<&'static str, usize>,
     uploads: Uploads,
     toolsets: Toolsets,
+    companies: CompanyLists,
 }
 
 impl Default for Catalogue {
@@ -92,7 +96,7 @@ impl Catalogue {
             .map(|spec| entry(spec, uploads.policy()))
             .collect();
         let by_name = entries.iter().enumerate().map(|(i, e)| (e.spec.name, i)).collect();
-        Catalogue { entries, by_name, uploads, toolsets: Toolsets::ALL }
+        Catalogue { entries, by_name, uploads, toolsets: Toolsets::ALL, companies: CompanyLists::default() }
     }
 
     /// Only the tools of `toolsets`: the others are not listed, and calling one is the same
@@ -139,8 +143,9 @@ impl Catalogue {
         self.by_name.get(name).map(|&i| &self.entries[i])
     }
 
-    /// Runs tool `name` as `caller`. The company always comes from the caller, never from the
-    /// arguments; the caller's Norman token goes only into the Authorization header.
+    /// Runs tool `name` as `caller`. The company is the caller's, or one the arguments name
+    /// that the caller's Norman login may act on (checked here, before Norman is asked about
+    /// it); the caller's Norman token goes only into the Authorization header.
     pub async fn call(
         &self,
         norman: &NormanClient,
@@ -150,16 +155,33 @@ impl Catalogue {
     ) -> Result<CallToolResult, ToolError> {
         let entry = self.entry(name).ok_or_else(|| ToolError::UnknownTool(name.to_owned()))?;
         let outcome = match Args::parse(entry.spec, arguments) {
-            _ if caller.company_id.is_empty() && entry.spec.needs_company() => {
-                Err(Fail::Arguments(NO_COMPANY.to_owned()))
-            }
-            Ok(args) => {
-                let call = Call { norman, caller, uploads: &self.uploads, spec: entry.spec };
-                hooks::run(call, args).await
-            }
+            Ok(args) => self.run(norman, caller, entry.spec, args).await,
             Err(message) => Err(Fail::Arguments(message)),
         };
         finish(outcome)
+    }
+
+    async fn run(
+        &self,
+        norman: &NormanClient,
+        caller: &Caller<'_>,
+        spec: &'static Spec,
+        args: Args,
+    ) -> Result<CallToolResult, Fail> {
+        // A tax-advisor tool's own `company_id` (its client) is checked like the one every
+        // other company tool takes.
+        let named = args.company().or_else(|| spec.needs_company().then(|| args.str(COMPANY_ID)).flatten());
+        if let Some(id) = named.filter(|id| *id != caller.company_id) {
+            self.companies.check(norman, caller.norman_access, id).await?;
+        }
+        let chosen = args.company().map(str::to_owned);
+        let company_id = chosen.as_deref().unwrap_or(caller.company_id);
+        if company_id.is_empty() && spec.needs_company() {
+            return Err(Fail::Arguments(NO_COMPANY.to_owned()));
+        }
+        let caller = Caller { norman_access: caller.norman_access, company_id };
+        let call = Call { norman, caller: &caller, uploads: &self.uploads, spec, companies: &self.companies };
+        hooks::run(call, args).await
     }
 }
 

@@ -24,7 +24,9 @@ use crate::scope::Scope;
 
 const INSTRUCTIONS: &str = "Tools for the Norman Finance account of the signed-in user: customers, \
 invoices, bank transactions, receipts and documents, VAT and tax reports. Amounts on invoices are \
-in cents. Every call acts on the company of the account that logged in.";
+in cents. Every call acts on the company chosen at sign-in unless its company_id argument names \
+another company the login may act on (list_companies shows them; nothing is remembered between \
+calls, so pass company_id to each call that needs it).";
 
 /// How long a client may keep the tool, prompt and resource lists (MCP 2026-07-28 caching
 /// hints, `ttlMs`): they change only when the deployment does, and a rollout should reach

@@ -2,6 +2,7 @@
 //! module knows Norman's paths and shapes; nothing else does.
 
 pub mod api;
+mod companies;
 pub mod multipart;
 mod token;
 mod transport;
@@ -16,6 +17,7 @@ use rustls::pki_types::CertificateDer;
 use serde::Deserialize;
 use url::Url;
 
+pub use companies::{AccessibleCompany, Companies, CompanyAccess};
 pub use token::NormanToken;
 pub use transport::SetupError;
 use transport::{Answer, Transport};
@@ -67,18 +69,6 @@ pub struct NormanTokens {
 struct TokenPair {
     access: NormanToken,
     refresh: Option<NormanToken>,
-}
-
-#[derive(Deserialize)]
-struct CompanyList {
-    #[serde(default)]
-    results: Vec<CompanyRef>,
-}
-
-#[derive(Deserialize)]
-struct CompanyRef {
-    #[serde(rename = "publicId")]
-    public_id: Option<String>,
 }
 
 #[derive(Clone)]
@@ -204,18 +194,7 @@ impl NormanClient {
     /// The first company of the user (`results[0].publicId` of `GET api/v1/companies/`), or
     /// `None` when the user has none.
     pub async fn first_company(&self, access: &NormanToken) -> Result<Option<String>, NormanError> {
-        let _timer = self.timer("companies");
-        let answer =
-            self.send(http::Method::GET, &self.url("api/v1/companies/"), Some(access), Body::empty()).await?;
-        match answer.status {
-            200..=299 => {
-                let list: CompanyList =
-                    serde_json::from_slice(&answer.body).map_err(|_| NormanError::BadResponse)?;
-                Ok(list.results.into_iter().next().and_then(|c| c.public_id))
-            }
-            401 | 403 => Err(NormanError::Unauthorized),
-            status => Err(NormanError::Status { status, message: None }),
-        }
+        Ok(self.own_companies(access).await?.into_iter().next().map(|company| company.id))
     }
 }
 

@@ -14,14 +14,18 @@ use axum::routing::{get, post};
 use time::OffsetDateTime;
 
 use crate::i18n::{Lang, Texts};
+use crate::norman::CompanyAccess;
 use crate::oauth::AuthServer;
 use crate::oauth::authorize::{self, AuthorizeFailure, AuthorizeParams};
 use crate::oauth::cimd::CimdError;
 use crate::oauth::client::{ClientLookupError, RedirectMismatch, Requester};
 use crate::oauth::error::{ErrorCode, OAuthError};
-use crate::oauth::login::{LoginForm, LoginOutcome, LoginRefusal, RetryProblem, form, retry_after_seconds};
+use crate::oauth::login::{
+    ChoiceProblem, CompanyChoiceForm, CompanyChoicePage, LoginForm, LoginOutcome, LoginRefusal, RetryProblem,
+    form, retry_after_seconds,
+};
 use crate::oauth::metadata;
-use crate::oauth::pages::{self, LoginPage, PageError};
+use crate::oauth::pages::{self, CompanyOption, CompanyPage, LoginPage, PageError};
 use crate::oauth::register::{self, RegistrationRequest};
 use crate::oauth::token::FormParams;
 use crate::redirect::RedirectUri;
@@ -40,6 +44,7 @@ pub fn routes(server: Arc<AuthServer>) -> Router {
         .layer(web::cors());
     let pages = Router::new()
         .route("/authorize", get(authorize_page).post(submit_login))
+        .route("/authorize/company", post(submit_company))
         .route("/assets/norman.css", get(stylesheet))
         .route("/assets/favicon.svg", get(favicon))
         .route("/favicon.ico", get(favicon));
@@ -300,7 +305,32 @@ async fn submit_login(
     };
     let cookie_header = headers.get(header::COOKIE).and_then(|v| v.to_str().ok());
     let client_address = server.trusted_proxies.client_address(peer.ip(), &headers);
-    match server.login(form, cookie_header, client_address, OffsetDateTime::now_utc()).await {
+    let outcome = server.login(form, cookie_header, client_address, OffsetDateTime::now_utc()).await;
+    login_outcome(&server, outcome, lang)
+}
+
+/// The company choice page's answer (docs/architecture.md, "Choosing the company").
+async fn submit_company(State(server): State<Arc<AuthServer>>, headers: HeaderMap, body: Bytes) -> Response {
+    let lang = page_lang(&headers);
+    let t = lang.texts();
+    let Ok(form) = serde_urlencoded::from_bytes::<CompanyChoiceForm>(&body) else {
+        return PageError::new(
+            StatusCode::BAD_REQUEST,
+            lang,
+            t.error.unreadable_title.as_str(),
+            t.error.unreadable.as_str(),
+        )
+        .into_response();
+    };
+    let cookie_header = headers.get(header::COOKIE).and_then(|v| v.to_str().ok());
+    let outcome = server.choose_company(form, cookie_header, OffsetDateTime::now_utc()).await;
+    login_outcome(&server, outcome, lang)
+}
+
+/// Renders what a login form or the company choice led to.
+fn login_outcome(server: &AuthServer, outcome: LoginOutcome, lang: Lang) -> Response {
+    let t = lang.texts();
+    match outcome {
         LoginOutcome::Redirect { location, spent_cookie } => (
             StatusCode::SEE_OTHER,
             [
@@ -326,8 +356,43 @@ async fn submit_login(
             }
             response
         }
+        LoginOutcome::ChooseCompany(page) => company_page(lang, &page),
         LoginOutcome::Refused(refusal) => refusal_page(refusal, lang).into_response(),
     }
+}
+
+/// The company choice page: 200, or 400 when the answer named no company or another one.
+fn company_page(lang: Lang, page: &CompanyChoicePage) -> Response {
+    let t: &'static Texts = lang.texts();
+    let message = page.problem.map(|problem| problem.message(t));
+    let companies = page
+        .companies
+        .iter()
+        .map(|company| CompanyOption {
+            id: &company.id,
+            name: &company.name,
+            is_client: company.access == CompanyAccess::AdvisorClient,
+        })
+        .collect();
+    let rendered = CompanyPage {
+        lang,
+        t,
+        client_name: &page.client_name,
+        company_choice: &page.envelope,
+        companies,
+        selected: &page.selected,
+        error: message.as_deref(),
+    };
+    let status = match page.problem {
+        None => StatusCode::OK,
+        Some(ChoiceProblem::NoneChosen | ChoiceProblem::NotYours) => StatusCode::BAD_REQUEST,
+    };
+    let mut response =
+        pages::html(status, &rendered, authorize::form_action_source(&page.redirect_uri).as_deref());
+    if let Ok(cookie) = HeaderValue::from_str(&page.set_cookie) {
+        response.headers_mut().append(header::SET_COOKIE, cookie);
+    }
+    response
 }
 
 fn refusal_page(refusal: LoginRefusal, lang: Lang) -> PageError {

@@ -2,6 +2,7 @@
 //! CSRF cookie (`form`) replace any server-side session. The outcome is in the protocol's
 //! terms; the HTTP layer renders it as a redirect, the form again, or a page.
 
+mod company;
 pub mod form;
 mod limits;
 
@@ -18,9 +19,11 @@ use crate::oauth::error::ErrorCode;
 use crate::scope::{Scope, Scopes};
 use crate::seal;
 use crate::tokens::code::{AuthorizationCode, CODE_LIFETIME};
+use crate::tokens::company_choice::{CHOICE_LIFETIME, CompanyChoice};
 use crate::tokens::login::LoginRequest;
 use crate::tokens::random_id;
 
+pub use self::company::{ChoiceProblem, CompanyChoiceForm, CompanyChoicePage};
 pub use self::limits::{LoginLimits, MAX_EMAIL_BYTES, TRACKED_KEYS};
 
 #[derive(Deserialize)]
@@ -34,6 +37,9 @@ pub struct LoginForm {
     pub consent: Option<String>,
     /// The "allow changes" box, ticked.
     pub allow_write: Option<String>,
+    /// A script's shortcut past the company choice page: the company to sign in for, checked
+    /// against the person's companies like the page's answer.
+    pub company_id: Option<String>,
 }
 
 impl LoginForm {
@@ -72,6 +78,9 @@ pub enum LoginOutcome {
         email: String,
         allow_write: bool,
     },
+    /// Signed in at Norman, and the person may act on more than one company: the company
+    /// choice page (docs/architecture.md, "Choosing the company").
+    ChooseCompany(Box<CompanyChoicePage>),
     /// The sign-in cannot go on from this form.
     Refused(LoginRefusal),
 }
@@ -150,18 +159,7 @@ impl AuthServer {
         }
         let cookie_name = form::cookie_name(self.secure_cookies, &request.csrf_nonce);
         if form.action.as_deref() == Some("deny") {
-            // RFC 6749 §4.1.2.1: the client and its redirect URI were validated before the
-            // form was sealed, so the refusal may go back to the app, with its state.
-            let denied = ErrorRedirect {
-                redirect_uri: request.redirect_uri.clone(),
-                code: ErrorCode::AccessDenied,
-                description: "The person denied access.".to_owned(),
-                state: request.state.clone(),
-            };
-            return LoginOutcome::Redirect {
-                location: denied.location(&self.issuer),
-                spent_cookie: cookie_name,
-            };
+            return self.denied(&request.redirect_uri, request.state.as_deref(), cookie_name);
         }
 
         let scope = granted_scopes(request.scope, allow_write);
@@ -204,34 +202,77 @@ impl AuthServer {
                 return LoginOutcome::Refused(LoginRefusal::NormanUnavailable);
             }
         };
-        let company_id = match self.norman.first_company(&tokens.access).await {
-            Ok(company_id) => company_id,
-            Err(error) => {
-                tracing::warn!(%error, "company lookup failed after login");
-                return LoginOutcome::Refused(LoginRefusal::NormanUnavailable);
-            }
-        };
         let Some(norman_refresh) = tokens.refresh else {
             tracing::warn!("Norman login answered without a refresh token");
             return LoginOutcome::Refused(LoginRefusal::NormanUnavailable);
         };
+        let signed_in = CompanyChoice {
+            client_id: request.client_id,
+            client_name: request.client_name,
+            redirect_uri: request.redirect_uri,
+            redirect_uri_given: request.redirect_uri_given,
+            state: request.state,
+            code_challenge: request.code_challenge,
+            scope,
+            resource: request.resource,
+            csrf_nonce: request.csrf_nonce,
+            norman_access: tokens.access,
+            norman_refresh,
+            expires_at: now + CHOICE_LIFETIME,
+        };
+        let wanted = form.company_id.filter(|id| !id.is_empty());
+        self.signed_in(signed_in, wanted.as_deref(), false, now).await
+    }
+
+    /// `access_denied` back to the app. RFC 6749 §4.1.2.1: the client and its redirect URI
+    /// were validated before the form was sealed, so the refusal may go back, with its state.
+    fn denied(&self, redirect_uri: &str, state: Option<&str>, spent_cookie: String) -> LoginOutcome {
+        let denied = ErrorRedirect {
+            redirect_uri: redirect_uri.to_owned(),
+            code: ErrorCode::AccessDenied,
+            description: "The person denied access.".to_owned(),
+            state: state.map(str::to_owned),
+        };
+        LoginOutcome::Redirect { location: denied.location(&self.issuer), spent_cookie }
+    }
+
+    /// Issues the code for `signed_in` and `company_id`, and sends the browser back to the app.
+    fn issue_code(
+        &self,
+        signed_in: CompanyChoice,
+        company_id: Option<String>,
+        now: OffsetDateTime,
+    ) -> LoginOutcome {
+        let cookie_name = form::cookie_name(self.secure_cookies, &signed_in.csrf_nonce);
         let Ok(code_id) = random_id() else {
             return LoginOutcome::Refused(LoginRefusal::Internal);
         };
+        let CompanyChoice {
+            client_id,
+            redirect_uri,
+            redirect_uri_given,
+            state,
+            code_challenge,
+            scope,
+            resource,
+            norman_access,
+            norman_refresh,
+            ..
+        } = signed_in;
         let code = AuthorizationCode {
             code_id,
-            client_id: request.client_id.clone(),
-            redirect_uri: request.redirect_uri.clone(),
-            redirect_uri_given: request.redirect_uri_given,
-            code_challenge: request.code_challenge.clone(),
+            client_id,
+            redirect_uri,
+            redirect_uri_given,
+            code_challenge,
             scope,
-            resource: request.resource.clone(),
-            norman_access: tokens.access,
+            resource,
+            norman_access,
             norman_refresh,
             company_id,
             expires_at: now + CODE_LIFETIME,
         };
-        let sealed = match seal::seal(&keyring, &code, now) {
+        let sealed = match seal::seal(&self.keyring.current(), &code, now) {
             Ok(sealed) => sealed,
             Err(error) => {
                 tracing::error!(%error, "could not seal an authorization code");
@@ -240,12 +281,7 @@ impl AuthServer {
         };
         tracing::info!(%scope, "login succeeded; code issued");
         LoginOutcome::Redirect {
-            location: success_location(
-                &request.redirect_uri,
-                &sealed,
-                request.state.as_deref(),
-                &self.issuer,
-            ),
+            location: success_location(&code.redirect_uri, &sealed, state.as_deref(), &self.issuer),
             spent_cookie: cookie_name,
         }
     }
@@ -290,6 +326,7 @@ mod tests {
             action: None,
             consent: consent.map(Into::into),
             allow_write: allow.map(Into::into),
+            company_id: None,
         };
         assert!(form(Some("1"), Some("1")).allows_write());
         assert!(!form(Some("1"), None).allows_write(), "our page, box unticked");

@@ -1,4 +1,4 @@
-//! The pages people see: the login form and the error page (askama templates in
+//! The pages people see: the login form, the company choice and the error page (askama templates in
 //! `templates/`, texts in the person's language from `crate::i18n`), always sent with headers
 //! that keep them out of frames, caches and referrers.
 
@@ -22,6 +22,26 @@ pub struct LoginPage<'a> {
     pub allow_write: bool,
     pub login_request: &'a str,
     pub email: &'a str,
+    pub error: Option<&'a str>,
+}
+
+/// One company on the choice page.
+pub struct CompanyOption<'a> {
+    pub id: &'a str,
+    pub name: &'a str,
+    /// A tax advisor's client, as opposed to the person's own company.
+    pub is_client: bool,
+}
+
+#[derive(Template)]
+#[template(path = "company.html")]
+pub struct CompanyPage<'a> {
+    pub lang: Lang,
+    pub t: &'static Texts,
+    pub client_name: &'a str,
+    pub company_choice: &'a str,
+    pub companies: Vec<CompanyOption<'a>>,
+    pub selected: &'a str,
     pub error: Option<&'a str>,
 }
 

@@ -5,6 +5,7 @@
 pub mod access;
 pub mod client;
 pub mod code;
+pub mod company_choice;
 pub mod login;
 pub mod refresh;
 pub mod upstream;

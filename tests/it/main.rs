@@ -9,6 +9,7 @@ mod catalogue_toolsets;
 mod cimd;
 mod cli_keys;
 mod cli_serve;
+mod companies;
 mod founding_tools;
 mod keyring;
 mod keyring_watch;

@@ -6,6 +6,7 @@ use norman_mcp::scope::Scopes;
 use norman_mcp::seal::{self, MAX_ENVELOPE_LEN, OpenError, Purpose, Sealed};
 use norman_mcp::tokens::client::{ClientAuthMethod, RegisteredClient};
 use norman_mcp::tokens::code::AuthorizationCode;
+use norman_mcp::tokens::company_choice::CompanyChoice;
 use norman_mcp::tokens::login::LoginRequest;
 use norman_mcp::tokens::refresh::RefreshToken;
 use norman_mcp::tokens::upstream::UpstreamCredentials;
@@ -85,6 +86,23 @@ fn upstream() -> UpstreamCredentials {
     }
 }
 
+fn company_choice() -> CompanyChoice {
+    CompanyChoice {
+        client_id: "nmi_client".into(),
+        client_name: "MCP Inspector".into(),
+        redirect_uri: "http://127.0.0.1:6276/oauth/callback".into(),
+        redirect_uri_given: true,
+        state: Some("xyz".into()),
+        code_challenge: "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM".into(),
+        scope: Scopes::READ,
+        resource: Some("http://localhost:3001/mcp".into()),
+        csrf_nonce: random_id().unwrap(),
+        norman_access: NormanToken::new("eyJhbGciOiJIUzI1NiJ9.eyJleHAiOjF9.c2ln".into()),
+        norman_refresh: NormanToken::new("eyJhbGciOiJIUzI1NiJ9.eyJleHAiOjJ9.c2ln".into()),
+        expires_at: T0 + Duration::minutes(10),
+    }
+}
+
 fn round_trip<T: Sealed + PartialEq + std::fmt::Debug>(value: T) {
     let ring = keyring();
     let envelope = seal::seal(&ring, &value, T0).unwrap();
@@ -101,6 +119,7 @@ fn every_purpose_round_trips() {
     round_trip(refresh());
     round_trip(client());
     round_trip(upstream());
+    round_trip(company_choice());
 }
 
 #[test]
@@ -128,6 +147,7 @@ fn open_as_all(ring: &Keyring, envelope: &str) -> Vec<(Purpose, Result<(), OpenE
         (Purpose::Refresh, seal::open::<RefreshToken>(ring, envelope, now).map(drop)),
         (Purpose::Client, seal::open::<RegisteredClient>(ring, envelope, now).map(drop)),
         (Purpose::Upstream, seal::open::<UpstreamCredentials>(ring, envelope, now).map(drop)),
+        (Purpose::CompanyChoice, seal::open::<CompanyChoice>(ring, envelope, now).map(drop)),
     ]
 }
 
@@ -140,6 +160,7 @@ fn an_envelope_never_opens_as_another_purpose() {
         (Purpose::Refresh, seal::seal(&ring, &refresh(), T0).unwrap()),
         (Purpose::Client, seal::seal(&ring, &client(), T0).unwrap()),
         (Purpose::Upstream, seal::seal(&ring, &upstream(), T0).unwrap()),
+        (Purpose::CompanyChoice, seal::seal(&ring, &company_choice(), T0).unwrap()),
     ];
     for (sealed_as, envelope) in &envelopes {
         for (opened_as, result) in open_as_all(&ring, envelope) {
@@ -180,6 +201,7 @@ fn an_envelope_opens_only_at_the_deployment_that_sealed_it() {
     opens_only_where_sealed(refresh());
     opens_only_where_sealed(client());
     opens_only_where_sealed(upstream());
+    opens_only_where_sealed(company_choice());
 }
 
 #[test]

@@ -21,7 +21,7 @@ use tokio_rustls::rustls::pki_types::CertificateDer;
 
 use crate::support::tls::{Reply, TlsServer};
 use crate::support::tool_examples::{SMALL_PDF, examples, id};
-use crate::support::tool_names::{FIRST_TOOLS, NEW_TOOLS, founding_tools};
+use crate::support::tool_names::{COMPANY_TOOLS, FIRST_TOOLS, NEW_TOOLS, founding_tools};
 use crate::support::{in_days, today};
 
 /// A sandbox, a Norman client and a catalogue, with both demo users logged in.
@@ -96,7 +96,8 @@ fn results(list: &Value) -> &Vec<Value> {
 async fn the_catalogue_has_the_34_core_tools_described_annotated_and_scoped() {
     let catalogue = Catalogue::default();
     let names: BTreeSet<String> = catalogue.tools().iter().map(|t| t.name.to_string()).collect();
-    let expected: BTreeSet<String> = FIRST_TOOLS.iter().chain(&NEW_TOOLS).map(|s| s.to_string()).collect();
+    let expected: BTreeSet<String> =
+        FIRST_TOOLS.iter().chain(&NEW_TOOLS).chain(&COMPANY_TOOLS).map(|s| s.to_string()).collect();
     // The founding tools have no example: their drafts' ids exist only once created, so
     // tests/founding_tools.rs runs each workflow instead.
     let founding: BTreeSet<String> = founding_tools().map(str::to_owned).collect();

@@ -4,10 +4,21 @@ import http from 'node:http';
 // A headless login on norman-mcp's real login page, as a person's browser would do it:
 // GET the authorization URL, read the hidden `login_request` field and the CSRF cookie,
 // POST the form with email and password, and return the 303's Location (the client's
-// redirect URI with code, state and iss). Nothing here knows the server's internals.
+// redirect URI with code, state and iss). A login with more than one company gets the company
+// choice page instead: a user's `companyId` goes with the credentials (the server checks it
+// against the person's companies), or the choice page is answered with the company it ticks
+// (the default). Nothing here knows the server's internals.
 
 export const DEMO = { email: 'demo@norman.finance', password: 'demo-password-1', company: 'Muster Design GmbH' };
 export const SECOND = { email: 'second@norman.finance', password: 'demo-password-2', company: 'Zweite Werkstatt UG' };
+/** Two companies of their own: the sign-in asks which. */
+export const ZWEI = {
+  email: 'zwei@norman.finance', password: 'demo-password-3', company: 'Studio Lindner',
+  companies: [
+    { id: 'cmp_5LnD8wKq2TzR7hBv', name: 'Studio Lindner' },
+    { id: 'cmp_9GbR4xPm6NcW1sLj', name: 'Lindner Immobilien GbR' },
+  ],
+};
 
 function attr(html, re, what) {
   const m = html.match(re);
@@ -16,7 +27,7 @@ function attr(html, re, what) {
 }
 
 /** Returns { location: URL, params: {code, state, iss, error} } for the login's redirect. */
-export async function headlessLogin(authorizationUrl, { email, password } = DEMO) {
+export async function headlessLogin(authorizationUrl, { email, password, companyId } = DEMO) {
   const url = new URL(authorizationUrl);
   const page = await fetch(url, { redirect: 'manual' });
   const html = await page.text();
@@ -27,12 +38,22 @@ export async function headlessLogin(authorizationUrl, { email, password } = DEMO
   if (cookies.length === 0) throw new Error('login page: no nm_login_ CSRF cookie was set');
 
   const form = new URLSearchParams({ login_request: loginRequest, email, password, action: 'login' });
-  const res = await fetch(action, {
+  if (companyId) form.set('company_id', companyId);
+  const post = (target, body) => fetch(target, {
     method: 'POST',
     redirect: 'manual',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: cookies.join('; '), origin: action.origin },
-    body: form,
+    headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: cookies.join('; '), origin: target.origin },
+    body,
   });
+  let res = await post(action, form);
+  if (res.status === 200) {
+    // The company choice page: answer it with the company it ticks.
+    const choice = await res.text();
+    const sealed = attr(choice, /name="company_choice"\s+value="([^"]+)"/, 'company_choice field');
+    const chosen = attr(choice, /name="company_id"\s+value="([^"]+)"\s+type="radio"\s+checked/, 'ticked company');
+    const target = new URL(attr(choice, /<form[^>]*method="post"[^>]*action="([^"]+)"/i, 'choice form action'), url);
+    res = await post(target, new URLSearchParams({ company_choice: sealed, company_id: chosen, action: 'choose' }));
+  }
   if (res.status !== 303) throw new Error(`POST ${action.pathname}: expected 303, got ${res.status} ${(await res.text()).slice(0, 300)}`);
   const location = new URL(res.headers.get('location'));
   const p = location.searchParams;

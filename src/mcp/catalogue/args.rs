@@ -17,6 +17,8 @@ const MAX_SHOWN_NAME: usize = 64;
 pub(super) struct Args {
     spec: &'static Spec,
     values: Vec<Option<Value>>,
+    /// The company the call names to act on instead of the signed-in one (`Spec::company_choice`).
+    company: Option<String>,
 }
 
 impl Args {
@@ -25,7 +27,19 @@ impl Args {
     pub(super) fn parse(spec: &'static Spec, arguments: Option<JsonObject>) -> Result<Args, String> {
         let mut values: Vec<Option<Value>> = vec![None; spec.params.len()];
         let mut problems = Vec::new();
+        let mut company = None;
         for (key, value) in arguments.into_iter().flatten() {
+            if let Some(choice) = spec.company_choice().filter(|choice| choice.name == key) {
+                match value {
+                    Value::Null => {}
+                    value => match check(choice, value) {
+                        Ok(Value::String(id)) => company = Some(id),
+                        Ok(_) => {}
+                        Err(problem) => problems.push(format!("`{}` {problem}", choice.name)),
+                    },
+                }
+                continue;
+            }
             let Some(i) = spec.param(&key) else {
                 let shown: String = key.chars().take(MAX_SHOWN_NAME).collect();
                 problems.push(format!("unknown argument `{shown}`"));
@@ -50,15 +64,21 @@ impl Args {
             }
         }
         if problems.is_empty() {
-            return Ok(Args { spec, values });
+            return Ok(Args { spec, values, company });
         }
-        let names: Vec<&str> = spec.params.iter().map(|p| p.name).collect();
+        let names: Vec<&str> = spec.params.iter().chain(spec.company_choice()).map(|p| p.name).collect();
         let accepted = if names.is_empty() { "none".to_owned() } else { names.join(", ") };
         Err(format!(
             "Invalid arguments for {}: {}. Accepted arguments: {accepted}.",
             spec.name,
             problems.join("; ")
         ))
+    }
+
+    /// The company the call names with `company_id`, when the tool takes one besides its own
+    /// parameters.
+    pub(super) fn company(&self) -> Option<&str> {
+        self.company.as_deref()
     }
 
     pub(super) fn get(&self, name: &str) -> Option<&Value> {

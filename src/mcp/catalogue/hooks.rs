@@ -3,6 +3,7 @@
 //! and tax-advisor hooks, which take a few calls each, have a file of their own.
 
 mod advisor;
+mod companies;
 mod documents;
 
 use base64::Engine as _;
@@ -16,6 +17,7 @@ use time::{Date, Duration, OffsetDateTime};
 use self::documents::{attachment_preview, delete_document};
 use super::Caller;
 use super::args::{Args, is_id, parse_date, truthy};
+use super::companies::CompanyLists;
 use super::reply::{Fail, json_result, norman_error, passthrough, with_structure};
 use super::spec::{ChoiceField, Hook, Spec};
 use crate::mcp::upload::{FileData, UploadError, Uploads};
@@ -47,6 +49,8 @@ pub(super) struct Call<'a> {
     pub caller: &'a Caller<'a>,
     pub uploads: &'a Uploads,
     pub spec: &'static Spec,
+    /// The companies the caller may act on, as `list_companies` and `switch_company` show them.
+    pub companies: &'a CompanyLists,
 }
 
 impl Call<'_> {
@@ -131,6 +135,8 @@ pub(super) async fn run(call: Call<'_>, mut args: Args) -> Result<CallToolResult
         Hook::DeleteDocument => delete_document(&call, &mut args, path).await,
         Hook::AttachmentPreview => attachment_preview(&call, &mut args, path).await,
         Hook::SmeOnly => sme_only(&call, &mut args, path).await,
+        Hook::ListCompanies => companies::list(&call).await,
+        Hook::SwitchCompany => companies::switch(&call, &args, path).await,
         Hook::AdvisorClients => advisor::clients(&call, &mut args, path).await,
         Hook::ClientOverview => advisor::overview(&call, &args).await,
         Hook::MissingDocuments => advisor::missing_documents(&call, &mut args, path).await,

@@ -244,6 +244,11 @@ pub(super) enum Hook {
     AttachmentPreview,
     /// Only for SME companies (`isSme`), which keep their own chart of accounts.
     SmeOnly,
+    /// The companies the login may act on, and which of them it signed in for.
+    ListCompanies,
+    /// Checks the login may act on a company and shows it, with how to act on it: nothing is
+    /// remembered between calls, so later calls name it themselves.
+    SwitchCompany,
     /// The advisor's client companies, with the company this login acts for.
     AdvisorClients,
     /// A client company's profile, balance, figures, open tax reports and outstanding invoices.
@@ -462,7 +467,18 @@ impl Spec {
     /// person, who has no company before founding one; every other tool's Norman call is
     /// scoped by `companyId`.
     pub(super) fn needs_company(&self) -> bool {
-        self.set != Toolset::Founding
+        self.set != Toolset::Founding && !matches!(self.hook, Hook::ListCompanies | Hook::SwitchCompany)
+    }
+
+    /// The optional `company_id` of a tool acting on a company that does not name one itself
+    /// (the tax-advisor tools name their client): it picks another company the login may act
+    /// on instead of the signed-in one (docs/architecture.md, "Choosing the company"). The
+    /// advisor's list of clients belongs to the login, not to a company.
+    pub(super) fn company_choice(&self) -> Option<&'static Param> {
+        let takes = self.needs_company()
+            && self.param(COMPANY_ID).is_none()
+            && !matches!(self.hook, Hook::AdvisorClients);
+        takes.then_some(&COMPANY_CHOICE)
     }
 
     pub(super) fn param(&self, name: &str) -> Option<usize> {
@@ -472,7 +488,7 @@ impl Spec {
     /// The tool's input schema: an object with one property per parameter, no others.
     pub(super) fn schema(&self) -> Map<String, Value> {
         let mut properties = Map::new();
-        for p in self.params {
+        for p in self.params.iter().chain(self.company_choice()) {
             let mut property = match type_schema(p.ty) {
                 Value::Object(map) => map,
                 _ => Map::new(),
@@ -495,6 +511,17 @@ impl Spec {
         schema
     }
 }
+
+/// The argument naming the company a call acts on.
+pub(super) const COMPANY_ID: &str = "company_id";
+
+/// The `company_id` every company tool takes besides its own parameters.
+pub(super) const COMPANY_CHOICE: Param = opt(
+    COMPANY_ID,
+    Ty::Id,
+    "The company to act on: an id from list_companies (own companies and, for a tax advisor, client companies). Without it the call acts on the company chosen at sign-in.",
+)
+.hook();
 
 /// Characters allowed in an id: RFC 3986 unreserved, so an id can never change the path.
 pub(super) const ID_PATTERN: &str = "^[A-Za-z0-9._~-]+$";

@@ -24,7 +24,7 @@ What it checks, for every `*.toml` here:
 * a text's length: 150 to 500 words, founding workflows up to 1,200.
 
 TOOLS is the tool catalogue of the earlier server (104 tools, with their parameter names),
-plus `list_companies`, which the sign-in work adds; each tool is listed with the tool set it
+plus `list_companies`; each tool is listed with the tool set it
 belongs to and whether it changes anything. `--api` re-reads the API notes' section 3 and
 fails if a tool or parameter here is not there, or a tool there is missing here.
 """
@@ -109,7 +109,11 @@ TOOLS = {
     "get_tax_compliance_status": ("tax-advisor", READS, "company_id"),
     "ping_client_for_documents": ("tax-advisor", WRITES, "company_id transaction_ids"),
     "list_tax_advisor_clients": ("tax-advisor", READS, ""),
-    "switch_company": ("core", WRITES, "company_id"),
+    # Changes nothing here: the server keeps no state, so it checks the company and says how to
+    # name it (the earlier server changed its remembered company).
+    "switch_company": ("core", READS, "company_id"),
+    # Not in the earlier server: the companies a person may act on.
+    "list_companies": ("core", READS, ""),
     "get_incorporation": ("founding", READS, ""),
     "get_incorporation_choices": ("founding", READS, "choice_type"),
     "create_incorporation": ("founding", WRITES, "legal_form locale"),
@@ -148,12 +152,12 @@ TOOLS = {
     "update_corporate_vat_and_bank": ("founding", WRITES, "bank_account_holder_name bank_account_holder_role bank_iban estimated_vat_amount_founding_year expected_revenue_following_year expected_revenue_founding_year is_kleinunternehmer kleinunternehmer_charge_vat public_id request_vat_id taxation_method"),
     "get_corporate_submission_link": ("founding", READS, ""),
 }
-# The sign-in work lists the companies a person may act on (no parameters).
-TOOLS["list_companies"] = ("core", READS, "")
 TOOLS = {name: (ts, writes, frozenset(params.split())) for name, (ts, writes, params) in TOOLS.items()}
 
-# Company-scoped tools also take the company to act on (the founding drafts belong to a person).
+# Company-scoped tools also take the company to act on (the founding drafts belong to a person;
+# the two lists belong to the login and act on no company).
 COMPANY_PARAM = "company_id"
+NO_COMPANY_PARAM = frozenset({"list_companies", "list_tax_advisor_clients"})
 
 # prompt name: {argument name: required}
 PROMPTS = {
@@ -233,7 +237,9 @@ def split_arguments(text):
 
 def parameters_of(tool):
     toolset, _, params = TOOLS[tool]
-    return params if toolset == "founding" else params | {COMPANY_PARAM}
+    if toolset == "founding" or tool in NO_COMPANY_PARAM:
+        return params
+    return params | {COMPANY_PARAM}
 
 
 ALL_PARAMS = frozenset().union(*(parameters_of(t) for t in TOOLS))

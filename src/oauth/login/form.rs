@@ -50,14 +50,20 @@ pub fn issue(
         expires_at: now + LOGIN_LIFETIME,
     };
     let envelope = seal::seal(keyring, &request, now)?;
-    let set_cookie = format!(
-        "{}={}; Path=/; Max-Age={}; HttpOnly; SameSite=Lax{}",
-        cookie_name(secure, &request.csrf_nonce),
-        request.csrf_nonce,
-        LOGIN_LIFETIME.whole_seconds(),
-        secure_attribute(secure)
-    );
+    let set_cookie = set_cookie(secure, &request.csrf_nonce, LOGIN_LIFETIME);
     Ok(IssuedForm { request, envelope, set_cookie })
+}
+
+/// The `Set-Cookie` value of the form's CSRF cookie, living `lifetime` (the company choice
+/// page sets it again, for its own lifetime).
+pub fn set_cookie(secure: bool, nonce: &str, lifetime: time::Duration) -> String {
+    format!(
+        "{}={}; Path=/; Max-Age={}; HttpOnly; SameSite=Lax{}",
+        cookie_name(secure, nonce),
+        nonce,
+        lifetime.whole_seconds(),
+        secure_attribute(secure)
+    )
 }
 
 /// The CSRF cookie's name for one login form: each form has its own, so two tabs never clash.

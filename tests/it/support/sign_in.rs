@@ -163,3 +163,81 @@ pub async fn full_flow(server: &TestServer, scope: &str, user: usize) -> (String
     assert_eq!(response.status(), 200);
     (signed_in.client_id, response.json().await.unwrap())
 }
+
+/// The hidden `company_choice` field of a company choice page.
+pub fn company_choice_of(page: &str) -> String {
+    let marker = "name=\"company_choice\" value=\"";
+    let start = page.find(marker).expect("the page has a company choice form") + marker.len();
+    let end = page[start..].find('"').unwrap() + start;
+    page[start..end].to_owned()
+}
+
+/// A public client registered for [`REDIRECT`] that opened the login page.
+pub struct Started {
+    pub client_id: String,
+    pub pkce: Pkce,
+}
+
+impl Started {
+    /// Redeems the code of `redirect` (a login's or a company choice's 303): the token response.
+    pub async fn exchange(&self, server: &TestServer, redirect: &reqwest::Response) -> Value {
+        assert_eq!(redirect.status(), 303);
+        let (_, params) = location_params(redirect.headers());
+        let resource = server.mcp_url();
+        let response = server
+            .token(&[
+                ("grant_type", "authorization_code"),
+                ("code", &params["code"]),
+                ("redirect_uri", REDIRECT),
+                ("client_id", &self.client_id),
+                ("code_verifier", &self.pkce.verifier),
+                ("resource", &resource),
+            ])
+            .await;
+        assert_eq!(response.status(), 200);
+        response.json().await.unwrap()
+    }
+}
+
+/// Registers a client, opens the login page asking for `scope`, and posts `user`'s credentials
+/// from the test's browser with the `extra` fields (`company_id`, the consent fields): Norman's
+/// answer is a redirect with the code, or the company choice page.
+pub async fn login_as(
+    server: &TestServer,
+    scope: &str,
+    user: &norman_sandbox::DemoUser,
+    extra: &[(&str, &str)],
+) -> (Started, reqwest::Response) {
+    let client_id = server.register_public(REDIRECT).await;
+    let pkce = pkce();
+    let resource = server.mcp_url();
+    let params = with(authorize_params(&client_id, &pkce), "scope", Some(scope));
+    let page = server.authorize(&with(params, "resource", Some(&resource))).await;
+    assert_eq!(page.status(), 200);
+    let envelope = login_request_of(&page.text().await.unwrap());
+    let mut form = vec![
+        ("login_request", envelope.as_str()),
+        ("email", user.email),
+        ("password", user.password),
+        ("action", "login"),
+    ];
+    form.extend_from_slice(extra);
+    let response = server.http.post(server.url("/authorize")).form(&form).send().await.unwrap();
+    (Started { client_id, pkce }, response)
+}
+
+/// Answers a company choice page from the browser `client`: `company_id` and `action`.
+pub async fn post_company_choice(
+    server: &TestServer,
+    client: &reqwest::Client,
+    envelope: &str,
+    company_id: &str,
+    action: &str,
+) -> reqwest::Response {
+    client
+        .post(server.url("/authorize/company"))
+        .form(&[("company_choice", envelope), ("company_id", company_id), ("action", action)])
+        .send()
+        .await
+        .unwrap()
+}

@@ -21,6 +21,8 @@ pub fn examples() -> Vec<(&'static str, Value)> {
     let pdf = STANDARD.encode(SMALL_PDF);
     vec![
         // company
+        ("list_companies", json!({})),
+        ("switch_company", json!({ "company_id": DEMO_USERS[0].company_id })),
         ("get_company_details", json!({})),
         ("get_company_balance", json!({})),
         // clients

@@ -39,7 +39,8 @@ pub const FIRST_TOOLS: [&str; 34] = [
 ];
 
 /// The earlier server's tools §3.1–§3.11 of the API notes that the first catalogue did not
-/// have (`switch_company` and `request_file_upload` come with the sign-in work).
+/// have (`request_file_upload` comes with other work; `list_companies` and `switch_company` are
+/// in `tests/it/companies.rs`).
 pub const NEW_TOOLS: [&str; 31] = [
     "get_invoice_preview",
     "create_offer",
@@ -73,6 +74,9 @@ pub const NEW_TOOLS: [&str; 31] = [
     "get_tax_compliance_status",
     "ping_client_for_documents",
 ];
+
+/// The companies a login may act on (`tests/it/companies.rs`).
+pub const COMPANY_TOOLS: [&str; 2] = ["list_companies", "switch_company"];
 
 pub const INCORPORATION_TOOLS: [&str; 18] = [
     "get_incorporation",

@@ -5,10 +5,34 @@ use super::params::*;
 
 pub(in super::super) static TOOLS: &[Spec] = &[
     Spec {
+        name: "list_companies",
+        title: "List companies",
+        set: Toolset::Core,
+        doc: "List the companies this login may act on: its own companies and, for a tax advisor, the client companies. Returns {signedInCompanyId, count, companies: [{id, name, access (own or tax_advisor_client), signedIn}]}. Every company tool acts on the company chosen at sign-in (signedIn: true) unless its company_id argument names another of these.",
+        hints: READ,
+        verb: Verb::Get,
+        path: "api/v1/companies/",
+        params: &[],
+        hook: Hook::ListCompanies,
+        ..BASE
+    },
+    Spec {
+        name: "switch_company",
+        title: "Switch company",
+        set: Toolset::Core,
+        doc: "Check that this login may act on a company (an id from list_companies) and show it: {previousCompanyId, activeCompanyId, signedInCompanyId, access, company{name, accountType, isSme}, instruction}. This server remembers nothing between calls, so nothing is switched for later calls: pass the same company_id to every later tool call that should act on this company; calls without company_id act on the company chosen at sign-in.",
+        hints: READ,
+        verb: Verb::Get,
+        path: "api/v1/companies/{company_id}/",
+        params: &[req("company_id", Ty::Id, "The company's id, as list_companies shows it.").path()],
+        hook: Hook::SwitchCompany,
+        ..BASE
+    },
+    Spec {
         name: "get_company_details",
         title: "Get company details",
         set: Toolset::Core,
-        doc: "Show the profile of the company this login belongs to: name, legal form, address, tax and VAT numbers, tax state (federal state code), chart of accounts (SKR03/SKR04), DATEV numbers, bank details.",
+        doc: "Show the profile of the company (the one chosen at sign-in, or the one company_id names): name, legal form, address, tax and VAT numbers, tax state (federal state code), chart of accounts (SKR03/SKR04), DATEV numbers, bank details.",
         hints: READ,
         verb: Verb::Get,
         path: "api/v1/companies/{cid}/",

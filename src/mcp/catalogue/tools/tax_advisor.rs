@@ -9,7 +9,7 @@ pub(in super::super) static TOOLS: &[Spec] = &[
         name: "list_tax_advisor_clients",
         title: "List tax advisor clients",
         set: Toolset::TaxAdvisor,
-        doc: "For a tax advisor login: list the client companies this advisor looks after, each with public_id (the company_id of the other tax-advisor tools), name, legal form, chart of accounts and counts of transactions, unverified transactions and missing documents. Returns {count, clients, activeCompanyId}. Other logins are refused by Norman.",
+        doc: "For a tax advisor login: list the client companies this advisor looks after, each with public_id (the company_id of the other tax-advisor tools, and of any company tool acting on that client), name, legal form, chart of accounts and counts of transactions, unverified transactions and missing documents. Returns {count, clients, activeCompanyId}. Other logins are refused by Norman.",
         hints: READ,
         verb: Verb::Get,
         path: "api/v1/tax-advisor/clients/",

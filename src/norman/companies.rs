@@ -1,0 +1,202 @@
+//! The companies one Norman login may act on: its own (`GET api/v1/companies/`) and, for a tax
+//! advisor, the client companies they look after (`GET api/v1/tax-advisor/clients/`, which
+//! Norman refuses with 403 to anyone who is not an advisor). The sign-in offers this list as
+//! the choice of company, and every tool call naming a `company_id` is checked against it
+//! (docs/architecture.md, "Choosing the company").
+
+use serde::Deserialize;
+
+use super::{Body, NormanClient, NormanError, NormanToken};
+
+/// How the login may act on a company.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CompanyAccess {
+    /// One of the person's own companies.
+    Own,
+    /// A client company the person looks after as a tax advisor.
+    AdvisorClient,
+}
+
+impl CompanyAccess {
+    /// The name tool results use.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            CompanyAccess::Own => "own",
+            CompanyAccess::AdvisorClient => "tax_advisor_client",
+        }
+    }
+}
+
+/// One company the login may act on.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AccessibleCompany {
+    pub id: String,
+    pub name: String,
+    pub access: CompanyAccess,
+}
+
+/// Every company the login may act on: its own first, in Norman's order (the first is the
+/// default, as the sign-in always took it), then a tax advisor's clients. No id twice.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Companies(Vec<AccessibleCompany>);
+
+impl Companies {
+    pub fn new(own: Vec<AccessibleCompany>, clients: Vec<AccessibleCompany>) -> Companies {
+        let mut all: Vec<AccessibleCompany> = Vec::with_capacity(own.len() + clients.len());
+        for company in own.into_iter().chain(clients) {
+            if !company.id.is_empty() && !all.iter().any(|c| c.id == company.id) {
+                all.push(company);
+            }
+        }
+        Companies(all)
+    }
+
+    pub fn all(&self) -> &[AccessibleCompany] {
+        &self.0
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The default company: the first of the login's own, else the first client.
+    pub fn first(&self) -> Option<&AccessibleCompany> {
+        self.0.first()
+    }
+
+    /// The company `id`, when the login may act on it.
+    pub fn find(&self, id: &str) -> Option<&AccessibleCompany> {
+        self.0.iter().find(|c| c.id == id)
+    }
+}
+
+#[derive(Deserialize)]
+struct CompanyPage {
+    #[serde(default)]
+    results: Vec<OwnCompany>,
+}
+
+#[derive(Deserialize)]
+struct OwnCompany {
+    #[serde(rename = "publicId")]
+    public_id: Option<String>,
+    #[serde(default)]
+    name: Option<String>,
+}
+
+/// This part of the API speaks snake_case.
+#[derive(Deserialize)]
+struct ClientCompany {
+    public_id: Option<String>,
+    #[serde(default)]
+    name: Option<String>,
+}
+
+/// `tax-advisor/clients/` answers a bare list or a page.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum ClientList {
+    Bare(Vec<ClientCompany>),
+    Page {
+        #[serde(default)]
+        results: Vec<ClientCompany>,
+    },
+}
+
+impl NormanClient {
+    /// The login's own companies, in Norman's order (`GET api/v1/companies/`, no `companyId`).
+    pub async fn own_companies(&self, access: &NormanToken) -> Result<Vec<AccessibleCompany>, NormanError> {
+        let _timer = self.timer("companies");
+        let answer =
+            self.send(http::Method::GET, &self.url("api/v1/companies/"), Some(access), Body::empty()).await?;
+        match answer.status {
+            200..=299 => {
+                let page: CompanyPage =
+                    serde_json::from_slice(&answer.body).map_err(|_| NormanError::BadResponse)?;
+                Ok(page
+                    .results
+                    .into_iter()
+                    .filter_map(|c| {
+                        let id = c.public_id?;
+                        Some(AccessibleCompany {
+                            id,
+                            name: c.name.unwrap_or_default(),
+                            access: CompanyAccess::Own,
+                        })
+                    })
+                    .collect())
+            }
+            401 | 403 => Err(NormanError::Unauthorized),
+            status => Err(NormanError::Status { status, message: None }),
+        }
+    }
+
+    /// The client companies of a tax advisor; none for anyone else (Norman answers them 403).
+    pub async fn advisor_clients(&self, access: &NormanToken) -> Result<Vec<AccessibleCompany>, NormanError> {
+        let _timer = self.timer("advisor_clients");
+        let url = self.url("api/v1/tax-advisor/clients/");
+        let answer = self.send(http::Method::GET, &url, Some(access), Body::empty()).await?;
+        match answer.status {
+            200..=299 => {
+                let list: ClientList =
+                    serde_json::from_slice(&answer.body).map_err(|_| NormanError::BadResponse)?;
+                let (ClientList::Bare(clients) | ClientList::Page { results: clients }) = list;
+                Ok(clients
+                    .into_iter()
+                    .filter_map(|c| {
+                        let id = c.public_id?;
+                        Some(AccessibleCompany {
+                            id,
+                            name: c.name.unwrap_or_default(),
+                            access: CompanyAccess::AdvisorClient,
+                        })
+                    })
+                    .collect())
+            }
+            // Not a tax advisor (a DRF permission class answers 403).
+            403 => Ok(Vec::new()),
+            401 => Err(NormanError::Unauthorized),
+            status => Err(NormanError::Status { status, message: None }),
+        }
+    }
+
+    /// Everything the login may act on: its own companies and its clients, asked at once.
+    pub async fn companies(&self, access: &NormanToken) -> Result<Companies, NormanError> {
+        let (own, clients) = tokio::join!(self.own_companies(access), self.advisor_clients(access));
+        Ok(Companies::new(own?, clients?))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn company(id: &str, access: CompanyAccess) -> AccessibleCompany {
+        AccessibleCompany { id: id.into(), name: format!("name of {id}"), access }
+    }
+
+    #[test]
+    fn own_companies_come_first_and_no_id_twice() {
+        let companies = Companies::new(
+            vec![company("a", CompanyAccess::Own), company("", CompanyAccess::Own)],
+            vec![company("a", CompanyAccess::AdvisorClient), company("b", CompanyAccess::AdvisorClient)],
+        );
+        let ids: Vec<&str> = companies.all().iter().map(|c| c.id.as_str()).collect();
+        assert_eq!(ids, ["a", "b"]);
+        assert_eq!(companies.find("a").map(|c| c.access), Some(CompanyAccess::Own));
+        assert_eq!(companies.first().map(|c| c.id.as_str()), Some("a"));
+        assert!(companies.find("c").is_none());
+    }
+
+    #[test]
+    fn client_lists_come_bare_or_paged() {
+        let bare: ClientList = serde_json::from_str(r#"[{"public_id":"x","name":"X"}]"#).unwrap();
+        let paged: ClientList = serde_json::from_str(r#"{"results":[{"public_id":"x"}]}"#).unwrap();
+        assert!(matches!(bare, ClientList::Bare(ref v) if v.len() == 1));
+        assert!(matches!(paged, ClientList::Page { ref results } if results.len() == 1));
+    }
+}

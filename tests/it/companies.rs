@@ -1,0 +1,292 @@
+//! Choosing the company (docs/architecture.md, "Choosing the company"): the second step of the
+//! sign-in for a person who may act on more than one company, and the `company_id` every
+//! company tool takes, checked against the companies the person's Norman login may act on.
+
+use norman_sandbox::{
+    DEMO_USERS, MULTI_COMPANY_USER, MULTI_COMPANY_USER_COMPANIES, TAX_ADVISOR, TAX_ADVISOR_CLIENTS,
+};
+use reqwest::header::SET_COOKIE;
+use serde_json::{Value, json};
+
+use crate::support::*;
+
+const BOTH: &str = "norman.read norman.write";
+/// The second company of the person with two.
+const SECOND: &str = MULTI_COMPANY_USER_COMPANIES[1].company_id;
+/// A company of another user (the first demo user's), which nobody else may act on.
+const STRANGERS: &str = DEMO_USERS[0].company_id;
+
+/// A tool call's result: `(isError, the JSON it answered)`.
+async fn call(server: &TestServer, token: &str, name: &str, arguments: Value) -> (bool, Value) {
+    let response = mcp_call(server, token, name, arguments).await;
+    assert!(response.get("error").is_none(), "{name}: {response}");
+    (response["result"]["isError"] == true, tool_json(&response))
+}
+
+async fn ok(server: &TestServer, token: &str, name: &str, arguments: Value) -> Value {
+    let (is_error, answer) = call(server, token, name, arguments).await;
+    assert!(!is_error, "{name}: {answer}");
+    answer
+}
+
+async fn refused(server: &TestServer, token: &str, name: &str, arguments: Value) -> String {
+    let (is_error, answer) = call(server, token, name, arguments).await;
+    assert!(is_error, "{name} should be refused: {answer}");
+    answer["error"].as_str().unwrap_or_default().to_owned()
+}
+
+fn api_calls(server: &TestServer) -> u64 {
+    server.sandbox.as_ref().unwrap().sandbox.stats().api_calls
+}
+
+/// An access token for `user`, the company chosen with the script shortcut.
+async fn token_for(server: &TestServer, user: &norman_sandbox::DemoUser, company: &str) -> String {
+    let (started, redirect) = login_as(server, BOTH, user, &[("company_id", company)]).await;
+    assert_eq!(redirect.status(), 303, "{}", user.email);
+    started.exchange(server, &redirect).await["access_token"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn a_person_with_two_companies_chooses_one_and_the_tokens_keep_it_after_a_refresh() {
+    capture_logs();
+    let server = TestServer::start().await;
+    let (started, page) = login_as(&server, BOTH, &MULTI_COMPANY_USER, &[]).await;
+    assert_eq!(page.status(), 200, "the choice page instead of the redirect");
+    let cookie = page.headers()[SET_COOKIE].to_str().unwrap().to_owned();
+    assert!(cookie.starts_with("nm_login_") && cookie.contains("Max-Age=600"), "{cookie}");
+    let html = page.text().await.unwrap();
+    for company in MULTI_COMPANY_USER_COMPANIES {
+        assert!(html.contains(company.company_name) && html.contains(company.company_id), "{html}");
+    }
+    assert!(html.contains("action=\"/authorize/company\""));
+    let choice = company_choice_of(&html);
+    assert!(choice.starts_with("nms_"), "a sealed envelope of its own");
+    assert!(!html.contains(MULTI_COMPANY_USER.password));
+
+    // Another user's company, guessed: the page again with what to fix; no code.
+    let guessed = post_company_choice(&server, &server.http, &choice, STRANGERS, "choose").await;
+    assert_eq!(guessed.status(), 400);
+    let again = guessed.text().await.unwrap();
+    assert!(again.contains("not one of yours"), "{again}");
+    assert!(!again.contains(DEMO_USERS[0].company_name));
+    // Nothing chosen: the page again.
+    let nothing = post_company_choice(&server, &server.http, &choice, "", "choose").await;
+    assert_eq!(nothing.status(), 400);
+    // Another browser, without the sign-in's cookie: refused.
+    let stranger = post_company_choice(&server, &http_client(), &choice, SECOND, "choose").await;
+    assert_eq!(stranger.status(), 403);
+    // A login form's envelope is not a choice.
+    let login_envelope = {
+        let client_id = server.register_public(REDIRECT).await;
+        let pkce = pkce();
+        login_page(&server, &client_id, &pkce).await
+    };
+    let wrong = post_company_choice(&server, &server.http, &login_envelope, SECOND, "choose").await;
+    assert_eq!(wrong.status(), 400);
+
+    let chosen = post_company_choice(&server, &server.http, &choice, SECOND, "choose").await;
+    assert_eq!(chosen.status(), 303);
+    let cleared = chosen.headers()[SET_COOKIE].to_str().unwrap();
+    assert!(cleared.starts_with("nm_login_") && cleared.contains("Max-Age=0"), "{cleared}");
+    let (_, params) = location_params(chosen.headers());
+    assert_eq!(params.get("state").map(String::as_str), Some("st-1"));
+    let tokens = started.exchange(&server, &chosen).await;
+    assert_eq!(tokens["scope"], BOTH);
+    let access = tokens["access_token"].as_str().unwrap();
+    let details = ok(&server, access, "get_company_details", json!({})).await;
+    assert_eq!(details["publicId"], SECOND, "the chosen company is the tokens' default");
+
+    let refreshed = refresh_with(&server, tokens["refresh_token"].as_str().unwrap()).await;
+    assert_eq!(refreshed.status(), 200);
+    let refreshed: Value = refreshed.json().await.unwrap();
+    let renewed = refreshed["access_token"].as_str().unwrap();
+    let details = ok(&server, renewed, "get_company_details", json!({})).await;
+    assert_eq!(details["publicId"], SECOND, "and stays it after a refresh");
+    let listed = ok(&server, renewed, "list_companies", json!({})).await;
+    assert_eq!(listed["signedInCompanyId"], SECOND);
+
+    // The choice is spent with its code: answering the page again gives a new code, never the
+    // tokens of the first (the code is what is single use).
+    assert_not_logged(&[access, renewed, &choice, MULTI_COMPANY_USER.password]);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn the_consent_choice_of_the_login_page_survives_the_company_choice() {
+    let server = TestServer::start().await;
+    // Our page's form with "allow changes" unticked: the consent marker without allow_write.
+    let (started, page) = login_as(&server, BOTH, &MULTI_COMPANY_USER, &[("consent", "1")]).await;
+    assert_eq!(page.status(), 200);
+    let choice = company_choice_of(&page.text().await.unwrap());
+    let chosen = post_company_choice(&server, &server.http, &choice, SECOND, "choose").await;
+    let tokens = started.exchange(&server, &chosen).await;
+    assert_eq!(tokens["scope"], "norman.read", "the unticked box still counts");
+    let token = tokens["access_token"].as_str().unwrap();
+    assert_eq!(ok(&server, token, "get_company_details", json!({})).await["publicId"], SECOND);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn cancelling_the_company_choice_sends_access_denied_with_the_state() {
+    let server = TestServer::start().await;
+    let (_, page) = login_as(&server, BOTH, &MULTI_COMPANY_USER, &[]).await;
+    let choice = company_choice_of(&page.text().await.unwrap());
+    let denied = post_company_choice(&server, &server.http, &choice, "", "deny").await;
+    assert_eq!(denied.status(), 303);
+    let (_, params) = location_params(denied.headers());
+    assert_eq!(params.get("error").map(String::as_str), Some("access_denied"));
+    assert_eq!(params.get("state").map(String::as_str), Some("st-1"));
+    assert!(!params.contains_key("code"));
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn scripts_name_the_company_with_the_credentials_and_one_company_needs_no_choice() {
+    let server = TestServer::start().await;
+    // Two companies, the second named: straight to the app.
+    let (started, redirect) = login_as(&server, BOTH, &MULTI_COMPANY_USER, &[("company_id", SECOND)]).await;
+    assert_eq!(redirect.status(), 303);
+    let token = started.exchange(&server, &redirect).await["access_token"].as_str().unwrap().to_owned();
+    assert_eq!(ok(&server, &token, "get_company_details", json!({})).await["publicId"], SECOND);
+    // Another user's company named: the choice page with the error, no code.
+    let (_, page) = login_as(&server, BOTH, &MULTI_COMPANY_USER, &[("company_id", STRANGERS)]).await;
+    assert_eq!(page.status(), 400);
+    assert!(page.text().await.unwrap().contains("name=\"company_choice\""));
+    // One company: no choice, as before; naming it is fine, naming another is not.
+    let (_, redirect) = login_as(&server, BOTH, &DEMO_USERS[0], &[]).await;
+    assert_eq!(redirect.status(), 303);
+    let (_, redirect) = login_as(&server, BOTH, &DEMO_USERS[0], &[("company_id", STRANGERS)]).await;
+    assert_eq!(redirect.status(), 303);
+    let (_, page) = login_as(&server, BOTH, &DEMO_USERS[0], &[("company_id", SECOND)]).await;
+    assert_eq!(page.status(), 400);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_person_acts_on_their_other_company_by_company_id_and_never_on_a_strangers() {
+    capture_logs();
+    let server = TestServer::start().await;
+    let first = MULTI_COMPANY_USER_COMPANIES[0].company_id;
+    let token = token_for(&server, &MULTI_COMPANY_USER, first).await;
+
+    let listed = ok(&server, &token, "list_companies", json!({})).await;
+    assert_eq!(listed["signedInCompanyId"], first);
+    assert_eq!(
+        listed["companies"],
+        json!([
+            { "id": first, "name": MULTI_COMPANY_USER_COMPANIES[0].company_name, "access": "own", "signedIn": true },
+            { "id": SECOND, "name": MULTI_COMPANY_USER_COMPANIES[1].company_name, "access": "own", "signedIn": false },
+        ])
+    );
+    assert_eq!(ok(&server, &token, "get_company_details", json!({})).await["publicId"], first);
+    let other = ok(&server, &token, "get_company_details", json!({ "company_id": SECOND })).await;
+    assert_eq!(other["publicId"], SECOND);
+    let created =
+        ok(&server, &token, "create_client", json!({ "name": "Nur Zweite", "company_id": SECOND })).await;
+    let clients = ok(&server, &token, "list_clients", json!({ "company_id": SECOND })).await;
+    assert!(clients.to_string().contains("Nur Zweite"), "created in the second company: {created}");
+    let own = ok(&server, &token, "list_clients", json!({})).await;
+    assert!(!own.to_string().contains("Nur Zweite"), "not in the signed-in one");
+
+    // Another user's company, guessed: a tool error, and Norman is not asked (the list is
+    // known from the calls above).
+    let before = api_calls(&server);
+    for (name, arguments) in [
+        ("get_company_details", json!({ "company_id": STRANGERS })),
+        ("list_clients", json!({ "company_id": STRANGERS })),
+        ("create_client", json!({ "name": "x", "company_id": STRANGERS })),
+        ("switch_company", json!({ "company_id": STRANGERS })),
+        ("get_client_overview", json!({ "company_id": STRANGERS })),
+    ] {
+        let error = refused(&server, &token, name, arguments).await;
+        assert!(error.contains("not a company this login may act on"), "{name}: {error}");
+    }
+    assert_eq!(api_calls(&server), before, "Norman was not asked");
+    // A malformed id is an argument error like any other.
+    let malformed = refused(&server, &token, "get_company_details", json!({ "company_id": "../x" })).await;
+    assert!(malformed.contains("`company_id` must be an id"), "{malformed}");
+
+    let switched = ok(&server, &token, "switch_company", json!({ "company_id": SECOND })).await;
+    assert_eq!(switched["previousCompanyId"], first);
+    assert_eq!(switched["activeCompanyId"], SECOND);
+    assert_eq!(switched["company"]["name"], MULTI_COMPANY_USER_COMPANIES[1].company_name);
+    assert_eq!(switched["access"], "own");
+    let instruction = switched["instruction"].as_str().unwrap();
+    assert!(instruction.contains(&format!("\"company_id\": \"{SECOND}\"")), "{instruction}");
+    // Nothing was switched: the next call without company_id acts on the signed-in company.
+    assert_eq!(ok(&server, &token, "get_company_details", json!({})).await["publicId"], first);
+    assert_not_logged(&[&token, MULTI_COMPANY_USER.password]);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_tax_advisor_chooses_and_acts_on_client_companies_but_not_on_a_strangers() {
+    let server = TestServer::start().await;
+    // The choice page names the clients as such.
+    let (started, page) = login_as(&server, BOTH, &TAX_ADVISOR, &[]).await;
+    assert_eq!(page.status(), 200);
+    let html = page.text().await.unwrap();
+    assert!(html.contains(TAX_ADVISOR.company_name) && html.contains("Tax advisor client"), "{html}");
+    let client = TAX_ADVISOR_CLIENTS[0].company_id;
+    let choice = company_choice_of(&html);
+    let chosen = post_company_choice(&server, &server.http, &choice, client, "choose").await;
+    let on_client = started.exchange(&server, &chosen).await["access_token"].as_str().unwrap().to_owned();
+    assert_eq!(ok(&server, &on_client, "get_company_details", json!({})).await["publicId"], client);
+
+    let token = token_for(&server, &TAX_ADVISOR, TAX_ADVISOR.company_id).await;
+    let listed = ok(&server, &token, "list_companies", json!({})).await;
+    let access: Vec<(&str, &str)> = listed["companies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| (c["id"].as_str().unwrap(), c["access"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        access,
+        [
+            (TAX_ADVISOR.company_id, "own"),
+            (TAX_ADVISOR_CLIENTS[0].company_id, "tax_advisor_client"),
+            (TAX_ADVISOR_CLIENTS[1].company_id, "tax_advisor_client"),
+        ]
+    );
+    for client in TAX_ADVISOR_CLIENTS {
+        let details =
+            ok(&server, &token, "get_company_details", json!({ "company_id": client.company_id })).await;
+        assert_eq!(details["publicId"], client.company_id);
+        ok(&server, &token, "search_transactions", json!({ "company_id": client.company_id })).await;
+        let switched =
+            ok(&server, &token, "switch_company", json!({ "company_id": client.company_id })).await;
+        assert_eq!(switched["access"], "tax_advisor_client");
+    }
+    // The tax-advisor tools keep their own company_id: the client.
+    let overview = ok(&server, &token, "get_client_overview", json!({ "company_id": client })).await;
+    assert_eq!(overview["company"]["name"], TAX_ADVISOR_CLIENTS[0].company_name, "{overview}");
+    for (name, arguments) in [
+        ("get_company_details", json!({ "company_id": STRANGERS })),
+        ("search_transactions", json!({ "company_id": STRANGERS })),
+        ("get_client_overview", json!({ "company_id": STRANGERS })),
+        ("get_missing_documents_summary", json!({ "company_id": STRANGERS })),
+    ] {
+        let error = refused(&server, &token, name, arguments).await;
+        assert!(error.contains("not a company this login may act on"), "{name}: {error}");
+    }
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_one_company_login_lists_its_company_and_may_not_name_another() {
+    let server = TestServer::start().await;
+    let (_, tokens) = full_flow(&server, BOTH, 0).await;
+    let token = tokens["access_token"].as_str().unwrap();
+    let listed = ok(&server, token, "list_companies", json!({})).await;
+    assert_eq!(listed["count"], 1);
+    assert_eq!(listed["companies"][0]["id"], DEMO_USERS[0].company_id);
+    let named =
+        ok(&server, token, "get_company_details", json!({ "company_id": DEMO_USERS[0].company_id })).await;
+    assert_eq!(named["publicId"], DEMO_USERS[0].company_id);
+    let error =
+        refused(&server, token, "get_company_balance", json!({ "company_id": DEMO_USERS[1].company_id }))
+            .await;
+    assert!(error.contains("list_companies"), "{error}");
+    server.stop().await;
+}
