@@ -93,6 +93,7 @@ pub struct Texts {
     pub page: PageTexts,
     pub login: LoginTexts,
     pub error: ErrorTexts,
+    pub norman_oauth: NormanOAuthTexts,
 }
 
 #[derive(Debug, Deserialize)]
@@ -152,6 +153,18 @@ pub struct ErrorTexts {
     pub cookie: Text,
     pub norman_title: Text,
     pub norman: Text,
+}
+
+/// "Sign in with Norman": the login page's button and the pages of the way back from Norman.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NormanOAuthTexts {
+    pub button: Text,
+    pub or: Text,
+    pub not_offered_title: Text,
+    pub not_offered: Text,
+    pub refused_title: Text,
+    pub refused: Text,
 }
 
 /// One text: plain text (the templates escape it), with `{name}` where a value goes.

@@ -48,11 +48,19 @@ pub enum Purpose {
     Client,
     /// The Norman access token and company id inside a Biscuit access token.
     Upstream,
+    /// The `state` of a sign-in at Norman's authorization server.
+    NormanState,
 }
 
 impl Purpose {
-    pub const ALL: [Purpose; 5] =
-        [Purpose::Login, Purpose::Code, Purpose::Refresh, Purpose::Client, Purpose::Upstream];
+    pub const ALL: [Purpose; 6] = [
+        Purpose::Login,
+        Purpose::Code,
+        Purpose::Refresh,
+        Purpose::Client,
+        Purpose::Upstream,
+        Purpose::NormanState,
+    ];
 
     pub const fn prefix(self) -> &'static str {
         match self {
@@ -61,6 +69,7 @@ impl Purpose {
             Purpose::Refresh => "nmr",
             Purpose::Client => "nmi",
             Purpose::Upstream => "nmu",
+            Purpose::NormanState => "nms",
         }
     }
 

@@ -4,6 +4,7 @@
 
 pub mod form;
 mod limits;
+pub mod norman;
 
 use std::net::IpAddr;
 use std::time::{Duration, Instant};
@@ -12,6 +13,8 @@ use serde::Deserialize;
 use time::OffsetDateTime;
 
 use crate::i18n::Texts;
+use crate::norman::NormanTokens;
+use crate::norman::oauth::SignInMethod;
 use crate::oauth::AuthServer;
 use crate::oauth::authorize::{ErrorRedirect, success_location};
 use crate::oauth::error::ErrorCode;
@@ -22,6 +25,42 @@ use crate::tokens::login::LoginRequest;
 use crate::tokens::random_id;
 
 pub use self::limits::{LoginLimits, MAX_EMAIL_BYTES, TRACKED_KEYS};
+
+/// Which sign-ins the login page offers (`--login`): email and password on our page, Norman's
+/// own authorization server ("Sign in with Norman"), or both.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LoginMode {
+    Password,
+    NormanOAuth,
+    Both,
+}
+
+impl LoginMode {
+    pub fn parse(text: &str) -> Option<LoginMode> {
+        match text {
+            "password" => Some(LoginMode::Password),
+            "norman-oauth" => Some(LoginMode::NormanOAuth),
+            "both" => Some(LoginMode::Both),
+            _ => None,
+        }
+    }
+
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            LoginMode::Password => "password",
+            LoginMode::NormanOAuth => "norman-oauth",
+            LoginMode::Both => "both",
+        }
+    }
+
+    pub const fn offers_password(self) -> bool {
+        matches!(self, LoginMode::Password | LoginMode::Both)
+    }
+
+    pub const fn offers_norman(self) -> bool {
+        matches!(self, LoginMode::NormanOAuth | LoginMode::Both)
+    }
+}
 
 #[derive(Deserialize)]
 pub struct LoginForm {
@@ -64,6 +103,9 @@ pub enum LoginOutcome {
     /// Back to the app, with a code or with `access_denied`; the form's CSRF cookie (named
     /// here) has done its job and is cleared.
     Redirect { location: String, spent_cookie: String },
+    /// On to Norman's authorization server ("Sign in with Norman"), with the cookie that binds
+    /// the sealed `state` to this browser.
+    ToNorman { location: String, set_cookie: String },
     /// The form again, with what to fix, keeping the email and the consent choice.
     Retry {
         problem: RetryProblem,
@@ -114,6 +156,11 @@ pub enum LoginRefusal {
     CookieMissing,
     /// Norman could not be asked; nothing was changed.
     NormanUnavailable,
+    /// The form asked for a sign-in this server does not offer (`--login`).
+    NotOffered,
+    /// Norman's authorization server did not confirm the sign-in (its code was refused, or
+    /// the way back from it was already used).
+    NormanRefused,
     /// Randomness or sealing failed on our side.
     Internal,
 }
@@ -149,7 +196,8 @@ impl AuthServer {
             return LoginOutcome::Refused(LoginRefusal::CookieMissing);
         }
         let cookie_name = form::cookie_name(self.secure_cookies, &request.csrf_nonce);
-        if form.action.as_deref() == Some("deny") {
+        let action = form.action.as_deref();
+        if action == Some("deny") {
             // RFC 6749 §4.1.2.1: the client and its redirect URI were validated before the
             // form was sealed, so the refusal may go back to the app, with its state.
             let denied = ErrorRedirect {
@@ -165,6 +213,13 @@ impl AuthServer {
         }
 
         let scope = granted_scopes(request.scope, allow_write);
+        if action == Some("norman") {
+            return self.leave_for_norman(request, scope, now);
+        }
+        if !self.login_mode.offers_password() {
+            tracing::info!("password sign-in refused: this server offers only Sign in with Norman");
+            return LoginOutcome::Refused(LoginRefusal::NotOffered);
+        }
         let email = form.email.unwrap_or_default().trim().to_owned();
         let password = zeroize::Zeroizing::new(form.password.unwrap_or_default());
         let retry = |problem, email: &str| LoginOutcome::Retry {
@@ -204,20 +259,35 @@ impl AuthServer {
                 return LoginOutcome::Refused(LoginRefusal::NormanUnavailable);
             }
         };
+        match self.complete_sign_in(&request, scope, tokens, SignInMethod::Password, now).await {
+            Ok(location) => LoginOutcome::Redirect { location, spent_cookie: cookie_name },
+            Err(refusal) => LoginOutcome::Refused(refusal),
+        }
+    }
+
+    /// After Norman gave us tokens, whichever way the person signed in (password on our page,
+    /// or Norman's authorization server): the company, the code carrying the grant, and the
+    /// way back to the app with `code`, `state` and `iss` (RFC 9207). Every sign-in ends here.
+    async fn complete_sign_in(
+        &self,
+        request: &LoginRequest,
+        scope: Scopes,
+        tokens: NormanTokens,
+        method: SignInMethod,
+        now: OffsetDateTime,
+    ) -> Result<String, LoginRefusal> {
         let company_id = match self.norman.first_company(&tokens.access).await {
             Ok(company_id) => company_id,
             Err(error) => {
                 tracing::warn!(%error, "company lookup failed after login");
-                return LoginOutcome::Refused(LoginRefusal::NormanUnavailable);
+                return Err(LoginRefusal::NormanUnavailable);
             }
         };
         let Some(norman_refresh) = tokens.refresh else {
-            tracing::warn!("Norman login answered without a refresh token");
-            return LoginOutcome::Refused(LoginRefusal::NormanUnavailable);
+            tracing::warn!("Norman answered the sign-in without a refresh token");
+            return Err(LoginRefusal::NormanUnavailable);
         };
-        let Ok(code_id) = random_id() else {
-            return LoginOutcome::Refused(LoginRefusal::Internal);
-        };
+        let code_id = random_id().map_err(|_| LoginRefusal::Internal)?;
         let code = AuthorizationCode {
             code_id,
             client_id: request.client_id.clone(),
@@ -229,25 +299,15 @@ impl AuthServer {
             norman_access: tokens.access,
             norman_refresh,
             company_id,
+            method,
             expires_at: now + CODE_LIFETIME,
         };
-        let sealed = match seal::seal(&keyring, &code, now) {
-            Ok(sealed) => sealed,
-            Err(error) => {
-                tracing::error!(%error, "could not seal an authorization code");
-                return LoginOutcome::Refused(LoginRefusal::Internal);
-            }
-        };
-        tracing::info!(%scope, "login succeeded; code issued");
-        LoginOutcome::Redirect {
-            location: success_location(
-                &request.redirect_uri,
-                &sealed,
-                request.state.as_deref(),
-                &self.issuer,
-            ),
-            spent_cookie: cookie_name,
-        }
+        let sealed = seal::seal(&self.keyring.current(), &code, now).map_err(|error| {
+            tracing::error!(%error, "could not seal an authorization code");
+            LoginRefusal::Internal
+        })?;
+        tracing::info!(%scope, ?method, "login succeeded; code issued");
+        Ok(success_location(&request.redirect_uri, &sealed, request.state.as_deref(), &self.issuer))
     }
 }
 
@@ -275,6 +335,17 @@ mod tests {
         let en = Lang::En.texts();
         assert_eq!(RetryProblem::BadCredentials.message(en), "The email or password is not correct.");
         assert_ne!(RetryProblem::MissingCredentials.message(en), RetryProblem::BadCredentials.message(en));
+    }
+
+    #[test]
+    fn login_modes_parse_and_say_what_they_offer() {
+        for mode in [LoginMode::Password, LoginMode::NormanOAuth, LoginMode::Both] {
+            assert_eq!(LoginMode::parse(mode.as_str()), Some(mode));
+        }
+        assert_eq!(LoginMode::parse("oauth"), None);
+        assert!(LoginMode::Password.offers_password() && !LoginMode::Password.offers_norman());
+        assert!(!LoginMode::NormanOAuth.offers_password() && LoginMode::NormanOAuth.offers_norman());
+        assert!(LoginMode::Both.offers_password() && LoginMode::Both.offers_norman());
     }
 
     #[test]

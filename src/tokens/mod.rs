@@ -6,6 +6,7 @@ pub mod access;
 pub mod client;
 pub mod code;
 pub mod login;
+pub mod norman_state;
 pub mod refresh;
 pub mod upstream;
 

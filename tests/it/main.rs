@@ -14,6 +14,7 @@ mod keyring;
 mod keyring_watch;
 mod mcp;
 mod metrics;
+mod norman_oauth;
 mod oauth;
 mod pages;
 mod prompts;

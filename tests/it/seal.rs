@@ -7,6 +7,7 @@ use norman_mcp::seal::{self, MAX_ENVELOPE_LEN, OpenError, Purpose, Sealed};
 use norman_mcp::tokens::client::{ClientAuthMethod, RegisteredClient};
 use norman_mcp::tokens::code::AuthorizationCode;
 use norman_mcp::tokens::login::LoginRequest;
+use norman_mcp::tokens::norman_state::NormanState;
 use norman_mcp::tokens::refresh::RefreshToken;
 use norman_mcp::tokens::upstream::UpstreamCredentials;
 use norman_mcp::tokens::{NormanToken, random_id};
@@ -46,6 +47,7 @@ fn code() -> AuthorizationCode {
         norman_access: NormanToken::new("eyJhbGciOiJIUzI1NiJ9.eyJleHAiOjF9.c2ln".into()),
         norman_refresh: NormanToken::new("eyJhbGciOiJIUzI1NiJ9.eyJleHAiOjJ9.c2ln".into()),
         company_id: Some("cmp_1".into()),
+        method: Default::default(),
         expires_at: T0 + Duration::seconds(60),
     }
 }
@@ -59,6 +61,7 @@ fn refresh() -> RefreshToken {
         resource: Some("http://localhost:3001/mcp".into()),
         norman_refresh: NormanToken::new("refresh-secret".into()),
         company_id: Some("cmp_2".into()),
+        method: Default::default(),
         expires_at: T0 + Duration::days(30),
     }
 }
@@ -85,6 +88,10 @@ fn upstream() -> UpstreamCredentials {
     }
 }
 
+fn norman_state() -> NormanState {
+    NormanState { request: login(), scope: Scopes::READ, nonce: "n0nce".into(), expires_at: T0 + Duration::minutes(10) }
+}
+
 fn round_trip<T: Sealed + PartialEq + std::fmt::Debug>(value: T) {
     let ring = keyring();
     let envelope = seal::seal(&ring, &value, T0).unwrap();
@@ -101,6 +108,7 @@ fn every_purpose_round_trips() {
     round_trip(refresh());
     round_trip(client());
     round_trip(upstream());
+    round_trip(norman_state());
 }
 
 #[test]
@@ -128,6 +136,7 @@ fn open_as_all(ring: &Keyring, envelope: &str) -> Vec<(Purpose, Result<(), OpenE
         (Purpose::Refresh, seal::open::<RefreshToken>(ring, envelope, now).map(drop)),
         (Purpose::Client, seal::open::<RegisteredClient>(ring, envelope, now).map(drop)),
         (Purpose::Upstream, seal::open::<UpstreamCredentials>(ring, envelope, now).map(drop)),
+        (Purpose::NormanState, seal::open::<NormanState>(ring, envelope, now).map(drop)),
     ]
 }
 
@@ -140,6 +149,7 @@ fn an_envelope_never_opens_as_another_purpose() {
         (Purpose::Refresh, seal::seal(&ring, &refresh(), T0).unwrap()),
         (Purpose::Client, seal::seal(&ring, &client(), T0).unwrap()),
         (Purpose::Upstream, seal::seal(&ring, &upstream(), T0).unwrap()),
+        (Purpose::NormanState, seal::seal(&ring, &norman_state(), T0).unwrap()),
     ];
     for (sealed_as, envelope) in &envelopes {
         for (opened_as, result) in open_as_all(&ring, envelope) {
