@@ -249,7 +249,10 @@ mod tests {
         for mode in [LoginMode::NormanOAuth, LoginMode::Both] {
             config.login = mode;
             let error = config.check().unwrap_err().to_string();
-            assert!(error.starts_with(&format!("--login {} needs --norman-oauth-client-id", mode.as_str())), "{error}");
+            assert!(
+                error.starts_with(&format!("--login {} needs --norman-oauth-client-id", mode.as_str())),
+                "{error}"
+            );
         }
         config.norman_oauth = Some(NormanOAuthClient::new("norman-mcp".into(), None));
         assert_eq!(config.check(), Ok(()));

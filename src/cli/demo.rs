@@ -53,7 +53,8 @@ pub async fn demo(args: DemoArgs) -> Result<(), CliError> {
         secret: Some(secret.clone()),
         redirect_uri: config.norman_callback_url(),
     });
-    args.login.apply(&mut config, Some(NormanOAuthClient::new(DEMO_OAUTH_CLIENT_ID.to_owned(), Some(secret))));
+    args.login
+        .apply(&mut config, Some(NormanOAuthClient::new(DEMO_OAUTH_CLIENT_ID.to_owned(), Some(secret))));
     let keyring = Arc::new(SharedKeyring::fixed(Keyring::from_file(&keys).bound_to(&config.issuer())));
     println!("norman-mcp demo: a sandbox Norman API and a throwaway keyring (tokens die with this process).");
     println!();

@@ -77,7 +77,8 @@ pub struct LoginArgs {
 impl LoginArgs {
     /// Sets the sign-ins offered and, for "Sign in with Norman", our client at Norman.
     pub fn apply(&self, config: &mut Config, norman_oauth: Option<NormanOAuthClient>) {
-        config.login = self.login.unwrap_or(if norman_oauth.is_some() { LoginMode::Both } else { LoginMode::Password });
+        config.login =
+            self.login.unwrap_or(if norman_oauth.is_some() { LoginMode::Both } else { LoginMode::Password });
         config.norman_oauth = norman_oauth;
     }
 }
@@ -104,7 +105,10 @@ impl NormanOAuthArgs {
             Some(path) => Some(
                 std::fs::read_to_string(path)
                     .map_err(|error| {
-                        CliError::Usage(format!("cannot read the Norman OAuth client secret file {}: {error}", path.display()))
+                        CliError::Usage(format!(
+                            "cannot read the Norman OAuth client secret file {}: {error}",
+                            path.display()
+                        ))
                     })?
                     .trim()
                     .to_owned(),

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use url::Url;
 use zeroize::{Zeroize, ZeroizeOnDrop};
 
-use super::{Body, NormanClient, NormanError, NormanTokens, NormanToken};
+use super::{Body, NormanClient, NormanError, NormanToken, NormanTokens};
 
 /// The scopes asked of Norman: the person's whole account, as with a password sign-in. Which
 /// of it an MCP client may use is our own grant (`norman.read`, `norman.write`).
@@ -99,7 +99,8 @@ impl NormanClient {
         redirect_uri: &str,
     ) -> Result<NormanTokens, NormanError> {
         let _timer = self.timer("oauth_code");
-        let mut form = vec![("grant_type", "authorization_code"), ("code", code), ("redirect_uri", redirect_uri)];
+        let mut form =
+            vec![("grant_type", "authorization_code"), ("code", code), ("redirect_uri", redirect_uri)];
         form.extend(client.credentials());
         self.oauth_token(form).await
     }
@@ -140,8 +141,9 @@ mod tests {
 
     #[test]
     fn the_authorization_url_has_norman_s_wire_shape() {
-        let norman = NormanClient::new(Url::parse("https://api.norman.finance/").unwrap(), Duration::from_secs(1))
-            .unwrap();
+        let norman =
+            NormanClient::new(Url::parse("https://api.norman.finance/").unwrap(), Duration::from_secs(1))
+                .unwrap();
         let client = NormanOAuthClient::new("mcp-client".into(), Some("s3cret-value".into()));
         let url = norman.oauth_authorize_url(&client, "https://mcp.example/oauth/callback", "nms_x");
         assert_eq!(

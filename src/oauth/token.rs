@@ -133,7 +133,9 @@ impl UpstreamRefresh {
             SignInMethod::NormanOauth => match &self.norman_oauth {
                 Some(client) => Some(client.clone()),
                 None => {
-                    tracing::warn!("a grant from Sign in with Norman cannot be refreshed: no Norman OAuth client is configured");
+                    tracing::warn!(
+                        "a grant from Sign in with Norman cannot be refreshed: no Norman OAuth client is configured"
+                    );
                     return Err(RefreshFailure::Upstream(Arc::new(NormanError::Unauthorized)));
                 }
             },

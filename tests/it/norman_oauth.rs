@@ -65,7 +65,10 @@ async fn leave_for_norman(server: &TestServer, browser: &reqwest::Client, allow_
     let response = browser.post(server.url("/authorize")).form(&form).send().await.unwrap();
     assert_eq!(response.status(), 303, "{:?}", response.text().await);
     let set_cookie = response.headers()[SET_COOKIE].to_str().unwrap();
-    assert!(set_cookie.starts_with("nm_norman_") && set_cookie.contains("HttpOnly; SameSite=Lax"), "{set_cookie}");
+    assert!(
+        set_cookie.starts_with("nm_norman_") && set_cookie.contains("HttpOnly; SameSite=Lax"),
+        "{set_cookie}"
+    );
     let cookie = set_cookie.split(';').next().unwrap().to_owned();
     let url = Url::parse(response.headers()[LOCATION].to_str().unwrap()).unwrap();
     AtNorman { client_id, pkce, url, cookie }
@@ -78,10 +81,13 @@ async fn answer_at_norman(browser: &reqwest::Client, at: &AtNorman, user: DemoUs
     assert_eq!(page.status(), 200);
     assert!(page.text().await.unwrap().contains("Sign in and approve"));
     let query: HashMap<String, String> = at.url.query_pairs().into_owned().collect();
-    let mut form: Vec<(&str, &str)> =
-        ["client_id", "redirect_uri", "state", "scope"].iter().map(|name| (*name, query[*name].as_str())).collect();
+    let mut form: Vec<(&str, &str)> = ["client_id", "redirect_uri", "state", "scope"]
+        .iter()
+        .map(|name| (*name, query[*name].as_str()))
+        .collect();
     form.extend([("email", user.email), ("password", user.password), ("action", action)]);
-    let answer = browser.post(at.url.join("/api/v1/oauth/authorize/").unwrap()).form(&form).send().await.unwrap();
+    let answer =
+        browser.post(at.url.join("/api/v1/oauth/authorize/").unwrap()).form(&form).send().await.unwrap();
     assert_eq!(answer.status(), 302);
     Url::parse(answer.headers()[LOCATION].to_str().unwrap()).unwrap()
 }
@@ -166,7 +172,10 @@ async fn tokens_from_norman_are_refreshed_at_norman_s_oauth_token_endpoint() {
     let back = server.http.get(callback).send().await.unwrap();
     let code = location_params(back.headers()).1["code"].clone();
     let tokens = redeem(&server, &at, &code).await;
-    assert_eq!(tokens["scope"], "norman.read", "unticking \"allow changes\" before leaving grants reading only");
+    assert_eq!(
+        tokens["scope"], "norman.read",
+        "unticking \"allow changes\" before leaving grants reading only"
+    );
 
     let mut refresh = tokens["refresh_token"].as_str().unwrap().to_owned();
     for round in 1..=2 {
@@ -175,13 +184,19 @@ async fn tokens_from_norman_are_refreshed_at_norman_s_oauth_token_endpoint() {
         let renewed: Value = response.json().await.unwrap();
         assert_eq!(renewed["scope"], "norman.read");
         refresh = renewed["refresh_token"].as_str().unwrap().to_owned();
-        let company =
-            tool_json(&mcp_call(&server, renewed["access_token"].as_str().unwrap(), "get_company_details", json!({})).await);
+        let company = tool_json(
+            &mcp_call(&server, renewed["access_token"].as_str().unwrap(), "get_company_details", json!({}))
+                .await,
+        );
         assert_eq!(company["name"], DEMO_USERS[0].company_name);
     }
     let stats = server.sandbox.as_ref().unwrap().sandbox.stats();
     assert_eq!(stats.oauth_refreshes_ok, 2, "Norman's OAuth token endpoint renewed the Norman tokens");
-    assert_eq!((stats.refreshes_ok, stats.refreshes_rejected), (0, 0), "the password login's refresh was never asked");
+    assert_eq!(
+        (stats.refreshes_ok, stats.refreshes_rejected),
+        (0, 0),
+        "the password login's refresh was never asked"
+    );
     server.stop().await;
 }
 
@@ -228,7 +243,8 @@ async fn a_callback_whose_state_or_cookie_does_not_hold_is_a_page() {
     let mut tampered = state.to_owned();
     let last = tampered.pop().unwrap();
     tampered.push(if last == 'A' { 'B' } else { 'A' });
-    let response = get(&stranger, url(&tampered, &[("code", norman_code)]), Some(&at.cookie)).await.unwrap();
+    let response =
+        get(&stranger, url(&tampered, &[("code", norman_code)]), Some(at.cookie.as_str())).await.unwrap();
     is_page(&response, 400);
     assert!(response.text().await.unwrap().contains("lang=\"de\""), "German, as asked");
     // Expired: the same state, sealed again with its time up.
@@ -237,16 +253,24 @@ async fn a_callback_whose_state_or_cookie_does_not_hold_is_a_page() {
     let mut opened: NormanState = seal::open(&keyring, state, now).unwrap();
     opened.expires_at = now - time::Duration::seconds(1);
     let expired = seal::seal(&keyring, &opened, now).unwrap();
-    is_page(&get(&stranger, url(&expired, &[("code", norman_code)]), Some(&at.cookie)).await.unwrap(), 400);
+    is_page(
+        &get(&stranger, url(&expired, &[("code", norman_code)]), Some(at.cookie.as_str())).await.unwrap(),
+        400,
+    );
     // No cookie, or another browser's: the state was carried away from the browser that left.
     is_page(&get(&stranger, url(state, &[("code", norman_code)]), None).await.unwrap(), 403);
     let (name, _) = at.cookie.split_once('=').unwrap();
     let other = format!("{name}=another-browsers-nonce");
-    is_page(&get(&stranger, url(state, &[("code", norman_code)]), Some(&other)).await.unwrap(), 403);
+    is_page(&get(&stranger, url(state, &[("code", norman_code)]), Some(other.as_str())).await.unwrap(), 403);
     // Norman's error with a state that does not open, or none: nothing says where to redirect.
-    is_page(&get(&stranger, url(&tampered, &[("error", "access_denied")]), Some(&at.cookie)).await.unwrap(), 400);
+    is_page(
+        &get(&stranger, url(&tampered, &[("error", "access_denied")]), Some(at.cookie.as_str()))
+            .await
+            .unwrap(),
+        400,
+    );
     let bare = Url::parse(&server.url("/oauth/callback?error=access_denied")).unwrap();
-    is_page(&get(&stranger, bare, Some(&at.cookie)).await.unwrap(), 400);
+    is_page(&get(&stranger, bare, Some(at.cookie.as_str())).await.unwrap(), 400);
 
     // None of that used the sign-in up: the browser that left completes it.
     let back = server.http.get(callback).send().await.unwrap();
@@ -278,13 +302,21 @@ async fn the_page_offers_the_sign_ins_login_names() {
     let client_id = both.register_public(REDIRECT).await;
     let pkce = pkce();
     let resource = both.mcp_url();
-    let params = with(with(authorize_params(&client_id, &pkce), "resource", Some(&resource)), "scope", Some("norman.read norman.write"));
+    let params = with(
+        with(authorize_params(&client_id, &pkce), "resource", Some(&resource)),
+        "scope",
+        Some("norman.read norman.write"),
+    );
     let response = both.http.get(both.url("/authorize")).query(&params).send().await.unwrap();
     let csp = response.headers()[CONTENT_SECURITY_POLICY].to_str().unwrap().to_owned();
     let sandbox_origin = both.sandbox.as_ref().unwrap().url.origin().ascii_serialization();
     assert!(csp.contains(&format!("form-action 'self' http://127.0.0.1:6276 {sandbox_origin};")), "{csp}");
     let page = response.text().await.unwrap();
-    assert!(page.contains("name=\"password\"") && page.contains("value=\"norman\"") && page.contains("Sign in with Norman"));
+    assert!(
+        page.contains("name=\"password\"")
+            && page.contains("value=\"norman\"")
+            && page.contains("Sign in with Norman")
+    );
     both.stop().await;
 
     // Password only: no button, no callback, and a form asking for Norman is refused.
@@ -296,7 +328,8 @@ async fn the_page_offers_the_sign_ins_login_names() {
     let form = [("login_request", envelope.as_str()), ("consent", "1"), ("action", "norman")];
     let refused = password.http.post(password.url("/authorize")).form(&form).send().await.unwrap();
     is_page(&refused, 403);
-    let callback = password.http.get(password.url("/oauth/callback?code=x&state=nms_x")).send().await.unwrap();
+    let callback =
+        password.http.get(password.url("/oauth/callback?code=x&state=nms_x")).send().await.unwrap();
     assert_eq!(callback.status(), 404);
     password.stop().await;
 
@@ -305,10 +338,19 @@ async fn the_page_offers_the_sign_ins_login_names() {
     let norman = start(Some(LoginMode::NormanOAuth)).await;
     let client_id = norman.register_public(REDIRECT).await;
     let page = login_page(&norman, &norman.http, &client_id, &pkce).await;
-    assert!(!page.contains("name=\"password\"") && page.contains("value=\"norman\"") && page.contains("id=\"allow_write\""));
+    assert!(
+        !page.contains("name=\"password\"")
+            && page.contains("value=\"norman\"")
+            && page.contains("id=\"allow_write\"")
+    );
     let envelope = login_request_of(&page);
     let user = DEMO_USERS[0];
-    let form = [("login_request", envelope.as_str()), ("email", user.email), ("password", user.password), ("action", "login")];
+    let form = [
+        ("login_request", envelope.as_str()),
+        ("email", user.email),
+        ("password", user.password),
+        ("action", "login"),
+    ];
     let refused = norman.http.post(norman.url("/authorize")).form(&form).send().await.unwrap();
     is_page(&refused, 403);
     assert_eq!(norman.sandbox.as_ref().unwrap().sandbox.stats().logins_ok, 0);

@@ -89,7 +89,12 @@ fn upstream() -> UpstreamCredentials {
 }
 
 fn norman_state() -> NormanState {
-    NormanState { request: login(), scope: Scopes::READ, nonce: "n0nce".into(), expires_at: T0 + Duration::minutes(10) }
+    NormanState {
+        request: login(),
+        scope: Scopes::READ,
+        nonce: "n0nce".into(),
+        expires_at: T0 + Duration::minutes(10),
+    }
 }
 
 fn round_trip<T: Sealed + PartialEq + std::fmt::Debug>(value: T) {

@@ -145,7 +145,11 @@ mod tests {
         assert_eq!(authorizations.redeem(&code, "app", "https://app.example/cb"), None, "single use");
         let code = authorizations.issue_code(0, "app", "https://app.example/cb");
         assert_eq!(authorizations.redeem(&code, "other", "https://app.example/cb"), None);
-        assert_eq!(authorizations.redeem(&code, "app", "https://app.example/cb"), None, "spent by the attempt");
+        assert_eq!(
+            authorizations.redeem(&code, "app", "https://app.example/cb"),
+            None,
+            "spent by the attempt"
+        );
         let code = authorizations.issue_code(0, "app", "https://app.example/cb");
         assert_eq!(authorizations.redeem(&code, "app", "https://app.example/other"), None);
     }

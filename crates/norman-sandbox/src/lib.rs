@@ -235,8 +235,8 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 use url::Url;
 
-pub use self::authorizations::OAuthClient;
 use self::authorizations::Authorizations;
+pub use self::authorizations::OAuthClient;
 use self::blobs::FileStore;
 use self::endpoints::attachments;
 use self::founders::Founders;

@@ -126,7 +126,9 @@ impl RefreshStore {
     /// Removes `jti` if it was issued to `client_id`; one presented by anyone else stays.
     fn take(&mut self, jti: &str, client_id: Option<&str>) -> Option<u64> {
         match self.live.get(jti) {
-            Some((_, issued_to)) if issued_to.as_deref() == client_id => self.live.remove(jti).map(|(exp, _)| exp),
+            Some((_, issued_to)) if issued_to.as_deref() == client_id => {
+                self.live.remove(jti).map(|(exp, _)| exp)
+            }
             _ => None,
         }
     }

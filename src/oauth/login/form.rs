@@ -54,7 +54,12 @@ pub fn issue(
         expires_at: now + LOGIN_LIFETIME,
     };
     let envelope = seal::seal(keyring, &request, now)?;
-    let set_cookie = setting_cookie(&cookie_name(secure, &request.csrf_nonce), &request.csrf_nonce, LOGIN_LIFETIME, secure);
+    let set_cookie = setting_cookie(
+        &cookie_name(secure, &request.csrf_nonce),
+        &request.csrf_nonce,
+        LOGIN_LIFETIME,
+        secure,
+    );
     Ok(IssuedForm { request, envelope, set_cookie })
 }
 
@@ -77,8 +82,12 @@ pub fn issue_norman_state(
     let nonce = random_id().map_err(|_| IssueError::Random)?;
     let sealed = NormanState { request, scope, nonce, expires_at: now + NORMAN_STATE_LIFETIME };
     let state = seal::seal(keyring, &sealed, now)?;
-    let set_cookie =
-        setting_cookie(&norman_cookie_name(secure, &sealed.nonce), &sealed.nonce, NORMAN_STATE_LIFETIME, secure);
+    let set_cookie = setting_cookie(
+        &norman_cookie_name(secure, &sealed.nonce),
+        &sealed.nonce,
+        NORMAN_STATE_LIFETIME,
+        secure,
+    );
     Ok(IssuedNormanState { state, set_cookie })
 }
 

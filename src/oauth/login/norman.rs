@@ -59,13 +59,19 @@ fn app_error(norman_error: &str) -> (ErrorCode, &'static str) {
 impl AuthServer {
     /// Starts a sign-in at Norman for the login form's `request` and the grant the person
     /// chose: seals the state and sends the browser to Norman's authorization endpoint.
-    pub(super) fn leave_for_norman(&self, request: LoginRequest, scope: Scopes, now: OffsetDateTime) -> LoginOutcome {
+    pub(super) fn leave_for_norman(
+        &self,
+        request: LoginRequest,
+        scope: Scopes,
+        now: OffsetDateTime,
+    ) -> LoginOutcome {
         let Some(client) = self.norman_oauth.as_ref().filter(|_| self.login_mode.offers_norman()) else {
             tracing::info!("Sign in with Norman refused: this server offers only the password sign-in");
             return LoginOutcome::Refused(LoginRefusal::NotOffered);
         };
         let issued =
-            match form::issue_norman_state(&self.keyring.current(), request, scope, self.secure_cookies, now) {
+            match form::issue_norman_state(&self.keyring.current(), request, scope, self.secure_cookies, now)
+            {
                 Ok(issued) => issued,
                 Err(error) => {
                     tracing::error!(%error, "could not seal the state of a sign-in at Norman");
@@ -158,7 +164,8 @@ mod tests {
         assert_eq!(app_error("invalid_scope").0, ErrorCode::AccessDenied, "anything else is a refusal");
         assert_eq!(app_error("temporarily_unavailable").0, ErrorCode::TemporarilyUnavailable);
         assert_eq!(app_error("server_error").0, ErrorCode::ServerError);
-        let params = CallbackParams { code: Some("secret-code".into()), state: Some("nms_x".into()), error: None };
+        let params =
+            CallbackParams { code: Some("secret-code".into()), state: Some("nms_x".into()), error: None };
         assert!(!format!("{params:?}").contains("secret-code"));
     }
 }

@@ -85,7 +85,12 @@ pub(crate) async fn authorize_answer(State(sb): State<Arc<Sandbox>>, body: Bytes
     let user = user_index(email).filter(|&u| Some(ALL_DEMO_USERS[u].password) == field("password"));
     let Some(user) = user else {
         bump(&sb.counters.logins_failed);
-        return approval_page(&request, email, Some("The email or password is not correct."), StatusCode::UNAUTHORIZED);
+        return approval_page(
+            &request,
+            email,
+            Some("The email or password is not correct."),
+            StatusCode::UNAUTHORIZED,
+        );
     };
     let code = sb.authorizations.issue_code(user, &request.client.id, uri);
     redirect(uri, &[("code", code.as_str())], request.state.as_deref())
@@ -99,7 +104,8 @@ pub(crate) async fn token(State(sb): State<Arc<Sandbox>>, headers: HeaderMap, bo
     let basic = basic_credentials(&headers);
     let client_id = basic.as_ref().map(|(id, _)| id.as_str()).or(field("client_id"));
     let secret = basic.as_ref().map(|(_, secret)| secret.as_str()).or(field("client_secret"));
-    let Some(client) = client_id.and_then(|id| sb.authorizations.client(id)).filter(|c| c.authenticates(secret))
+    let Some(client) =
+        client_id.and_then(|id| sb.authorizations.client(id)).filter(|c| c.authenticates(secret))
     else {
         bump(&sb.counters.oauth_rejected);
         return oauth_error(StatusCode::UNAUTHORIZED, "invalid_client");
@@ -110,7 +116,9 @@ pub(crate) async fn token(State(sb): State<Arc<Sandbox>>, headers: HeaderMap, bo
                 bump(&sb.counters.oauth_rejected);
                 return oauth_error(StatusCode::BAD_REQUEST, "invalid_request");
             };
-            sb.authorizations.redeem(code, &client.id, redirect_uri).inspect(|_| bump(&sb.counters.oauth_codes_ok))
+            sb.authorizations
+                .redeem(code, &client.id, redirect_uri)
+                .inspect(|_| bump(&sb.counters.oauth_codes_ok))
         }
         Some("refresh_token") => field("refresh_token")
             .and_then(|token| sb.sessions.spend_refresh(token, Some(&client.id)))
@@ -123,7 +131,9 @@ pub(crate) async fn token(State(sb): State<Arc<Sandbox>>, headers: HeaderMap, bo
     match user {
         Some(user) => {
             let mut response = axum::Json(sb.sessions.issue_oauth_pair(user, &client.id)).into_response();
-            response.headers_mut().insert(header::CACHE_CONTROL, header::HeaderValue::from_static("no-store"));
+            response
+                .headers_mut()
+                .insert(header::CACHE_CONTROL, header::HeaderValue::from_static("no-store"));
             response
         }
         None => {
@@ -141,7 +151,9 @@ fn basic_credentials(headers: &HeaderMap) -> Option<(String, String)> {
     }
     let decoded = base64::engine::general_purpose::STANDARD.decode(encoded.trim()).ok()?;
     let (id, secret) = std::str::from_utf8(&decoded).ok()?.split_once(':')?;
-    let unescape = |s: &str| url::form_urlencoded::parse(format!("x={s}").as_bytes()).next().map(|(_, v)| v.into_owned());
+    let unescape = |s: &str| {
+        url::form_urlencoded::parse(format!("x={s}").as_bytes()).next().map(|(_, v)| v.into_owned())
+    };
     Some((unescape(id)?, unescape(secret)?))
 }
 
@@ -167,7 +179,12 @@ fn redirect(uri: &str, params: &[(&str, &str)], state: Option<&str>) -> Response
         .into_response()
 }
 
-fn approval_page(request: &AuthorizationRequest, email: &str, error: Option<&str>, status: StatusCode) -> Response {
+fn approval_page(
+    request: &AuthorizationRequest,
+    email: &str,
+    error: Option<&str>,
+    status: StatusCode,
+) -> Response {
     let hidden = [
         ("client_id", request.client.id.as_str()),
         ("redirect_uri", request.client.redirect_uri.as_str()),
@@ -177,7 +194,8 @@ fn approval_page(request: &AuthorizationRequest, email: &str, error: Option<&str
     .iter()
     .map(|(name, value)| format!(r#"<input type="hidden" name="{name}" value="{}">"#, escape(value)))
     .collect::<String>();
-    let error = error.map(|e| format!(r#"<p class="error" role="alert">{}</p>"#, escape(e))).unwrap_or_default();
+    let error =
+        error.map(|e| format!(r#"<p class="error" role="alert">{}</p>"#, escape(e))).unwrap_or_default();
     let body = format!(
         r#"<h1>Sign in to Norman</h1>
 <p><strong>{client}</strong> wants to use your Norman account ({scope}).</p>
@@ -208,5 +226,9 @@ fn html(status: StatusCode, title: &str, body: &str) -> Response {
 }
 
 fn escape(text: &str) -> String {
-    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;").replace('\'', "&#39;")
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#39;")
 }

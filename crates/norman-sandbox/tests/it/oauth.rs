@@ -31,7 +31,12 @@ fn query(location: &str) -> HashMap<String, String> {
 
 /// The approval form's answer: the response (a redirect, or the page again).
 async fn answer(handle: &SandboxHandle, fields: &[(&str, &str)]) -> reqwest::Response {
-    let mut form = vec![("client_id", "norman-mcp"), ("redirect_uri", CALLBACK), ("state", "st-9"), ("scope", "read write")];
+    let mut form = vec![
+        ("client_id", "norman-mcp"),
+        ("redirect_uri", CALLBACK),
+        ("state", "st-9"),
+        ("scope", "read write"),
+    ];
     form.extend_from_slice(fields);
     browser().post(handle.url.join("api/v1/oauth/authorize/").unwrap()).form(&form).send().await.unwrap()
 }
@@ -46,7 +51,8 @@ async fn approve(handle: &SandboxHandle, email: &str, password: &str) -> String 
 }
 
 async fn token(handle: &SandboxHandle, form: &[(&str, &str)]) -> (StatusCode, Value) {
-    let response = browser().post(handle.url.join("api/v1/oauth/token/").unwrap()).form(form).send().await.unwrap();
+    let response =
+        browser().post(handle.url.join("api/v1/oauth/token/").unwrap()).form(form).send().await.unwrap();
     (response.status(), response.json().await.unwrap())
 }
 
@@ -65,8 +71,12 @@ async fn exchange(handle: &SandboxHandle, code: &str) -> (StatusCode, Value) {
 }
 
 async fn companies(handle: &SandboxHandle, access: &str) -> (StatusCode, Value) {
-    let response =
-        browser().get(handle.url.join("api/v1/companies/").unwrap()).bearer_auth(access).send().await.unwrap();
+    let response = browser()
+        .get(handle.url.join("api/v1/companies/").unwrap())
+        .bearer_auth(access)
+        .send()
+        .await
+        .unwrap();
     (response.status(), response.json().await.unwrap())
 }
 
@@ -74,19 +84,39 @@ async fn companies(handle: &SandboxHandle, access: &str) -> (StatusCode, Value) 
 async fn the_approval_page_checks_the_client_and_its_redirect_uri_before_anything() {
     let handle = start(Duration::from_secs(3600)).await;
     let page = |params: &[(&str, &str)]| {
-        let url = Url::parse_with_params(handle.url.join("api/v1/oauth/authorize/").unwrap().as_str(), params).unwrap();
+        let url =
+            Url::parse_with_params(handle.url.join("api/v1/oauth/authorize/").unwrap().as_str(), params)
+                .unwrap();
         browser().get(url).send()
     };
-    let ok = page(&[("response_type", "code"), ("client_id", "norman-mcp"), ("redirect_uri", CALLBACK), ("state", "s<1>"), ("scope", "read write")]).await.unwrap();
+    let ok = page(&[
+        ("response_type", "code"),
+        ("client_id", "norman-mcp"),
+        ("redirect_uri", CALLBACK),
+        ("state", "s<1>"),
+        ("scope", "read write"),
+    ])
+    .await
+    .unwrap();
     assert_eq!(ok.status(), StatusCode::OK);
     let html = ok.text().await.unwrap();
     assert!(html.contains("name=\"password\"") && html.contains("value=\"s&lt;1&gt;\""), "{html}");
-    for (client, uri) in [("unknown", CALLBACK), ("norman-mcp", "https://evil.example/cb"), ("norman-mcp", "")] {
-        let refused = page(&[("response_type", "code"), ("client_id", client), ("redirect_uri", uri)]).await.unwrap();
+    for (client, uri) in
+        [("unknown", CALLBACK), ("norman-mcp", "https://evil.example/cb"), ("norman-mcp", "")]
+    {
+        let refused =
+            page(&[("response_type", "code"), ("client_id", client), ("redirect_uri", uri)]).await.unwrap();
         assert_eq!(refused.status(), StatusCode::BAD_REQUEST, "{client} {uri}");
         assert!(refused.headers().get(LOCATION).is_none(), "a page, never a redirect");
     }
-    let wrong_type = page(&[("response_type", "token"), ("client_id", "norman-mcp"), ("redirect_uri", CALLBACK), ("state", "x")]).await.unwrap();
+    let wrong_type = page(&[
+        ("response_type", "token"),
+        ("client_id", "norman-mcp"),
+        ("redirect_uri", CALLBACK),
+        ("state", "x"),
+    ])
+    .await
+    .unwrap();
     assert_eq!(wrong_type.status(), StatusCode::FOUND);
     assert_eq!(query(wrong_type.headers()[LOCATION].to_str().unwrap())["error"], "unsupported_response_type");
 
@@ -115,16 +145,35 @@ async fn a_code_buys_tokens_that_work_like_a_password_login_s_once() {
     let (status, list) = companies(&handle, tokens["access_token"].as_str().unwrap()).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(list["results"][0]["publicId"], USER2.company_id, "the approving person's company");
-    assert_eq!(exchange(&handle, &code).await, (StatusCode::BAD_REQUEST, json!({ "error": "invalid_grant" })), "single use");
+    assert_eq!(
+        exchange(&handle, &code).await,
+        (StatusCode::BAD_REQUEST, json!({ "error": "invalid_grant" })),
+        "single use"
+    );
 
     // The redirect URI must be the one the code was issued for, the client must authenticate.
     let code = approve(&handle, USER1.email, USER1.password).await;
-    let other_uri = [("grant_type", "authorization_code"), ("code", code.as_str()), ("redirect_uri", "https://mcp.example/other"), ("client_id", "norman-mcp"), ("client_secret", "s3cret")];
+    let other_uri = [
+        ("grant_type", "authorization_code"),
+        ("code", code.as_str()),
+        ("redirect_uri", "https://mcp.example/other"),
+        ("client_id", "norman-mcp"),
+        ("client_secret", "s3cret"),
+    ];
     assert_eq!(token(&handle, &other_uri).await.0, StatusCode::BAD_REQUEST);
     let code = approve(&handle, USER1.email, USER1.password).await;
     for secret in ["wrong", ""] {
-        let form = [("grant_type", "authorization_code"), ("code", code.as_str()), ("redirect_uri", CALLBACK), ("client_id", "norman-mcp"), ("client_secret", secret)];
-        assert_eq!(token(&handle, &form).await, (StatusCode::UNAUTHORIZED, json!({ "error": "invalid_client" })));
+        let form = [
+            ("grant_type", "authorization_code"),
+            ("code", code.as_str()),
+            ("redirect_uri", CALLBACK),
+            ("client_id", "norman-mcp"),
+            ("client_secret", secret),
+        ];
+        assert_eq!(
+            token(&handle, &form).await,
+            (StatusCode::UNAUTHORIZED, json!({ "error": "invalid_client" }))
+        );
     }
     // HTTP Basic authenticates too (RFC 6749 §2.3.1).
     let response = browser()
@@ -147,7 +196,12 @@ async fn refresh_tokens_rotate_and_belong_to_the_client() {
     let refresh = |refresh: String| {
         let handle = &handle;
         async move {
-            let form = [("grant_type", "refresh_token"), ("refresh_token", refresh.as_str()), ("client_id", "norman-mcp"), ("client_secret", "s3cret")];
+            let form = [
+                ("grant_type", "refresh_token"),
+                ("refresh_token", refresh.as_str()),
+                ("client_id", "norman-mcp"),
+                ("client_secret", "s3cret"),
+            ];
             token(handle, &form).await
         }
     };
