@@ -9,7 +9,6 @@ use norman_mcp::oauth::login::LoginMode;
 use norman_mcp::seal;
 use norman_mcp::tokens::norman_state::NormanState;
 use norman_sandbox::{DEMO_USERS, DemoUser};
-use reqwest::StatusCode;
 use reqwest::header::{CONTENT_SECURITY_POLICY, LOCATION, SET_COOKIE};
 use serde_json::{Value, json};
 use url::Url;
