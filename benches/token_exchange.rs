@@ -76,6 +76,7 @@ async fn run() {
                     norman_access: upstream.access.clone(),
                     norman_refresh: upstream.refresh.clone().unwrap(),
                     company_id: Some(DEMO_USERS[0].company_id.to_owned()),
+                    method: Default::default(),
                     expires_at: sealed_at + CODE_LIFETIME,
                 };
                 seal::seal(&ring, &code, sealed_at).unwrap()

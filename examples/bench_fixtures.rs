@@ -97,6 +97,7 @@ fn main() {
                     norman_access: access.clone(),
                     norman_refresh: refresh.clone(),
                     company_id: Some("bench-company".to_owned()),
+                    method: Default::default(),
                     expires_at: now + CODE_LIFETIME,
                 };
                 let code = seal::seal(&keyring, &code, now).expect("seal");

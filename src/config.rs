@@ -10,7 +10,9 @@ use url::Url;
 pub use crate::guard::ReplayStoreUrl;
 use crate::mcp::catalogue::Toolsets;
 use crate::mcp::upload::UploadPolicy;
+use crate::norman::oauth::NormanOAuthClient;
 use crate::oauth::cimd::CimdConfig;
+use crate::oauth::login::LoginMode;
 use crate::tokens::access::{DEFAULT_ACCESS_LIFETIME, MAX_ACCESS_LIFETIME};
 
 /// Failed sign-ins a minute per client address by default; per email, half as many.
@@ -52,6 +54,11 @@ pub struct Config {
     pub mcp_request_timeout: Option<Duration>,
     /// The tool sets served: the tools listed and callable, and the prompts offered.
     pub toolsets: Toolsets,
+    /// Which sign-ins the login page offers (`--login`).
+    pub login: LoginMode,
+    /// This server's registration at Norman's authorization server, for "Sign in with
+    /// Norman" (`--norman-oauth-client-id`); also refreshes the tokens obtained that way.
+    pub norman_oauth: Option<NormanOAuthClient>,
 }
 
 /// A setting outside what the server accepts; the message names the flag.
@@ -103,6 +110,8 @@ impl Config {
             uploads: UploadPolicy::default(),
             mcp_request_timeout: None,
             toolsets: Toolsets::ALL,
+            login: LoginMode::Password,
+            norman_oauth: None,
         };
         config.allow_private_fetches(false);
         config
@@ -141,7 +150,19 @@ impl Config {
                 show(longest)
             )));
         }
+        if self.login.offers_norman() && self.norman_oauth.is_none() {
+            return Err(ConfigError(format!(
+                "--login {} needs --norman-oauth-client-id (NORMAN_OAUTH_CLIENT_ID): the client id \
+                 this server was given when it was registered at Norman's authorization server",
+                self.login.as_str()
+            )));
+        }
         Ok(())
+    }
+
+    /// The redirect URI registered at Norman for "Sign in with Norman".
+    pub fn norman_callback_url(&self) -> String {
+        format!("{}/oauth/callback", self.issuer())
     }
 
     /// The access-token lifetime the token endpoint grants by default.
@@ -220,5 +241,21 @@ mod tests {
         }
         assert_eq!(config(Duration::ZERO, day).access_lifetime(), MAX_ACCESS_LIFETIME);
         assert_eq!(ReplayConfig::default().refresh_grace, Duration::from_secs(10));
+    }
+
+    #[test]
+    fn signing_in_with_norman_needs_a_client_id() {
+        let mut config = config(DEFAULT_REFRESH_REUSE_GRACE, Duration::from_secs(3600));
+        for mode in [LoginMode::NormanOAuth, LoginMode::Both] {
+            config.login = mode;
+            let error = config.check().unwrap_err().to_string();
+            assert!(
+                error.starts_with(&format!("--login {} needs --norman-oauth-client-id", mode.as_str())),
+                "{error}"
+            );
+        }
+        config.norman_oauth = Some(NormanOAuthClient::new("norman-mcp".into(), None));
+        assert_eq!(config.check(), Ok(()));
+        assert_eq!(config.norman_callback_url(), "http://127.0.0.1:3001/oauth/callback");
     }
 }

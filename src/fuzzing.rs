@@ -16,6 +16,7 @@ use time::macros::datetime;
 use crate::keyring::{KeyFile, Keyring};
 use crate::mcp::bearer::lacks_scope;
 use crate::mcp::catalogue::Catalogue;
+use crate::norman::oauth::SignInMethod;
 use crate::oauth::cimd::{self, CimdConfig, CimdFetcher};
 use crate::oauth::client::{Clients, Requester};
 use crate::oauth::client_auth::PresentedClient;
@@ -31,6 +32,7 @@ use crate::tokens::client::RegisteredClient;
 use crate::tokens::code::AuthorizationCode;
 use crate::tokens::company_choice::CompanyChoice;
 use crate::tokens::login::LoginRequest;
+use crate::tokens::norman_state::NormanState;
 use crate::tokens::refresh::RefreshToken;
 use crate::tokens::upstream::UpstreamCredentials;
 
@@ -95,6 +97,7 @@ pub fn open_envelope(text: &str) {
     open_as::<RegisteredClient>(text);
     open_as::<UpstreamCredentials>(text);
     open_as::<CompanyChoice>(text);
+    open_as::<NormanState>(text);
 }
 
 /// A plaintext (`expires_at:i64 BE | JSON payload`) sealed for the purpose chosen by
@@ -115,6 +118,7 @@ pub fn seal_and_open(purpose: u8, plaintext: &[u8]) {
     open_as::<RegisteredClient>(&envelope);
     open_as::<UpstreamCredentials>(&envelope);
     open_as::<CompanyChoice>(&envelope);
+    open_as::<NormanState>(&envelope);
 }
 
 /// Opens `text` as a `T`; what opens must seal again and open to the same value, unless its
@@ -307,6 +311,7 @@ mod seed {
             norman_access: NormanToken::new("not-a-jwt".into()),
             norman_refresh: NormanToken::new("not-a-jwt-either".into()),
             company_id: Some(COMPANY_ID.into()),
+            method: SignInMethod::NormanOauth,
             expires_at: NOW + time::Duration::seconds(60),
         };
         let refresh = RefreshToken {
@@ -317,6 +322,7 @@ mod seed {
             resource: None,
             norman_refresh: NormanToken::new("not-a-jwt-either".into()),
             company_id: None,
+            method: SignInMethod::NormanOauth,
             expires_at: NOW + time::Duration::days(30),
         };
         let login = LoginRequest {
@@ -337,11 +343,18 @@ mod seed {
             family_id: Some("cd_4bT9".into()),
             expires_at: NOW + time::Duration::hours(1),
         };
+        let norman_state = NormanState {
+            request: login.clone(),
+            scope: Scopes::READ,
+            nonce: "st4te".into(),
+            expires_at: NOW + time::Duration::minutes(10),
+        };
         let envelopes = vec![
             sealed(&code),
             sealed(&refresh),
             sealed(&login),
             sealed(&upstream),
+            sealed(&norman_state),
             client_id.clone(),
             "nmc_AgAAAAI".into(),
         ];
@@ -351,6 +364,7 @@ mod seed {
             payload(2, &refresh),
             payload(3, &client(ClientAuthMethod::ClientSecretBasic)),
             payload(4, &upstream),
+            payload(5, &norman_state),
         ];
 
         let minted = |scopes: Scopes| {

@@ -94,6 +94,7 @@ pub struct Texts {
     pub login: LoginTexts,
     pub error: ErrorTexts,
     pub company: CompanyTexts,
+    pub norman_oauth: NormanOAuthTexts,
 }
 
 #[derive(Debug, Deserialize)]
@@ -168,6 +169,18 @@ pub struct ErrorTexts {
     pub cookie: Text,
     pub norman_title: Text,
     pub norman: Text,
+}
+
+/// "Sign in with Norman": the login page's button and the pages of the way back from Norman.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NormanOAuthTexts {
+    pub button: Text,
+    pub or: Text,
+    pub not_offered_title: Text,
+    pub not_offered: Text,
+    pub refused_title: Text,
+    pub refused: Text,
 }
 
 /// One text: plain text (the templates escape it), with `{name}` where a value goes.

@@ -50,16 +50,19 @@ pub enum Purpose {
     Upstream,
     /// The company choice page's hidden field: the signed-in request, waiting for a company.
     CompanyChoice,
+    /// The `state` of a sign-in at Norman's authorization server.
+    NormanState,
 }
 
 impl Purpose {
-    pub const ALL: [Purpose; 6] = [
+    pub const ALL: [Purpose; 7] = [
         Purpose::Login,
         Purpose::Code,
         Purpose::Refresh,
         Purpose::Client,
         Purpose::Upstream,
         Purpose::CompanyChoice,
+        Purpose::NormanState,
     ];
 
     pub const fn prefix(self) -> &'static str {
@@ -70,6 +73,7 @@ impl Purpose {
             Purpose::Client => "nmi",
             Purpose::Upstream => "nmu",
             Purpose::CompanyChoice => "nms",
+            Purpose::NormanState => "nmo",
         }
     }
 

@@ -131,6 +131,9 @@ impl Shared {
             access_lifetime: config.access_lifetime(),
             metrics: Arc::clone(&self.metrics),
             trusted_proxies: TrustedProxies::new(config.trusted_proxies.clone()),
+            login_mode: config.login,
+            norman_oauth: config.norman_oauth.clone(),
+            norman_callback: config.norman_callback_url(),
         }
     }
 

@@ -26,6 +26,9 @@ from mcp.shared.auth import AuthorizationCodeResult, OAuthClientInformationFull,
 MCP_URL = os.environ["MCP_URL"]
 ISSUER = os.environ["ISSUER"]
 EMAIL, PASSWORD, COMPANY = "demo@norman.finance", "demo-password-1", "Muster Design GmbH"
+# "password": the form's email and password; "norman-oauth": "Sign in with Norman", approved on
+# Norman's (the sandbox's) page.
+LOGIN_MODE = os.environ.get("LOGIN_MODE", "password")
 
 n_steps = 0
 t0 = time.monotonic()
@@ -101,6 +104,33 @@ async def headless_login(authorization_url: str) -> None:
         check(back.status_code == 200, "the 303 leads to the client's redirect URI")
 
 
+async def headless_norman_login(authorization_url: str) -> None:
+    """"Sign in with Norman" in the browser: the button, Norman's approval, our callback, the 303."""
+    async with httpx2.AsyncClient(follow_redirects=False) as http:
+        page = await http.get(authorization_url)
+        check(page.status_code == 200 and 'value="norman"' in page.text, "the login page offers Sign in with Norman")
+        m = re.search(r'name="login_request"\s+value="([^"]+)"', page.text)
+        action = re.search(r'<form[^>]*method="post"[^>]*action="([^"]+)"', page.text, re.I)
+        post_url = urljoin(authorization_url, html.unescape(action.group(1)))
+        leave = await http.post(
+            post_url,
+            data={"login_request": html.unescape(m.group(1)), "consent": "1", "allow_write": "1", "action": "norman"},
+        )
+        check(leave.status_code == 303, f"the button sends the browser to Norman ({leave.status_code})")
+        norman_url = leave.headers["location"]
+        approval = await http.get(norman_url)
+        check(approval.status_code == 200, "Norman shows its approval page")
+        form = {k: html.unescape(v) for k, v in re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', approval.text)}
+        form.update({"email": EMAIL, "password": PASSWORD, "action": "approve"})
+        target = re.search(r'<form[^>]*action="([^"]+)"', approval.text, re.I).group(1)
+        approved = await http.post(urljoin(norman_url, target), data=form)
+        check(approved.status_code == 302, f"approving sends the browser back to norman-mcp ({approved.status_code})")
+        back = await http.get(approved.headers["location"])
+        check(back.status_code == 303, f"the callback answers 303 to the client ({back.status_code})")
+        done = await http.get(back.headers["location"])
+        check(done.status_code == 200, "the 303 leads to the client's redirect URI")
+
+
 async def main() -> None:
     server = HTTPServer(("127.0.0.1", 0), Callbacks)
     threading.Thread(target=server.serve_forever, daemon=True).start()
@@ -110,7 +140,7 @@ async def main() -> None:
         q = parse_qs(urlparse(url).query)
         check(q.get("code_challenge_method") == ["S256"] and bool(q.get("code_challenge")), "authorization URL uses PKCE S256")
         check(q.get("resource") == [MCP_URL], f"authorization URL names resource={q.get('resource')}")
-        await headless_login(url)
+        await (headless_norman_login(url) if LOGIN_MODE == "norman-oauth" else headless_login(url))
 
     async def callback_handler() -> AuthorizationCodeResult:
         p = Callbacks.received.pop(0)

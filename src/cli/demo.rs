@@ -7,7 +7,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use norman_mcp::keyring::{KeyFile, Keyring, SharedKeyring};
-use norman_sandbox::{ALL_DEMO_USERS, Sandbox, SandboxConfig};
+use norman_mcp::norman::oauth::NormanOAuthClient;
+use norman_sandbox::{ALL_DEMO_USERS, OAuthClient, Sandbox, SandboxConfig};
 use time::OffsetDateTime;
 
 use super::CliError;
@@ -30,18 +31,36 @@ pub struct SandboxArgs {
     /// Lifetime of the sandbox's Norman access tokens (short values exercise refreshes).
     #[arg(long, default_value = "1h", value_parser = parse_duration)]
     access_ttl: time::Duration,
+    /// An OAuth client of the sandbox's authorization server ("Sign in with Norman"), as
+    /// id:secret:redirect_uri (an empty secret makes a public client); repeat for more.
+    #[arg(long = "oauth-client", value_parser = OAuthClient::parse)]
+    oauth_clients: Vec<OAuthClient>,
 }
+
+/// The demo's client at the sandbox's authorization server.
+const DEMO_OAUTH_CLIENT_ID: &str = "norman-mcp-demo";
 
 pub async fn demo(args: DemoArgs) -> Result<(), CliError> {
     let sandbox = Sandbox::spawn(SandboxConfig::default()).await.map_err(CliError::Sandbox)?;
     let keys = KeyFile::generate(OffsetDateTime::now_utc()).map_err(CliError::KeyGeneration)?;
     let mut config = args.listen.config(sandbox.url.clone(), &args.login);
     config.allow_private_fetches(true);
+    // Both sides of "Sign in with Norman": the sandbox knows this server as an OAuth client
+    // with a throwaway secret, and this server knows its id and secret there.
+    let secret = norman_mcp::tokens::random_id().map_err(CliError::KeyGeneration)?;
+    sandbox.sandbox.register_oauth_client(OAuthClient {
+        id: DEMO_OAUTH_CLIENT_ID.to_owned(),
+        secret: Some(secret.clone()),
+        redirect_uri: config.norman_callback_url(),
+    });
+    args.login
+        .apply(&mut config, Some(NormanOAuthClient::new(DEMO_OAUTH_CLIENT_ID.to_owned(), Some(secret))));
     let keyring = Arc::new(SharedKeyring::fixed(Keyring::from_file(&keys).bound_to(&config.issuer())));
     println!("norman-mcp demo: a sandbox Norman API and a throwaway keyring (tokens die with this process).");
     println!();
     println!("  MCP URL:  {}", config.mcp_url());
     println!("  Issuer:   {}", config.issuer());
+    println!("  Sign-in:  {} (the sandbox plays Norman's authorization server too)", config.login.as_str());
     for user in ALL_DEMO_USERS {
         println!("  Login:    {} / {}   ({})", user.email, user.password, user.summary());
     }
@@ -59,9 +78,13 @@ pub async fn sandbox(args: SandboxArgs) -> Result<(), CliError> {
         .map_err(|source| CliError::Listen { address: args.bind, source })?;
     let access_ttl = Duration::try_from(args.access_ttl)
         .map_err(|_| CliError::Usage("--access-ttl must be positive".to_owned()))?;
-    let config = SandboxConfig { access_ttl, ..SandboxConfig::default() };
+    let config_clients = args.oauth_clients.clone();
+    let config = SandboxConfig { access_ttl, oauth_clients: args.oauth_clients, ..SandboxConfig::default() };
     let sandbox = Sandbox::spawn_on(listener, config).await.map_err(CliError::Sandbox)?;
     println!("sandbox Norman API on {}", sandbox.url);
+    for client in &config_clients {
+        println!("  OAuth client: {} -> {}", client.id, client.redirect_uri);
+    }
     for user in ALL_DEMO_USERS {
         println!("  Login:    {} / {}   ({})", user.email, user.password, user.summary());
     }

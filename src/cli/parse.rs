@@ -2,7 +2,13 @@
 
 use std::time::Duration;
 
+use norman_mcp::oauth::login::LoginMode;
 use url::Url;
+
+/// `--login`: the sign-ins the login page offers.
+pub fn parse_login_mode(text: &str) -> Result<LoginMode, String> {
+    LoginMode::parse(text.trim()).ok_or_else(|| "expected password, norman-oauth or both".to_owned())
+}
 
 /// An address is a network of one.
 pub fn parse_net(text: &str) -> Result<ipnet::IpNet, String> {

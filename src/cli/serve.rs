@@ -8,10 +8,12 @@ use std::time::Duration;
 use norman_mcp::config::{Config, DEFAULT_LOGIN_FAILURES_PER_MINUTE, ReplayConfig, ReplayStoreUrl};
 use norman_mcp::keyring::{SharedKeyring, watch};
 use norman_mcp::mcp::catalogue::Toolsets;
+use norman_mcp::norman::oauth::NormanOAuthClient;
+use norman_mcp::oauth::login::LoginMode;
 use norman_mcp::server;
 use url::Url;
 
-use super::parse::{parse_net, parse_norman_api_url, parse_std_duration};
+use super::parse::{parse_login_mode, parse_net, parse_norman_api_url, parse_std_duration};
 use super::{CliError, KeysFileArg};
 
 #[derive(clap::Args)]
@@ -66,6 +68,69 @@ pub struct LoginArgs {
     /// 0 turns the limits off (test rigs only).
     #[arg(long, env = "NORMAN_MCP_LOGIN_FAILURES_PER_MINUTE", default_value_t = DEFAULT_LOGIN_FAILURES_PER_MINUTE)]
     login_failures_per_minute: u32,
+    /// Which sign-ins the login page offers: password, norman-oauth ("Sign in with Norman")
+    /// or both; default both when --norman-oauth-client-id is given, else password.
+    #[arg(long, env = "NORMAN_MCP_LOGIN", value_parser = parse_login_mode)]
+    login: Option<LoginMode>,
+}
+
+impl LoginArgs {
+    /// Sets the sign-ins offered and, for "Sign in with Norman", our client at Norman.
+    pub fn apply(&self, config: &mut Config, norman_oauth: Option<NormanOAuthClient>) {
+        config.login =
+            self.login.unwrap_or(if norman_oauth.is_some() { LoginMode::Both } else { LoginMode::Password });
+        config.norman_oauth = norman_oauth;
+    }
+}
+
+/// "Sign in with Norman": this server's registration at Norman's authorization server. The
+/// secret is read from the environment or a file, never from the command line, where every
+/// user of the machine could read it.
+#[derive(clap::Args)]
+pub struct NormanOAuthArgs {
+    /// The client id this server was given at Norman's authorization server (its redirect URI
+    /// there is <public URL>/oauth/callback); offers "Sign in with Norman" (see --login).
+    /// The client secret, if any: NORMAN_OAUTH_CLIENT_SECRET or --norman-oauth-client-secret-file.
+    #[arg(long, env = "NORMAN_OAUTH_CLIENT_ID")]
+    norman_oauth_client_id: Option<String>,
+    /// A file holding the client secret at Norman (instead of NORMAN_OAUTH_CLIENT_SECRET).
+    #[arg(long, env = "NORMAN_OAUTH_CLIENT_SECRET_FILE")]
+    norman_oauth_client_secret_file: Option<std::path::PathBuf>,
+}
+
+impl NormanOAuthArgs {
+    pub fn client(&self) -> Result<Option<NormanOAuthClient>, CliError> {
+        let from_env = std::env::var("NORMAN_OAUTH_CLIENT_SECRET").ok().filter(|s| !s.is_empty());
+        let from_file = match &self.norman_oauth_client_secret_file {
+            Some(path) => Some(
+                std::fs::read_to_string(path)
+                    .map_err(|error| {
+                        CliError::Usage(format!(
+                            "cannot read the Norman OAuth client secret file {}: {error}",
+                            path.display()
+                        ))
+                    })?
+                    .trim()
+                    .to_owned(),
+            ),
+            None => None,
+        };
+        if from_env.is_some() && from_file.is_some() {
+            return Err(CliError::Usage(
+                "give the Norman OAuth client secret once: NORMAN_OAUTH_CLIENT_SECRET or --norman-oauth-client-secret-file"
+                    .to_owned(),
+            ));
+        }
+        let secret = from_env.or(from_file);
+        match self.norman_oauth_client_id.as_deref().map(str::trim).filter(|id| !id.is_empty()) {
+            Some(id) => Ok(Some(NormanOAuthClient::new(id.to_owned(), secret))),
+            None if secret.is_some() => Err(CliError::Usage(
+                "a Norman OAuth client secret was given without --norman-oauth-client-id (NORMAN_OAUTH_CLIENT_ID)"
+                    .to_owned(),
+            )),
+            None => Ok(None),
+        }
+    }
 }
 
 #[derive(clap::Args)]
@@ -100,6 +165,8 @@ pub struct ServeArgs {
     access_token_ttl: Duration,
     #[command(flatten)]
     login: LoginArgs,
+    #[command(flatten)]
+    norman_oauth: NormanOAuthArgs,
 }
 
 /// Which Norman API to call, for `serve` and `stdio` alike.
@@ -158,6 +225,7 @@ pub async fn serve(args: ServeArgs) -> Result<(), CliError> {
     };
     config.keys_poll_interval = Some(args.keys_poll_interval).filter(|interval| !interval.is_zero());
     config.access_token_ttl = args.access_token_ttl;
+    args.login.apply(&mut config, args.norman_oauth.client()?);
     config.check()?;
     let keyring = Arc::new(SharedKeyring::load(&args.file.path, &config.issuer())?);
     run_server(config, keyring).await

@@ -41,6 +41,8 @@ pub enum GuardSpace {
     SpentRefresh,
     /// Refresh tokens rotated within the grace window for concurrent callers.
     RefreshGrace,
+    /// Sign-ins at Norman's authorization server already completed, by their state's nonce.
+    SpentNormanState,
 }
 
 impl GuardSpace {
@@ -51,6 +53,7 @@ impl GuardSpace {
             GuardSpace::DeniedAccess => b"access\0",
             GuardSpace::SpentRefresh => b"refresh\0",
             GuardSpace::RefreshGrace => b"grace\0",
+            GuardSpace::SpentNormanState => b"norman-state\0",
         }
     }
 }

@@ -4,6 +4,7 @@
 pub mod api;
 mod companies;
 pub mod multipart;
+pub mod oauth;
 mod token;
 mod transport;
 
@@ -91,6 +92,15 @@ impl Body {
     pub(crate) fn json(value: &impl serde::Serialize) -> Body {
         let bytes = serde_json::to_vec(value).map(Bytes::from).unwrap_or_default();
         Body { content_type: Some(HeaderValue::from_static("application/json")), bytes }
+    }
+    /// `application/x-www-form-urlencoded`, as OAuth token endpoints take it (RFC 6749 §4.1.3).
+    pub(crate) fn form(pairs: &[(&str, &str)]) -> Body {
+        let mut serializer = url::form_urlencoded::Serializer::new(String::new());
+        serializer.extend_pairs(pairs);
+        Body {
+            content_type: Some(HeaderValue::from_static("application/x-www-form-urlencoded")),
+            bytes: Bytes::from(serializer.finish()),
+        }
     }
     pub(crate) fn multipart(form: multipart::Form) -> Body {
         let (content_type, bytes) = form.encode();

@@ -24,6 +24,7 @@ use crate::oauth::login::{
     ChoiceProblem, CompanyChoiceForm, CompanyChoicePage, LoginForm, LoginOutcome, LoginRefusal, RetryProblem,
     form, retry_after_seconds,
 };
+use crate::oauth::login::norman::CallbackParams;
 use crate::oauth::metadata;
 use crate::oauth::pages::{self, CompanyOption, CompanyPage, LoginPage, PageError};
 use crate::oauth::register::{self, RegistrationRequest};
@@ -48,6 +49,12 @@ pub fn routes(server: Arc<AuthServer>) -> Router {
         .route("/assets/norman.css", get(stylesheet))
         .route("/assets/favicon.svg", get(favicon))
         .route("/favicon.ico", get(favicon));
+    // Norman's redirect back exists only where "Sign in with Norman" is offered.
+    let pages = if server.login_mode.offers_norman() {
+        pages.route("/oauth/callback", get(norman_callback))
+    } else {
+        pages
+    };
     api.merge(pages).with_state(server)
 }
 
@@ -221,7 +228,7 @@ async fn authorize_page(
         }
     };
     let form = FormState { envelope: &issued.envelope, email: "", allow_write: true, error: None };
-    let mut response = login_form(lang, &issued.request, &form, StatusCode::OK);
+    let mut response = login_form(&server, lang, &issued.request, &form, StatusCode::OK);
     if let Ok(cookie) = HeaderValue::from_str(&issued.set_cookie) {
         response.headers_mut().append(header::SET_COOKIE, cookie);
     }
@@ -263,7 +270,13 @@ struct FormState<'a> {
     error: Option<&'a str>,
 }
 
-fn login_form(lang: Lang, request: &LoginRequest, form: &FormState<'_>, status: StatusCode) -> Response {
+fn login_form(
+    server: &AuthServer,
+    lang: Lang,
+    request: &LoginRequest,
+    form: &FormState<'_>,
+    status: StatusCode,
+) -> Response {
     let t: &'static Texts = lang.texts();
     let redirect_host = RedirectUri::parse(&request.redirect_uri)
         .map(|r| (r.host_for_display(), r.is_loopback()))
@@ -279,8 +292,16 @@ fn login_form(lang: Lang, request: &LoginRequest, form: &FormState<'_>, status: 
         login_request: form.envelope,
         email: form.email,
         error: form.error,
+        offer_password: server.login_mode.offers_password(),
+        offer_norman: server.login_mode.offers_norman(),
     };
-    pages::html(status, &page, authorize::form_action_source(&request.redirect_uri).as_deref())
+    // The form's answer redirects to the app, or to Norman's authorization server; browsers
+    // apply `form-action` to both.
+    let mut targets: Vec<String> = authorize::form_action_source(&request.redirect_uri).into_iter().collect();
+    if page.offer_norman {
+        targets.push(server.norman.oauth_origin());
+    }
+    pages::html(status, &page, Some(targets.join(" ")).filter(|t| !t.is_empty()).as_deref())
 }
 
 async fn submit_login(
@@ -340,6 +361,15 @@ fn login_outcome(server: &AuthServer, outcome: LoginOutcome, lang: Lang) -> Resp
             ],
         )
             .into_response(),
+        LoginOutcome::ToNorman { location, set_cookie } => (
+            StatusCode::SEE_OTHER,
+            [
+                (header::LOCATION, location),
+                (header::CACHE_CONTROL, "no-store".to_owned()),
+                (header::SET_COOKIE, set_cookie),
+            ],
+        )
+            .into_response(),
         LoginOutcome::Retry { problem, request, envelope, email, allow_write } => {
             let status = match problem {
                 RetryProblem::EmailTooLong | RetryProblem::MissingCredentials => StatusCode::BAD_REQUEST,
@@ -348,7 +378,7 @@ fn login_outcome(server: &AuthServer, outcome: LoginOutcome, lang: Lang) -> Resp
             };
             let message = problem.message(t);
             let form = FormState { envelope: &envelope, email: &email, allow_write, error: Some(&message) };
-            let mut response = login_form(lang, &request, &form, status);
+            let mut response = login_form(&server, lang, &request, &form, status);
             if let RetryProblem::TooManyFailures { retry_after } = problem {
                 response
                     .headers_mut()
@@ -395,13 +425,32 @@ fn company_page(lang: Lang, page: &CompanyChoicePage) -> Response {
     response
 }
 
+/// `GET /oauth/callback`: Norman's redirect back after "Sign in with Norman". Renders like the
+/// login form's answer: a redirect to the app, the company choice, or a page.
+async fn norman_callback(
+    State(server): State<Arc<AuthServer>>,
+    headers: HeaderMap,
+    params: Result<Query<CallbackParams>, axum::extract::rejection::QueryRejection>,
+) -> Response {
+    let lang = page_lang(&headers);
+    let Ok(Query(params)) = params else {
+        return refusal_page(LoginRefusal::Expired, lang).into_response();
+    };
+    let cookie_header = headers.get(header::COOKIE).and_then(|v| v.to_str().ok());
+    let outcome = server.norman_callback(params, cookie_header, OffsetDateTime::now_utc()).await;
+    login_outcome(&server, outcome, lang)
+}
+
 fn refusal_page(refusal: LoginRefusal, lang: Lang) -> PageError {
-    let t = &lang.texts().error;
+    let texts = lang.texts();
+    let (t, n) = (&texts.error, &texts.norman_oauth);
     let (status, title, message) = match refusal {
         LoginRefusal::Expired => (StatusCode::BAD_REQUEST, &t.expired_title, &t.expired),
         LoginRefusal::CookieMissing => (StatusCode::FORBIDDEN, &t.cookie_title, &t.cookie),
         LoginRefusal::NormanUnavailable => (StatusCode::BAD_GATEWAY, &t.norman_title, &t.norman),
         LoginRefusal::Internal => (StatusCode::INTERNAL_SERVER_ERROR, &t.went_wrong_title, &t.went_wrong),
+        LoginRefusal::NotOffered => (StatusCode::FORBIDDEN, &n.not_offered_title, &n.not_offered),
+        LoginRefusal::NormanRefused => (StatusCode::BAD_REQUEST, &n.refused_title, &n.refused),
     };
     PageError::new(status, lang, title.as_str(), message.as_str())
 }

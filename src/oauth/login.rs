@@ -5,6 +5,7 @@
 mod company;
 pub mod form;
 mod limits;
+pub mod norman;
 
 use std::net::IpAddr;
 use std::time::{Duration, Instant};
@@ -13,6 +14,8 @@ use serde::Deserialize;
 use time::OffsetDateTime;
 
 use crate::i18n::Texts;
+use crate::norman::NormanTokens;
+use crate::norman::oauth::SignInMethod;
 use crate::oauth::AuthServer;
 use crate::oauth::authorize::{ErrorRedirect, success_location};
 use crate::oauth::error::ErrorCode;
@@ -25,6 +28,42 @@ use crate::tokens::random_id;
 
 pub use self::company::{ChoiceProblem, CompanyChoiceForm, CompanyChoicePage};
 pub use self::limits::{LoginLimits, MAX_EMAIL_BYTES, TRACKED_KEYS};
+
+/// Which sign-ins the login page offers (`--login`): email and password on our page, Norman's
+/// own authorization server ("Sign in with Norman"), or both.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LoginMode {
+    Password,
+    NormanOAuth,
+    Both,
+}
+
+impl LoginMode {
+    pub fn parse(text: &str) -> Option<LoginMode> {
+        match text {
+            "password" => Some(LoginMode::Password),
+            "norman-oauth" => Some(LoginMode::NormanOAuth),
+            "both" => Some(LoginMode::Both),
+            _ => None,
+        }
+    }
+
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            LoginMode::Password => "password",
+            LoginMode::NormanOAuth => "norman-oauth",
+            LoginMode::Both => "both",
+        }
+    }
+
+    pub const fn offers_password(self) -> bool {
+        matches!(self, LoginMode::Password | LoginMode::Both)
+    }
+
+    pub const fn offers_norman(self) -> bool {
+        matches!(self, LoginMode::NormanOAuth | LoginMode::Both)
+    }
+}
 
 #[derive(Deserialize)]
 pub struct LoginForm {
@@ -70,6 +109,9 @@ pub enum LoginOutcome {
     /// Back to the app, with a code or with `access_denied`; the form's CSRF cookie (named
     /// here) has done its job and is cleared.
     Redirect { location: String, spent_cookie: String },
+    /// On to Norman's authorization server ("Sign in with Norman"), with the cookie that binds
+    /// the sealed `state` to this browser.
+    ToNorman { location: String, set_cookie: String },
     /// The form again, with what to fix, keeping the email and the consent choice.
     Retry {
         problem: RetryProblem,
@@ -123,6 +165,11 @@ pub enum LoginRefusal {
     CookieMissing,
     /// Norman could not be asked; nothing was changed.
     NormanUnavailable,
+    /// The form asked for a sign-in this server does not offer (`--login`).
+    NotOffered,
+    /// Norman's authorization server did not confirm the sign-in (its code was refused, or
+    /// the way back from it was already used).
+    NormanRefused,
     /// Randomness or sealing failed on our side.
     Internal,
 }
@@ -158,11 +205,19 @@ impl AuthServer {
             return LoginOutcome::Refused(LoginRefusal::CookieMissing);
         }
         let cookie_name = form::cookie_name(self.secure_cookies, &request.csrf_nonce);
-        if form.action.as_deref() == Some("deny") {
+        let action = form.action.as_deref();
+        if action == Some("deny") {
             return self.denied(&request.redirect_uri, request.state.as_deref(), cookie_name);
         }
 
         let scope = granted_scopes(request.scope, allow_write);
+        if action == Some("norman") {
+            return self.leave_for_norman(request, scope, now);
+        }
+        if !self.login_mode.offers_password() {
+            tracing::info!("password sign-in refused: this server offers only Sign in with Norman");
+            return LoginOutcome::Refused(LoginRefusal::NotOffered);
+        }
         let email = form.email.unwrap_or_default().trim().to_owned();
         let password = zeroize::Zeroizing::new(form.password.unwrap_or_default());
         let retry = |problem, email: &str| LoginOutcome::Retry {
@@ -202,23 +257,9 @@ impl AuthServer {
                 return LoginOutcome::Refused(LoginRefusal::NormanUnavailable);
             }
         };
-        let Some(norman_refresh) = tokens.refresh else {
-            tracing::warn!("Norman login answered without a refresh token");
-            return LoginOutcome::Refused(LoginRefusal::NormanUnavailable);
-        };
-        let signed_in = CompanyChoice {
-            client_id: request.client_id,
-            client_name: request.client_name,
-            redirect_uri: request.redirect_uri,
-            redirect_uri_given: request.redirect_uri_given,
-            state: request.state,
-            code_challenge: request.code_challenge,
-            scope,
-            resource: request.resource,
-            csrf_nonce: request.csrf_nonce,
-            norman_access: tokens.access,
-            norman_refresh,
-            expires_at: now + CHOICE_LIFETIME,
+        let signed_in = match signed_in_at_norman(request, scope, tokens, SignInMethod::Password, now) {
+            Ok(signed_in) => signed_in,
+            Err(refusal) => return LoginOutcome::Refused(refusal),
         };
         let wanted = form.company_id.filter(|id| !id.is_empty());
         self.signed_in(signed_in, wanted.as_deref(), false, now).await
@@ -257,6 +298,7 @@ impl AuthServer {
             resource,
             norman_access,
             norman_refresh,
+            method,
             ..
         } = signed_in;
         let code = AuthorizationCode {
@@ -270,6 +312,7 @@ impl AuthServer {
             norman_access,
             norman_refresh,
             company_id,
+            method,
             expires_at: now + CODE_LIFETIME,
         };
         let sealed = match seal::seal(&self.keyring.current(), &code, now) {
@@ -279,12 +322,43 @@ impl AuthServer {
                 return LoginOutcome::Refused(LoginRefusal::Internal);
             }
         };
-        tracing::info!(%scope, "login succeeded; code issued");
+        tracing::info!(%scope, ?method, "login succeeded; code issued");
         LoginOutcome::Redirect {
             location: success_location(&code.redirect_uri, &sealed, state.as_deref(), &self.issuer),
             spent_cookie: cookie_name,
         }
     }
+}
+
+/// Everything a sign-in has gathered once Norman gave us tokens, whichever way the person
+/// signed in (password on our page, or Norman's authorization server): what the company choice
+/// and then the code carry. Every sign-in continues from here (`AuthServer::signed_in`).
+pub(super) fn signed_in_at_norman(
+    request: LoginRequest,
+    scope: Scopes,
+    tokens: NormanTokens,
+    method: SignInMethod,
+    now: OffsetDateTime,
+) -> Result<CompanyChoice, LoginRefusal> {
+    let Some(norman_refresh) = tokens.refresh else {
+        tracing::warn!("Norman answered the sign-in without a refresh token");
+        return Err(LoginRefusal::NormanUnavailable);
+    };
+    Ok(CompanyChoice {
+        client_id: request.client_id,
+        client_name: request.client_name,
+        redirect_uri: request.redirect_uri,
+        redirect_uri_given: request.redirect_uri_given,
+        state: request.state,
+        code_challenge: request.code_challenge,
+        scope,
+        resource: request.resource,
+        csrf_nonce: request.csrf_nonce,
+        norman_access: tokens.access,
+        norman_refresh,
+        method,
+        expires_at: now + CHOICE_LIFETIME,
+    })
 }
 
 #[cfg(test)]
@@ -311,6 +385,17 @@ mod tests {
         let en = Lang::En.texts();
         assert_eq!(RetryProblem::BadCredentials.message(en), "The email or password is not correct.");
         assert_ne!(RetryProblem::MissingCredentials.message(en), RetryProblem::BadCredentials.message(en));
+    }
+
+    #[test]
+    fn login_modes_parse_and_say_what_they_offer() {
+        for mode in [LoginMode::Password, LoginMode::NormanOAuth, LoginMode::Both] {
+            assert_eq!(LoginMode::parse(mode.as_str()), Some(mode));
+        }
+        assert_eq!(LoginMode::parse("oauth"), None);
+        assert!(LoginMode::Password.offers_password() && !LoginMode::Password.offers_norman());
+        assert!(!LoginMode::NormanOAuth.offers_password() && LoginMode::NormanOAuth.offers_norman());
+        assert!(LoginMode::Both.offers_password() && LoginMode::Both.offers_norman());
     }
 
     #[test]

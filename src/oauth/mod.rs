@@ -23,8 +23,9 @@ use crate::guard::ReplayGuard;
 use crate::keyring::SharedKeyring;
 use crate::metrics::Metrics;
 use crate::norman::NormanClient;
+use crate::norman::oauth::NormanOAuthClient;
 use crate::oauth::client::Clients;
-use crate::oauth::login::LoginLimits;
+use crate::oauth::login::{LoginLimits, LoginMode};
 use crate::oauth::proxy::TrustedProxies;
 use crate::oauth::token::RefreshFlights;
 use crate::tokens::access::Verifier;
@@ -49,4 +50,12 @@ pub struct AuthServer {
     pub metrics: Arc<Metrics>,
     /// Load balancers whose `X-Forwarded-For` names the client (for the login rate limit).
     pub trusted_proxies: TrustedProxies,
+    /// Which sign-ins the login page offers.
+    pub login_mode: LoginMode,
+    /// Our registration at Norman's authorization server: "Sign in with Norman", and the
+    /// refreshes of the tokens obtained that way (also after `--login password` turned the
+    /// button off).
+    pub norman_oauth: Option<NormanOAuthClient>,
+    /// Our redirect URI at Norman: `{issuer}/oauth/callback`.
+    pub norman_callback: String,
 }

@@ -23,6 +23,10 @@ pub struct LoginPage<'a> {
     pub login_request: &'a str,
     pub email: &'a str,
     pub error: Option<&'a str>,
+    /// The email and password fields (`--login password` or `both`).
+    pub offer_password: bool,
+    /// The "Sign in with Norman" button (`--login norman-oauth` or `both`).
+    pub offer_norman: bool,
 }
 
 /// One company on the choice page.

@@ -12,6 +12,7 @@ use time::OffsetDateTime;
 
 use crate::guard::{GuardSpace, RefreshClaim};
 use crate::metrics::GuardHit;
+use crate::norman::oauth::{NormanOAuthClient, SignInMethod};
 use crate::norman::{NormanClient, NormanError, NormanTokens};
 use crate::oauth::AuthServer;
 use crate::oauth::client::{Client, Requester};
@@ -108,25 +109,44 @@ impl RefreshFlights {
 }
 
 /// Refreshes a Norman refresh token upstream, once at a time per token on this replica: Norman
-/// rotates its refresh tokens, and one sent twice would end the session.
+/// rotates its refresh tokens, and one sent twice would end the session. Where depends on how
+/// the tokens were obtained: the password login's refresh endpoint, or Norman's OAuth token
+/// endpoint as the client that obtained them.
 #[derive(Clone)]
 struct UpstreamRefresh {
     norman: NormanClient,
+    norman_oauth: Option<NormanOAuthClient>,
     flights: Flights<Result<Arc<NormanTokens>, RefreshFailure>>,
 }
 
 impl UpstreamRefresh {
-    async fn refresh(&self, norman_refresh: &NormanToken) -> Result<Arc<NormanTokens>, RefreshFailure> {
+    async fn refresh(
+        &self,
+        norman_refresh: &NormanToken,
+        method: SignInMethod,
+    ) -> Result<Arc<NormanTokens>, RefreshFailure> {
         let mut hasher = Sha256::new();
         hasher.update(b"norman refresh\0");
         hasher.update(norman_refresh.expose().as_bytes());
+        let client = match method {
+            SignInMethod::Password => None,
+            SignInMethod::NormanOauth => match &self.norman_oauth {
+                Some(client) => Some(client.clone()),
+                None => {
+                    tracing::warn!(
+                        "a grant from Sign in with Norman cannot be refreshed: no Norman OAuth client is configured"
+                    );
+                    return Err(RefreshFailure::Upstream(Arc::new(NormanError::Unauthorized)));
+                }
+            },
+        };
         let (norman, token) = (self.norman.clone(), norman_refresh.clone());
         let work = async move {
-            norman
-                .refresh(&token)
-                .await
-                .map(Arc::new)
-                .map_err(|error| RefreshFailure::Upstream(Arc::new(error)))
+            let refreshed = match &client {
+                None => norman.refresh(&token).await,
+                Some(client) => norman.oauth_refresh(client, &token).await,
+            };
+            refreshed.map(Arc::new).map_err(|error| RefreshFailure::Upstream(Arc::new(error)))
         };
         self.flights
             .join_or_run(hasher.finalize().into(), work)
@@ -298,7 +318,7 @@ impl AuthServer {
         let (norman_access, norman_refresh) = if access::needs_upstream_refresh(&code.norman_access, now) {
             let tokens = self
                 .upstream_refresh()
-                .refresh(&code.norman_refresh)
+                .refresh(&code.norman_refresh, code.method)
                 .await
                 .map_err(|f| self.refresh_error(f, &client))?;
             tracing::info!("the Norman token of a code was about to expire; refreshed it upstream");
@@ -314,6 +334,7 @@ impl AuthServer {
             resource: code.resource.clone(),
             norman_refresh,
             company_id: code.company_id.clone(),
+            method: code.method,
             expires_at: now + REFRESH_LIFETIME,
         };
         let refresh_token = seal::seal(&self.keyring.current(), &refresh, now).map_err(|_| server_error())?;
@@ -321,7 +342,11 @@ impl AuthServer {
     }
 
     fn upstream_refresh(&self) -> UpstreamRefresh {
-        UpstreamRefresh { norman: self.norman.clone(), flights: self.refresh_flights.upstream.clone() }
+        UpstreamRefresh {
+            norman: self.norman.clone(),
+            norman_oauth: self.norman_oauth.clone(),
+            flights: self.refresh_flights.upstream.clone(),
+        }
     }
 
     /// The OAuth error for a rotation or upstream refresh that did not happen.
@@ -425,7 +450,7 @@ impl AuthServer {
                     return Err(RefreshFailure::Reused);
                 }
             }
-            let tokens = match upstream.refresh(&token.norman_refresh).await {
+            let tokens = match upstream.refresh(&token.norman_refresh, token.method).await {
                 Ok(tokens) => tokens,
                 Err(failure) => {
                     // Nothing was issued, so the token is not spent: the client may retry.

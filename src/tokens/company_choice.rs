@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use super::NormanToken;
+use crate::norman::oauth::SignInMethod;
 use crate::scope::Scopes;
 use crate::seal::{Expiry, Purpose, Sealed};
 
@@ -30,6 +31,8 @@ pub struct CompanyChoice {
     pub csrf_nonce: String,
     pub norman_access: NormanToken,
     pub norman_refresh: NormanToken,
+    /// How Norman's tokens were obtained, hence where they are refreshed.
+    pub method: SignInMethod,
     #[serde(with = "time::serde::timestamp")]
     pub expires_at: OffsetDateTime,
 }

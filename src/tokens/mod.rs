@@ -7,6 +7,7 @@ pub mod client;
 pub mod code;
 pub mod company_choice;
 pub mod login;
+pub mod norman_state;
 pub mod refresh;
 pub mod upstream;
 

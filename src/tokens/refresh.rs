@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use super::NormanToken;
+use crate::norman::oauth::SignInMethod;
 use crate::scope::Scopes;
 use crate::seal::{Expiry, Purpose, Sealed};
 
@@ -19,6 +20,9 @@ pub struct RefreshToken {
     pub resource: Option<String>,
     pub norman_refresh: NormanToken,
     pub company_id: Option<String>,
+    /// How the Norman tokens were obtained, and so where they are refreshed.
+    #[serde(default)]
+    pub method: SignInMethod,
     #[serde(with = "time::serde::timestamp")]
     pub expires_at: OffsetDateTime,
 }

@@ -15,6 +15,7 @@ mod keyring;
 mod keyring_watch;
 mod mcp;
 mod metrics;
+mod norman_oauth;
 mod oauth;
 mod pages;
 mod prompts;

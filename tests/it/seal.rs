@@ -2,12 +2,14 @@
 
 use norman_mcp::keyring::{KeyFile, Keyring};
 use norman_mcp::redirect::RedirectUri;
+use norman_mcp::norman::oauth::SignInMethod;
 use norman_mcp::scope::Scopes;
 use norman_mcp::seal::{self, MAX_ENVELOPE_LEN, OpenError, Purpose, Sealed};
 use norman_mcp::tokens::client::{ClientAuthMethod, RegisteredClient};
 use norman_mcp::tokens::code::AuthorizationCode;
 use norman_mcp::tokens::company_choice::CompanyChoice;
 use norman_mcp::tokens::login::LoginRequest;
+use norman_mcp::tokens::norman_state::NormanState;
 use norman_mcp::tokens::refresh::RefreshToken;
 use norman_mcp::tokens::upstream::UpstreamCredentials;
 use norman_mcp::tokens::{NormanToken, random_id};
@@ -47,6 +49,7 @@ fn code() -> AuthorizationCode {
         norman_access: NormanToken::new("eyJhbGciOiJIUzI1NiJ9.eyJleHAiOjF9.c2ln".into()),
         norman_refresh: NormanToken::new("eyJhbGciOiJIUzI1NiJ9.eyJleHAiOjJ9.c2ln".into()),
         company_id: Some("cmp_1".into()),
+        method: Default::default(),
         expires_at: T0 + Duration::seconds(60),
     }
 }
@@ -60,6 +63,7 @@ fn refresh() -> RefreshToken {
         resource: Some("http://localhost:3001/mcp".into()),
         norman_refresh: NormanToken::new("refresh-secret".into()),
         company_id: Some("cmp_2".into()),
+        method: Default::default(),
         expires_at: T0 + Duration::days(30),
     }
 }
@@ -99,6 +103,16 @@ fn company_choice() -> CompanyChoice {
         csrf_nonce: random_id().unwrap(),
         norman_access: NormanToken::new("eyJhbGciOiJIUzI1NiJ9.eyJleHAiOjF9.c2ln".into()),
         norman_refresh: NormanToken::new("eyJhbGciOiJIUzI1NiJ9.eyJleHAiOjJ9.c2ln".into()),
+        method: SignInMethod::Password,
+        expires_at: T0 + Duration::minutes(10),
+    }
+}
+
+fn norman_state() -> NormanState {
+    NormanState {
+        request: login(),
+        scope: Scopes::READ,
+        nonce: "n0nce".into(),
         expires_at: T0 + Duration::minutes(10),
     }
 }
@@ -120,6 +134,7 @@ fn every_purpose_round_trips() {
     round_trip(client());
     round_trip(upstream());
     round_trip(company_choice());
+    round_trip(norman_state());
 }
 
 #[test]
@@ -148,6 +163,7 @@ fn open_as_all(ring: &Keyring, envelope: &str) -> Vec<(Purpose, Result<(), OpenE
         (Purpose::Client, seal::open::<RegisteredClient>(ring, envelope, now).map(drop)),
         (Purpose::Upstream, seal::open::<UpstreamCredentials>(ring, envelope, now).map(drop)),
         (Purpose::CompanyChoice, seal::open::<CompanyChoice>(ring, envelope, now).map(drop)),
+        (Purpose::NormanState, seal::open::<NormanState>(ring, envelope, now).map(drop)),
     ]
 }
 
@@ -161,6 +177,7 @@ fn an_envelope_never_opens_as_another_purpose() {
         (Purpose::Client, seal::seal(&ring, &client(), T0).unwrap()),
         (Purpose::Upstream, seal::seal(&ring, &upstream(), T0).unwrap()),
         (Purpose::CompanyChoice, seal::seal(&ring, &company_choice(), T0).unwrap()),
+        (Purpose::NormanState, seal::seal(&ring, &norman_state(), T0).unwrap()),
     ];
     for (sealed_as, envelope) in &envelopes {
         for (opened_as, result) in open_as_all(&ring, envelope) {

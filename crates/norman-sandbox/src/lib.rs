@@ -17,8 +17,9 @@
 //!   filters, pages) and `pdf` (small generated PDFs);
 //! - `data` (the embedded data files), `store` (a company's records and the helpers on them),
 //!   `reference` (categories and federal states), `founding_reference` (the founding
-//!   workflows' choices, legal forms, trade offices, notaries and register) and `sessions`
-//!   (logins, refresh rotation, bearer checks);
+//!   workflows' choices, legal forms, trade offices, notaries and register), `sessions`
+//!   (logins, refresh rotation, bearer checks) and `authorizations` (the OAuth clients and
+//!   waiting codes of "Sign in with Norman", `endpoints::oauth`);
 //! - `tenants` (which companies exist and who may act on which), `founders` (each person's
 //!   founding drafts) and `state` (the [`Sandbox`]);
 //! - `caller` (`Ctx`: the authenticated caller and the company a request acts
@@ -205,6 +206,7 @@
 //! with the whole incorporation (201 on add, else 200, DELETE included). GET on a draft's
 //! detail path is served too; `taxes/check-tax-number/` belongs to the bookkeeping part.
 
+mod authorizations;
 mod blobs;
 mod caller;
 mod data;
@@ -233,6 +235,8 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 use url::Url;
 
+use self::authorizations::Authorizations;
+pub use self::authorizations::OAuthClient;
 use self::blobs::FileStore;
 use self::endpoints::attachments;
 use self::founders::Founders;
@@ -252,6 +256,9 @@ pub struct SandboxConfig {
     pub access_ttl: Duration,
     /// Lifetime of a refresh token.
     pub refresh_ttl: Duration,
+    /// The OAuth clients registered at the sandbox's authorization server ("Sign in with
+    /// Norman"); more can be added while it runs ([`Sandbox::register_oauth_client`]).
+    pub oauth_clients: Vec<OAuthClient>,
 }
 
 impl Default for SandboxConfig {
@@ -259,6 +266,7 @@ impl Default for SandboxConfig {
         SandboxConfig {
             access_ttl: Duration::from_secs(3600),
             refresh_ttl: Duration::from_secs(30 * 24 * 3600),
+            oauth_clients: Vec::new(),
         }
     }
 }
@@ -278,6 +286,14 @@ pub struct SandboxStats {
     pub api_calls: u64,
     /// Requests to data endpoints refused with 401 for a missing or bad access token.
     pub unauthorized: u64,
+    /// `POST oauth/token/` redeemed an authorization code.
+    pub oauth_codes_ok: u64,
+    /// `POST oauth/token/` rotated a refresh token.
+    pub oauth_refreshes_ok: u64,
+    /// Approval pages answered "Deny".
+    pub oauth_denied: u64,
+    /// `POST oauth/token/` refused (client, grant, or grant type).
+    pub oauth_rejected: u64,
 }
 
 impl Sandbox {
@@ -292,6 +308,7 @@ impl Sandbox {
         }
         Sandbox {
             sessions,
+            authorizations: Authorizations::new(config.oauth_clients),
             tenants: Tenants::new(companies),
             files,
             founders: Founders::new(),
@@ -354,7 +371,17 @@ impl Sandbox {
             refreshes_rejected: c.refreshes_rejected.load(Ordering::Relaxed),
             api_calls: c.api_calls.load(Ordering::Relaxed),
             unauthorized: c.unauthorized.load(Ordering::Relaxed),
+            oauth_codes_ok: c.oauth_codes_ok.load(Ordering::Relaxed),
+            oauth_refreshes_ok: c.oauth_refreshes_ok.load(Ordering::Relaxed),
+            oauth_denied: c.oauth_denied.load(Ordering::Relaxed),
+            oauth_rejected: c.oauth_rejected.load(Ordering::Relaxed),
         }
+    }
+
+    /// Registers an OAuth client at the sandbox's authorization server (replacing one with
+    /// the same id): a server whose redirect URI is known only once it listens.
+    pub fn register_oauth_client(&self, client: OAuthClient) {
+        self.authorizations.register(client);
     }
 
     /// Revokes every access token issued so far to `email` (refresh tokens stay valid), so

@@ -15,7 +15,8 @@ use crate::endpoints::founding::incorporation::{self, Incorporation};
 use crate::endpoints::founding::{self, drafts};
 use crate::endpoints::vendors::{self, Vendors};
 use crate::endpoints::{
-    attachments, auth, company, crud, files, invoices, method_not_allowed, not_found, taxes, transactions,
+    attachments, auth, company, crud, files, invoices, method_not_allowed, not_found, oauth, taxes,
+    transactions,
 };
 use crate::endpoints::{bills, company_categories, datev, skr, tax_advisor};
 use crate::state::Sandbox;
@@ -27,6 +28,8 @@ pub(crate) fn router(sandbox: &Arc<Sandbox>) -> Router {
         // authentication
         .route("/api/v1/auth/token/", post(auth::login))
         .route("/api/v1/auth/token/refresh/", post(auth::refresh))
+        .route("/api/v1/oauth/authorize/", get(oauth::authorize_page).post(oauth::authorize_answer))
+        .route("/api/v1/oauth/token/", post(oauth::token))
         // companies
         .route("/api/v1/companies/", get(company::list))
         .route("/api/v1/companies/{cid}/", get(company::detail).patch(company::update))

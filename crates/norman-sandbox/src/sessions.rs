@@ -42,13 +42,32 @@ impl Sessions {
     /// Issues an access + refresh pair (SimpleJWT's `{access, refresh}`) and remembers the
     /// refresh token as unspent.
     pub(crate) fn issue_pair(&self, user: usize) -> Value {
+        let (access, refresh) = self.mint_pair(user, None);
+        json!({ "access": access, "refresh": refresh })
+    }
+
+    /// Issues an access + refresh pair to the OAuth client `client_id`, in OAuth's shape
+    /// (RFC 6749 §5.1). The access token is like a password login's; the refresh token can
+    /// be spent only by that client at the OAuth token endpoint.
+    pub(crate) fn issue_oauth_pair(&self, user: usize, client_id: &str) -> Value {
+        let (access, refresh) = self.mint_pair(user, Some(client_id));
+        json!({
+            "access_token": access,
+            "refresh_token": refresh,
+            "token_type": "Bearer",
+            "expires_in": self.access_ttl.as_secs(),
+            "scope": "read write",
+        })
+    }
+
+    fn mint_pair(&self, user: usize, client_id: Option<&str>) -> (String, String) {
         let serial = self.next_serial.fetch_add(2, Ordering::SeqCst);
         let (access, _) = self.keys.mint(TokenType::Access, user, serial, self.access_ttl);
         let (refresh, claims) = self.keys.mint(TokenType::Refresh, user, serial + 1, self.refresh_ttl);
         let mut store = self.refresh_tokens.lock().unwrap_or_else(|e| e.into_inner());
-        store.insert(claims.jti, claims.exp);
+        store.insert(claims.jti, claims.exp, client_id.map(str::to_owned));
         drop(store);
-        json!({ "access": access, "refresh": refresh })
+        (access, refresh)
     }
 
     /// The user index behind a valid, unrevoked access token in an `Authorization` header.
@@ -66,12 +85,13 @@ impl Sessions {
         Some(user)
     }
 
-    /// Spends a refresh token: the user index if it was valid and unspent, and never again.
-    pub(crate) fn spend_refresh(&self, token: &str) -> Option<usize> {
+    /// Spends a refresh token: the user index if it was valid, unspent and issued to
+    /// `client_id` (`None`: by the password login), and never again.
+    pub(crate) fn spend_refresh(&self, token: &str, client_id: Option<&str>) -> Option<usize> {
         let claims = self.keys.verify(token, TokenType::Refresh)?;
         let user = claims.user_index().filter(|&u| u < ALL_DEMO_USERS.len())?;
         let mut store = self.refresh_tokens.lock().unwrap_or_else(|e| e.into_inner());
-        store.take(&claims.jti)?;
+        store.take(&claims.jti, client_id)?;
         Some(user)
     }
 
@@ -84,26 +104,32 @@ impl Sessions {
     }
 }
 
-/// Live refresh tokens: `jti` → expiry (Unix seconds). Spending one removes it; expired ones
-/// are swept out once the map grows, so a long benchmark that logs in repeatedly does not grow
-/// memory without end.
+/// Live refresh tokens: `jti` → expiry (Unix seconds) and the OAuth client it was issued to
+/// (`None`: the password login). Spending one removes it; expired ones are swept out once the
+/// map grows, so a long benchmark that logs in repeatedly does not grow memory without end.
 #[derive(Default)]
 struct RefreshStore {
-    live: HashMap<String, u64>,
+    live: HashMap<String, (u64, Option<String>)>,
     sweep_at: usize,
 }
 
 impl RefreshStore {
-    fn insert(&mut self, jti: String, exp: u64) {
+    fn insert(&mut self, jti: String, exp: u64, client_id: Option<String>) {
         if self.live.len() >= self.sweep_at.max(4096) {
             let now = now_secs();
-            self.live.retain(|_, exp| *exp > now);
+            self.live.retain(|_, (exp, _)| *exp > now);
             self.sweep_at = self.live.len() * 2;
         }
-        self.live.insert(jti, exp);
+        self.live.insert(jti, (exp, client_id));
     }
 
-    fn take(&mut self, jti: &str) -> Option<u64> {
-        self.live.remove(jti)
+    /// Removes `jti` if it was issued to `client_id`; one presented by anyone else stays.
+    fn take(&mut self, jti: &str, client_id: Option<&str>) -> Option<u64> {
+        match self.live.get(jti) {
+            Some((_, issued_to)) if issued_to.as_deref() == client_id => {
+                self.live.remove(jti).map(|(exp, _)| exp)
+            }
+            _ => None,
+        }
     }
 }

@@ -5,6 +5,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use url::Url;
 
+use crate::authorizations::Authorizations;
 use crate::blobs::FileStore;
 use crate::founders::Founders;
 use crate::sessions::Sessions;
@@ -14,6 +15,8 @@ use crate::tenants::Tenants;
 /// files. Share it as `Arc<Sandbox>`; all methods take `&self`.
 pub struct Sandbox {
     pub(crate) sessions: Sessions,
+    /// Norman's OAuth authorization server: registered clients and waiting codes.
+    pub(crate) authorizations: Authorizations,
     pub(crate) tenants: Tenants,
     pub(crate) files: FileStore,
     /// The founding drafts, which people own rather than companies.
@@ -33,6 +36,10 @@ pub(crate) struct Counters {
     pub refreshes_rejected: AtomicU64,
     pub api_calls: AtomicU64,
     pub unauthorized: AtomicU64,
+    pub oauth_codes_ok: AtomicU64,
+    pub oauth_refreshes_ok: AtomicU64,
+    pub oauth_denied: AtomicU64,
+    pub oauth_rejected: AtomicU64,
 }
 
 pub(crate) fn bump(counter: &AtomicU64) {

@@ -8,6 +8,8 @@ import http from 'node:http';
 // choice page instead: a user's `companyId` goes with the credentials (the server checks it
 // against the person's companies), or the choice page is answered with the company it ticks
 // (the default). Nothing here knows the server's internals.
+// With LOGIN_MODE=norman-oauth it clicks "Sign in with Norman" instead, approves on Norman's
+// (the sandbox's) page and follows Norman's redirect back to norman-mcp's /oauth/callback.
 
 export const DEMO = { email: 'demo@norman.finance', password: 'demo-password-1', company: 'Muster Design GmbH' };
 export const SECOND = { email: 'second@norman.finance', password: 'demo-password-2', company: 'Zweite Werkstatt UG' };
@@ -26,8 +28,80 @@ function attr(html, re, what) {
   return m[1].replace(/&amp;/g, '&').replace(/&quot;/g, '"').replace(/&#x27;|&#39;/g, "'");
 }
 
+export const LOGIN_MODE = process.env.LOGIN_MODE ?? 'password';
+
 /** Returns { location: URL, params: {code, state, iss, error} } for the login's redirect. */
-export async function headlessLogin(authorizationUrl, { email, password, companyId } = DEMO) {
+export async function headlessLogin(authorizationUrl, user = DEMO) {
+  return LOGIN_MODE === 'norman-oauth' ? normanLogin(authorizationUrl, user) : passwordLogin(authorizationUrl, user);
+}
+
+function redirected(res) {
+  const location = new URL(res.headers.get('location'));
+  const p = location.searchParams;
+  return { location, params: { code: p.get('code'), state: p.get('state'), iss: p.get('iss'), error: p.get('error') } };
+}
+
+/** "Sign in with Norman": our page's button, Norman's approval page, our callback. */
+async function normanLogin(authorizationUrl, { email, password }) {
+  const url = new URL(authorizationUrl);
+  const page = await fetch(url, { redirect: 'manual' });
+  const html = await page.text();
+  if (page.status !== 200) throw new Error(`GET ${url.pathname}: ${page.status} ${html.slice(0, 300)}`);
+  if (!/value="norman"/.test(html)) throw new Error('login page: no "Sign in with Norman" button');
+  const loginRequest = attr(html, /name="login_request"\s+value="([^"]+)"/, 'login_request field');
+  const action = new URL(attr(html, /<form[^>]*method="post"[^>]*action="([^"]+)"/i, 'form action'), url);
+  const cookies = page.headers.getSetCookie().map((c) => c.split(';')[0]).filter((c) => /^(__Host-)?nm_login_/.test(c));
+  const form = new URLSearchParams({ login_request: loginRequest, consent: '1', allow_write: '1', action: 'norman' });
+  const leave = await fetch(action, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: cookies.join('; '), origin: action.origin },
+    body: form,
+  });
+  if (leave.status !== 303) throw new Error(`POST ${action.pathname} (Sign in with Norman): expected 303, got ${leave.status}`);
+  const stateCookies = leave.headers.getSetCookie().map((c) => c.split(';')[0]).filter((c) => /^(__Host-)?nm_norman_/.test(c));
+  if (stateCookies.length === 0) throw new Error('Sign in with Norman: no nm_norman_ cookie was set');
+  const norman = new URL(leave.headers.get('location'));
+  const approval = await fetch(norman, { redirect: 'manual' });
+  const approvalHtml = await approval.text();
+  if (approval.status !== 200) throw new Error(`GET Norman's ${norman.pathname}: ${approval.status}`);
+  const answer = new URLSearchParams({ email, password, action: 'approve' });
+  for (const m of approvalHtml.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)) {
+    answer.set(m[1], m[2].replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&'));
+  }
+  const approved = await fetch(new URL(attr(approvalHtml, /<form[^>]*action="([^"]+)"/i, "Norman's form action"), norman), {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: answer,
+  });
+  if (approved.status !== 302) throw new Error(`POST Norman's approval: expected 302, got ${approved.status}`);
+  const callback = new URL(approved.headers.get('location'));
+  let back = await fetch(callback, { redirect: 'manual', headers: { cookie: stateCookies.join('; ') } });
+  if (back.status === 200) back = await answerChoice(back, callback, cookies);
+  if (back.status !== 303) throw new Error(`GET ${callback.pathname}: expected 303, got ${back.status} ${(await back.text()).slice(0, 300)}`);
+  return redirected(back);
+}
+
+function postForm(target, cookies, body) {
+  return fetch(target, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: cookies.join('; '), origin: target.origin },
+    body,
+  });
+}
+
+/** The company choice page: answered with the company it ticks. */
+async function answerChoice(res, url, cookies) {
+  const choice = await res.text();
+  const sealed = attr(choice, /name="company_choice"\s+value="([^"]+)"/, 'company_choice field');
+  const chosen = attr(choice, /name="company_id"\s+value="([^"]+)"\s+type="radio"\s+checked/, 'ticked company');
+  const target = new URL(attr(choice, /<form[^>]*method="post"[^>]*action="([^"]+)"/i, 'choice form action'), url);
+  return postForm(target, cookies, new URLSearchParams({ company_choice: sealed, company_id: chosen, action: 'choose' }));
+}
+
+async function passwordLogin(authorizationUrl, { email, password, companyId }) {
   const url = new URL(authorizationUrl);
   const page = await fetch(url, { redirect: 'manual' });
   const html = await page.text();
@@ -39,25 +113,10 @@ export async function headlessLogin(authorizationUrl, { email, password, company
 
   const form = new URLSearchParams({ login_request: loginRequest, email, password, action: 'login' });
   if (companyId) form.set('company_id', companyId);
-  const post = (target, body) => fetch(target, {
-    method: 'POST',
-    redirect: 'manual',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: cookies.join('; '), origin: target.origin },
-    body,
-  });
-  let res = await post(action, form);
-  if (res.status === 200) {
-    // The company choice page: answer it with the company it ticks.
-    const choice = await res.text();
-    const sealed = attr(choice, /name="company_choice"\s+value="([^"]+)"/, 'company_choice field');
-    const chosen = attr(choice, /name="company_id"\s+value="([^"]+)"\s+type="radio"\s+checked/, 'ticked company');
-    const target = new URL(attr(choice, /<form[^>]*method="post"[^>]*action="([^"]+)"/i, 'choice form action'), url);
-    res = await post(target, new URLSearchParams({ company_choice: sealed, company_id: chosen, action: 'choose' }));
-  }
+  let res = await postForm(action, cookies, form);
+  if (res.status === 200) res = await answerChoice(res, url, cookies);
   if (res.status !== 303) throw new Error(`POST ${action.pathname}: expected 303, got ${res.status} ${(await res.text()).slice(0, 300)}`);
-  const location = new URL(res.headers.get('location'));
-  const p = location.searchParams;
-  return { location, params: { code: p.get('code'), state: p.get('state'), iss: p.get('iss'), error: p.get('error') } };
+  return redirected(res);
 }
 
 // A tiny step reporter shared by the checks: every step prints one line; the first failure exits 1.

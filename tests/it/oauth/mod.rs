@@ -40,6 +40,7 @@ fn sealed_refresh(keyring: &norman_mcp::keyring::Keyring, client_id: &str) -> St
         resource: None,
         norman_refresh: NormanToken::new("norman-refresh-never-checked".to_owned()),
         company_id: None,
+        method: Default::default(),
         expires_at: now + REFRESH_LIFETIME,
     };
     seal::seal(keyring, &refresh, now).unwrap()

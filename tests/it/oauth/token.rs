@@ -269,6 +269,7 @@ async fn a_code_whose_norman_token_is_about_to_end_is_exchanged_after_an_upstrea
         norman_access: norman_access_expiring(now + time::Duration::seconds(10)),
         norman_refresh: upstream.refresh.clone().unwrap(),
         company_id: Some(user.company_id.to_owned()),
+        method: Default::default(),
         expires_at: now + time::Duration::seconds(60),
     };
     let code = seal::seal(&server.keyring.current(), &code, now).unwrap();

@@ -11,8 +11,10 @@ use std::time::Duration;
 use norman_mcp::config::{Config, ReplayConfig};
 use norman_mcp::keyring::{KeyFile, Keyring, SharedKeyring};
 use norman_mcp::mcp::catalogue::Toolsets;
+use norman_mcp::norman::oauth::NormanOAuthClient;
+use norman_mcp::oauth::login::LoginMode;
 use norman_mcp::server::{self, RunningServer};
-use norman_sandbox::{Sandbox, SandboxConfig, SandboxHandle};
+use norman_sandbox::{OAuthClient, Sandbox, SandboxConfig, SandboxHandle};
 use serde_json::Value;
 use url::Url;
 
@@ -108,6 +110,11 @@ pub struct Options {
     pub login_failures_per_minute: u32,
     pub access_token_ttl: Duration,
     pub toolsets: Toolsets,
+    /// "Sign in with Norman": the server's client id and secret at Norman; the sandbox
+    /// registers it with the server's callback as its redirect URI.
+    pub norman_oauth: Option<(&'static str, Option<&'static str>)>,
+    /// The sign-ins offered; `None`: as `serve` picks them (both with a Norman OAuth client).
+    pub login: Option<LoginMode>,
 }
 
 impl Default for Options {
@@ -126,6 +133,8 @@ impl Default for Options {
             login_failures_per_minute: norman_mcp::config::DEFAULT_LOGIN_FAILURES_PER_MINUTE,
             access_token_ttl: Config::default_access_token_ttl(),
             toolsets: Toolsets::ALL,
+            norman_oauth: None,
+            login: None,
         }
     }
 }
@@ -158,6 +167,20 @@ impl TestServer {
         config.login_failures_per_minute = options.login_failures_per_minute;
         config.access_token_ttl = options.access_token_ttl;
         config.toolsets = options.toolsets;
+        if let Some((id, secret)) = options.norman_oauth {
+            config.norman_oauth = Some(NormanOAuthClient::new(id.to_owned(), secret.map(str::to_owned)));
+            config.login = LoginMode::Both;
+            if let Some(sandbox) = &sandbox {
+                sandbox.sandbox.register_oauth_client(OAuthClient {
+                    id: id.to_owned(),
+                    secret: secret.map(str::to_owned),
+                    redirect_uri: config.norman_callback_url(),
+                });
+            }
+        }
+        if let Some(login) = options.login {
+            config.login = login;
+        }
         let issuer = config.issuer();
         let (keys, keyring) = match (options.keys_path, options.keys) {
             (Some(path), _) => {

@@ -74,5 +74,5 @@ fn check_refresh(sb: &Sandbox, body: &RawBody) -> Result<usize, ApiError> {
     let Some(Value::String(token)) = token else {
         return Err(ApiError::RefreshInvalid);
     };
-    sb.sessions.spend_refresh(&token).ok_or(ApiError::RefreshInvalid)
+    sb.sessions.spend_refresh(&token, None).ok_or(ApiError::RefreshInvalid)
 }

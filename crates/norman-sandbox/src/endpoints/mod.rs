@@ -12,6 +12,7 @@ pub(crate) mod datev;
 pub(crate) mod files;
 pub(crate) mod founding;
 pub(crate) mod invoices;
+pub(crate) mod oauth;
 pub(crate) mod skr;
 pub(crate) mod tax_advisor;
 pub(crate) mod taxes;

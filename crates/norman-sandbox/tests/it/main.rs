@@ -4,5 +4,6 @@
 mod api;
 mod catalogue;
 mod founding;
+mod oauth;
 mod quotes;
 mod support;
