@@ -29,21 +29,18 @@ struct AuthorizationRequest {
     scope: String,
 }
 
-/// Finds the registered client and checks the redirect URI: a page when either is wrong.
+/// Finds the registered client and checks the redirect URI; when either is wrong, the title
+/// and message of the page the person sees instead.
 fn validate(
     sb: &Sandbox,
     client_id: Option<&str>,
     redirect_uri: Option<&str>,
-) -> Result<OAuthClient, Response> {
-    let client = client_id.and_then(|id| sb.authorizations.client(id)).ok_or_else(|| {
-        page(StatusCode::BAD_REQUEST, "Unknown application", "The client_id is not registered here.")
-    })?;
+) -> Result<OAuthClient, (&'static str, &'static str)> {
+    let client = client_id
+        .and_then(|id| sb.authorizations.client(id))
+        .ok_or(("Unknown application", "The client_id is not registered here."))?;
     if redirect_uri != Some(client.redirect_uri.as_str()) {
-        return Err(page(
-            StatusCode::BAD_REQUEST,
-            "Unknown redirect URI",
-            "The redirect_uri is not the one this application registered.",
-        ));
+        return Err(("Unknown redirect URI", "The redirect_uri is not the one this application registered."));
     }
     Ok(client)
 }
@@ -52,7 +49,7 @@ fn validate(
 pub(crate) async fn authorize_page(State(sb): State<Arc<Sandbox>>, params: Params) -> Response {
     let client = match validate(&sb, params.get("client_id"), params.get("redirect_uri")) {
         Ok(client) => client,
-        Err(page) => return page,
+        Err((title, message)) => return page(StatusCode::BAD_REQUEST, title, message),
     };
     let state = params.get("state").map(str::to_owned);
     if params.get("response_type") != Some("code") {
@@ -68,7 +65,7 @@ pub(crate) async fn authorize_answer(State(sb): State<Arc<Sandbox>>, body: Bytes
     let field = |name: &str| form.get(name).map(String::as_str);
     let client = match validate(&sb, field("client_id"), field("redirect_uri")) {
         Ok(client) => client,
-        Err(page) => return page,
+        Err((title, message)) => return page(StatusCode::BAD_REQUEST, title, message),
     };
     let request = AuthorizationRequest {
         client,
