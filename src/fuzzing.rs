@@ -31,6 +31,7 @@ use crate::tokens::client::RegisteredClient;
 use crate::tokens::code::AuthorizationCode;
 use crate::tokens::login::LoginRequest;
 use crate::tokens::refresh::RefreshToken;
+use crate::tokens::upload_link::UploadLink;
 use crate::tokens::upstream::UpstreamCredentials;
 
 /// The clock of every target: seeds minted for it stay valid however old they get.
@@ -93,6 +94,7 @@ pub fn open_envelope(text: &str) {
     open_as::<RefreshToken>(text);
     open_as::<RegisteredClient>(text);
     open_as::<UpstreamCredentials>(text);
+    open_as::<UploadLink>(text);
 }
 
 /// A plaintext (`expires_at:i64 BE | JSON payload`) sealed for the purpose chosen by
@@ -112,6 +114,7 @@ pub fn seal_and_open(purpose: u8, plaintext: &[u8]) {
     open_as::<RefreshToken>(&envelope);
     open_as::<RegisteredClient>(&envelope);
     open_as::<UpstreamCredentials>(&envelope);
+    open_as::<UploadLink>(&envelope);
 }
 
 /// Opens `text` as a `T`; what opens must seal again and open to the same value, unless its

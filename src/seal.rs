@@ -48,11 +48,19 @@ pub enum Purpose {
     Client,
     /// The Norman access token and company id inside a Biscuit access token.
     Upstream,
+    /// An upload link's path: the Norman access token, company id and what the files are for.
+    UploadLink,
 }
 
 impl Purpose {
-    pub const ALL: [Purpose; 5] =
-        [Purpose::Login, Purpose::Code, Purpose::Refresh, Purpose::Client, Purpose::Upstream];
+    pub const ALL: [Purpose; 6] = [
+        Purpose::Login,
+        Purpose::Code,
+        Purpose::Refresh,
+        Purpose::Client,
+        Purpose::Upstream,
+        Purpose::UploadLink,
+    ];
 
     pub const fn prefix(self) -> &'static str {
         match self {
@@ -61,6 +69,7 @@ impl Purpose {
             Purpose::Refresh => "nmr",
             Purpose::Client => "nmi",
             Purpose::Upstream => "nmu",
+            Purpose::UploadLink => "nmf",
         }
     }
 

@@ -29,6 +29,7 @@ use self::reply::{Fail, finish};
 use self::spec::Spec;
 pub use self::spec::{Toolset, Toolsets};
 use crate::mcp::upload::{UploadPolicy, UploadSetupError, Uploads};
+use crate::mcp::upload_link::UploadLinks;
 use crate::norman::NormanClient;
 use crate::scope::Scope;
 use crate::tokens::NormanToken;
@@ -65,6 +66,8 @@ pub struct Catalogue {
     entries: Vec<Entry>,
     by_name: HashMap<&'static str, usize>,
     uploads: Uploads,
+    /// Where `request_file_upload` seals its links; `None` over stdio, which serves no pages.
+    upload_links: Option<Arc<UploadLinks>>,
     toolsets: Toolsets,
 }
 
@@ -92,7 +95,13 @@ impl Catalogue {
             .map(|spec| entry(spec, uploads.policy()))
             .collect();
         let by_name = entries.iter().enumerate().map(|(i, e)| (e.spec.name, i)).collect();
-        Catalogue { entries, by_name, uploads, toolsets: Toolsets::ALL }
+        Catalogue { entries, by_name, uploads, upload_links: None, toolsets: Toolsets::ALL }
+    }
+
+    /// `request_file_upload` hands out links to the pages these links are served by.
+    pub fn with_upload_links(mut self, links: Arc<UploadLinks>) -> Catalogue {
+        self.upload_links = Some(links);
+        self
     }
 
     /// Only the tools of `toolsets`: the others are not listed, and calling one is the same
@@ -154,7 +163,13 @@ impl Catalogue {
                 Err(Fail::Arguments(NO_COMPANY.to_owned()))
             }
             Ok(args) => {
-                let call = Call { norman, caller, uploads: &self.uploads, spec: entry.spec };
+                let call = Call {
+                    norman,
+                    caller,
+                    uploads: &self.uploads,
+                    upload_links: self.upload_links.as_deref(),
+                    spec: entry.spec,
+                };
                 hooks::run(call, args).await
             }
             Err(message) => Err(Fail::Arguments(message)),

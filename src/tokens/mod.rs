@@ -7,6 +7,7 @@ pub mod client;
 pub mod code;
 pub mod login;
 pub mod refresh;
+pub mod upload_link;
 pub mod upstream;
 
 /// Every grant carries a Norman credential; the type is the Norman client's.

@@ -8,6 +8,7 @@ use norman_mcp::tokens::client::{ClientAuthMethod, RegisteredClient};
 use norman_mcp::tokens::code::AuthorizationCode;
 use norman_mcp::tokens::login::LoginRequest;
 use norman_mcp::tokens::refresh::RefreshToken;
+use norman_mcp::tokens::upload_link::{UploadLink, UploadTarget};
 use norman_mcp::tokens::upstream::UpstreamCredentials;
 use norman_mcp::tokens::{NormanToken, random_id};
 use proptest::prelude::*;
@@ -85,6 +86,16 @@ fn upstream() -> UpstreamCredentials {
     }
 }
 
+fn upload_link() -> UploadLink {
+    UploadLink {
+        norman_access: NormanToken::new("norman-access".into()),
+        company_id: "cmp_1".into(),
+        target: UploadTarget::Transaction { transaction_id: "trx_1".into(), attachment_type: "receipt".into() },
+        note: Some("Tankquittung".into()),
+        expires_at: T0 + Duration::minutes(15),
+    }
+}
+
 fn round_trip<T: Sealed + PartialEq + std::fmt::Debug>(value: T) {
     let ring = keyring();
     let envelope = seal::seal(&ring, &value, T0).unwrap();
@@ -101,6 +112,7 @@ fn every_purpose_round_trips() {
     round_trip(refresh());
     round_trip(client());
     round_trip(upstream());
+    round_trip(upload_link());
 }
 
 #[test]
@@ -128,6 +140,7 @@ fn open_as_all(ring: &Keyring, envelope: &str) -> Vec<(Purpose, Result<(), OpenE
         (Purpose::Refresh, seal::open::<RefreshToken>(ring, envelope, now).map(drop)),
         (Purpose::Client, seal::open::<RegisteredClient>(ring, envelope, now).map(drop)),
         (Purpose::Upstream, seal::open::<UpstreamCredentials>(ring, envelope, now).map(drop)),
+        (Purpose::UploadLink, seal::open::<UploadLink>(ring, envelope, now).map(drop)),
     ]
 }
 
@@ -140,6 +153,7 @@ fn an_envelope_never_opens_as_another_purpose() {
         (Purpose::Refresh, seal::seal(&ring, &refresh(), T0).unwrap()),
         (Purpose::Client, seal::seal(&ring, &client(), T0).unwrap()),
         (Purpose::Upstream, seal::seal(&ring, &upstream(), T0).unwrap()),
+        (Purpose::UploadLink, seal::seal(&ring, &upload_link(), T0).unwrap()),
     ];
     for (sealed_as, envelope) in &envelopes {
         for (opened_as, result) in open_as_all(&ring, envelope) {
@@ -180,6 +194,7 @@ fn an_envelope_opens_only_at_the_deployment_that_sealed_it() {
     opens_only_where_sealed(refresh());
     opens_only_where_sealed(client());
     opens_only_where_sealed(upstream());
+    opens_only_where_sealed(upload_link());
 }
 
 #[test]

@@ -39,8 +39,8 @@ pub const FIRST_TOOLS: [&str; 34] = [
 ];
 
 /// The earlier server's tools §3.1–§3.11 of the API notes that the first catalogue did not
-/// have (`switch_company` and `request_file_upload` come with the sign-in work).
-pub const NEW_TOOLS: [&str; 31] = [
+/// have (`switch_company` comes with the sign-in work).
+pub const NEW_TOOLS: [&str; 32] = [
     "get_invoice_preview",
     "create_offer",
     "list_offers",
@@ -72,6 +72,7 @@ pub const NEW_TOOLS: [&str; 31] = [
     "get_missing_documents_summary",
     "get_tax_compliance_status",
     "ping_client_for_documents",
+    "request_file_upload",
 ];
 
 pub const INCORPORATION_TOOLS: [&str; 18] = [
