@@ -67,10 +67,11 @@ async function main() {
 
       // The person picks a file and uploads it; the page says what Norman stored.
       await page.setInputFiles('#files', [{ name: 'tankquittung-maerz.pdf', mimeType: 'application/pdf', buffer: PDF }]);
-      await Promise.all([
-        page.waitForURL(url, { waitUntil: 'load' }),
+      const [posted] = await Promise.all([
+        page.waitForResponse((r) => r.request().method() === 'POST', { timeout: 15000 }),
         page.getByRole('button', { name: button }).click(),
       ]);
+      s.check(posted.status() === 200, `the upload answered ${posted.status()}`);
       await page.getByRole('heading', { name: 'Uploaded to Norman' }).waitFor({ timeout: 15000 });
       const id = (await page.locator('code.norman-id').first().textContent()).trim();
       s.check(/^att_/.test(id) && (await page.content()).includes('tankquittung-maerz.pdf'), `the page shows the stored file with its Norman id ${id}`);

@@ -1029,7 +1029,7 @@ async fn every_tool_names_an_argument_it_does_not_take() {
     let mcp = Mcp::first_user(&server).await;
     let before = server.sandbox.as_ref().unwrap().sandbox.stats().api_calls;
     let names: Vec<String> = Catalogue::default().tools().iter().map(|tool| tool.name.to_string()).collect();
-    assert_eq!(names.len(), 102);
+    assert_eq!(names.len(), 103);
     for name in &names {
         let error = mcp.fails(name, json!({ "no_such_argument": 1 })).await;
         assert!(error_text(&error).contains("unknown argument `no_such_argument`"), "{name}: {error}");

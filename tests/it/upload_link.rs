@@ -228,7 +228,7 @@ async fn expired_changed_and_foreign_links_get_a_friendly_page() {
         note: None,
         expires_at: now - Duration::minutes(1),
     };
-    let old = seal::seal(&server.keyring.current(), &expired, now - Duration::minutes(16)).unwrap();
+    let old = seal::seal(&server.keyring.current(), &expired, now).unwrap();
     let expired_url = server.url(&format!("/upload/{old}"));
     for lang in ["en", "de"] {
         let page = server.http.get(&expired_url).header("accept-language", lang).send().await.unwrap();
@@ -245,7 +245,7 @@ async fn expired_changed_and_foreign_links_get_a_friendly_page() {
     let at = chars.len() / 2;
     chars[at] = if chars[at] == 'A' { 'B' } else { 'A' };
     let changed: String = chars.into_iter().collect();
-    for path in [changed.as_str(), &sealed[..sealed.len() - 3], "nmf_", "nmr_AAAA", "../mcp"] {
+    for path in [changed.as_str(), &sealed[..sealed.len() - 3], "nmf_", "nmr_AAAA"] {
         let page = server.http.get(server.url(&format!("/upload/{path}"))).send().await.unwrap();
         assert_eq!(page.status(), 404, "{path}");
         assert!(page.text().await.unwrap().contains("This upload link is not valid"));
@@ -265,7 +265,7 @@ async fn expired_changed_and_foreign_links_get_a_friendly_page() {
 
     let after = server.sandbox.as_ref().unwrap().sandbox.stats().api_calls;
     assert_eq!(after, norman, "no refused link reached Norman");
-    assert_not_logged(&[&sealed, &old, &changed]);
+    assert_not_logged(&[sealed.as_str(), old.as_str(), changed.as_str()]);
     server.stop().await;
 }
 

@@ -66,7 +66,6 @@ const HEIF_BRANDS: &[&[u8]] = &[b"heic", b"heix", b"hevc", b"hevx", b"heim", b"h
 pub struct ReceivedFile {
     /// A base name that ends in its kind's extension (Norman knows a file's type by its name).
     pub name: String,
-    pub kind: FileKind,
     pub data: Vec<u8>,
 }
 
@@ -89,7 +88,9 @@ impl FormError {
         match self {
             FormError::TooLarge { .. } | FormError::TotalTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             FormError::WrongType { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            FormError::Unreadable | FormError::NoFiles | FormError::TooMany { .. } => StatusCode::BAD_REQUEST,
+            FormError::Unreadable | FormError::NoFiles | FormError::TooMany { .. } | FormError::Empty { .. } => {
+                StatusCode::BAD_REQUEST
+            }
         }
     }
 
@@ -143,7 +144,7 @@ pub async fn read_files(multipart: &mut Multipart, limits: Limits) -> Result<Vec
         let Some(kind) = FileKind::sniff(&data) else {
             return Err(FormError::WrongType { name });
         };
-        files.push(ReceivedFile { name: named_as(name, kind), kind, data });
+        files.push(ReceivedFile { name: named_as(name, kind), data });
     }
     if files.is_empty() { Err(FormError::NoFiles) } else { Ok(files) }
 }

@@ -291,7 +291,55 @@ fn link_refused(lang: Lang, error: OpenError) -> Response {
 
 #[cfg(test)]
 mod tests {
+    use axum::http::HeaderValue;
+
     use super::*;
+    use crate::keyring::{KeyFile, Keyring};
+
+    fn links(issuer: &str) -> UploadLinks {
+        let keys = KeyFile::generate(OffsetDateTime::now_utc() - time::Duration::minutes(1)).unwrap();
+        let keyring = SharedKeyring::fixed(Keyring::from_file(&keys).bound_to(issuer));
+        UploadLinks::new(Arc::new(keyring), issuer, &UploadPolicy::default())
+    }
+
+    fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
+        let mut map = HeaderMap::new();
+        for (name, value) in pairs {
+            map.insert(*name, HeaderValue::from_static(value));
+        }
+        map
+    }
+
+    #[test]
+    fn only_this_deployments_pages_may_post() {
+        let links = links("https://mcp.example.com/");
+        assert!(links.same_origin(&headers(&[])), "no Origin: a client that is no browser");
+        assert!(links.same_origin(&headers(&[("origin", "https://mcp.example.com")])));
+        assert!(links.same_origin(&headers(&[("origin", "https://mcp.example.com"), ("sec-fetch-site", "same-origin")])));
+        for refused in [
+            &[("origin", "https://evil.example")][..],
+            &[("origin", "null")],
+            &[("origin", "http://mcp.example.com")],
+            &[("origin", "https://mcp.example.com:8443")],
+            &[("sec-fetch-site", "cross-site")],
+            &[("sec-fetch-site", "same-site")],
+        ] {
+            assert!(!links.same_origin(&headers(refused)), "{refused:?}");
+        }
+    }
+
+    #[test]
+    fn a_link_opens_only_for_its_lifetime() {
+        let links = links("https://mcp.example.com");
+        let now = OffsetDateTime::now_utc();
+        let target = UploadTarget::Matching { cashflow_type: "EXPENSE".into() };
+        let issued = links.issue(&NormanToken::new("n".repeat(40)), "cmp_1", target, None, now).unwrap();
+        let sealed = issued.url.strip_prefix("https://mcp.example.com/upload/").unwrap();
+        assert!(sealed.starts_with("nmf_") && !issued.url.contains(&"n".repeat(40)));
+        assert_eq!(links.open(sealed, now).unwrap().company_id, "cmp_1");
+        let later = now + UPLOAD_LINK_LIFETIME;
+        assert_eq!(links.open(sealed, later).unwrap_err(), OpenError::Expired);
+    }
 
     #[test]
     fn sizes_read_as_people_say_them() {

@@ -5,7 +5,7 @@ use http::Method;
 use serde_json::Value;
 
 use super::form::ReceivedFile;
-use crate::norman::NormanClient;
+use crate::norman::{NormanClient, NormanError};
 use crate::norman::api::{ApiBody, ApiRequest, ApiResponse};
 use crate::norman::multipart::Form;
 use crate::tokens::upload_link::{UploadLink, UploadTarget};
@@ -58,7 +58,8 @@ pub async fn send(norman: &NormanClient, link: &UploadLink, files: Vec<ReceivedF
                 });
             let response = call(norman, link, MATCHING_PATH.to_owned(), form).await?;
             if !response.is_success() {
-                return Err(refusal(&response));
+                tracing::info!(status = response.status, "norman refused an upload link's files");
+                return Err(SendError::Norman);
             }
             Ok(Outcome { stored: matched(response.json(), names), not_stored: Vec::new(), matching: true })
         }
@@ -94,14 +95,11 @@ async fn linked(
                 let id = response.json().as_ref().and_then(public_id);
                 outcome.stored.push(Stored { name: file.name, id });
             }
-            Ok(response) if response.status == 401 => {
-                ended = Some(SESSION_ENDED);
-                outcome.not_stored.push(NotStored { name: file.name, reason: SESSION_ENDED.into() });
-            }
             Ok(response) => outcome.not_stored.push(NotStored { name: file.name, reason: reason(&response) }),
-            Err(_) => {
-                ended = Some(NO_ANSWER);
-                outcome.not_stored.push(NotStored { name: file.name, reason: NO_ANSWER.into() });
+            Err(error) => {
+                let why = if error == SendError::SessionExpired { SESSION_ENDED } else { NO_ANSWER };
+                ended = Some(why);
+                outcome.not_stored.push(NotStored { name: file.name, reason: why.into() });
             }
         }
     }
@@ -125,19 +123,11 @@ async fn call(norman: &NormanClient, link: &UploadLink, path: String, form: Form
     };
     match norman.call(request).await {
         Ok(response) => Ok(response),
+        Err(NormanError::Unauthorized) => Err(SendError::SessionExpired),
         Err(error) => {
             tracing::warn!(%error, "an upload link's files could not be sent to norman");
             Err(SendError::Norman)
         }
-    }
-}
-
-fn refusal(response: &ApiResponse) -> SendError {
-    if response.status == 401 {
-        SendError::SessionExpired
-    } else {
-        tracing::info!(status = response.status, "norman refused an upload link's files");
-        SendError::Norman
     }
 }
 
@@ -177,10 +167,10 @@ fn public_id(document: &Value) -> Option<String> {
 /// Norman's refusal of one file in a line: its `detail`, or its field errors.
 fn reason(response: &ApiResponse) -> String {
     let text = match response.json() {
-        Some(Value::Object(map)) => match map.get("detail") {
-            Some(Value::String(detail)) => detail.clone(),
-            _ => Value::Object(map).to_string(),
-        },
+        Some(Value::Object(map)) => {
+            let detail = map.get("detail").and_then(Value::as_str).map(str::to_owned);
+            detail.unwrap_or_else(|| Value::Object(map).to_string())
+        }
         _ => format!("HTTP {}", response.status),
     };
     text.chars().take(MAX_REASON_CHARS).collect()

@@ -6,7 +6,7 @@
 
 use http::Method;
 use rmcp::model::CallToolResult;
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
@@ -38,7 +38,7 @@ const DOCUMENT_DATA: &[&str] = &[
 
 /// `request_file_upload`: a link for the caller's Norman session and company. A transaction
 /// to link to is checked first, since the person on the page could not correct a wrong one.
-pub(in super::super) async fn request_upload(call: &Call<'_>, args: &Args) -> Result<CallToolResult, Fail> {
+pub(super) async fn request_upload(call: &Call<'_>, args: &Args) -> Result<CallToolResult, Fail> {
     let Some(links) = call.upload_links else {
         return Err(Fail::Arguments(
             "upload links need this server's web pages, which norman-mcp stdio does not serve: send the files as base64 (files_base64 or file_content_base64) instead".into(),
@@ -107,7 +107,7 @@ async fn stored(call: &Call<'_>, what: &str, reference: &str) -> Result<Value, F
 }
 
 /// `create_attachment` with `file_ref`: the stored document, linked to `transactions`.
-pub(in super::super) async fn use_stored(
+pub(super) async fn use_stored(
     call: &Call<'_>,
     args: &Args,
     reference: &str,
@@ -139,7 +139,9 @@ pub(in super::super) async fn use_stored(
     };
     for transaction in &transactions {
         let query = vec![("companyId", call.company().to_owned())];
-        let body = ApiBody::Json(json!({ "transaction": transaction }).as_object().cloned().unwrap_or_default());
+        let mut body = Map::new();
+        body.insert("transaction".into(), json!(transaction));
+        let body = ApiBody::Json(body);
         document = parsed(call.send(Method::POST, format!("{path}link-transaction/"), query, body).await?)?;
     }
     let link = call.link(format!("{path}download/")).await;
@@ -155,7 +157,7 @@ pub(in super::super) async fn use_stored(
 }
 
 /// `upload_bulk_attachments`' `file_refs`: each must be a stored document of this company.
-pub(in super::super) async fn check_stored(call: &Call<'_>, references: &[String]) -> Result<Vec<Value>, Fail> {
+pub(super) async fn check_stored(call: &Call<'_>, references: &[String]) -> Result<Vec<Value>, Fail> {
     let mut documents = Vec::with_capacity(references.len());
     for (n, reference) in references.iter().enumerate() {
         documents.push(stored(call, &format!("file_refs[{n}]"), reference).await?);
