@@ -115,9 +115,10 @@ pub fn routes(state: Arc<McpState>) -> Router {
         Arc::new(NeverSessionManager::default()),
         config,
     );
-    let upload_pages = state.upload_links.as_ref().map(|links| {
-        upload_link::routes(Arc::clone(links), state.norman.clone(), state.request_timeout)
-    });
+    let upload_pages = state
+        .upload_links
+        .as_ref()
+        .map(|links| upload_link::routes(Arc::clone(links), state.norman.clone(), state.request_timeout));
     let origins = state.origins.clone();
     let cors = crate::web::cors()
         .allow_origin(AllowOrigin::predicate(move |origin: &HeaderValue, _| origins.origin_allowed(origin)));

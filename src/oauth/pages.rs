@@ -3,8 +3,8 @@
 
 use askama::Template;
 
-pub use crate::page::{ErrorPage, FAVICON, PageError, STYLESHEET, html};
 use crate::i18n::{Lang, Texts};
+pub use crate::page::{ErrorPage, FAVICON, PageError, STYLESHEET, html};
 
 #[derive(Template)]
 #[template(path = "login.html")]
@@ -22,4 +22,3 @@ pub struct LoginPage<'a> {
     pub email: &'a str,
     pub error: Option<&'a str>,
 }
-

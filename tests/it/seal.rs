@@ -90,7 +90,10 @@ fn upload_link() -> UploadLink {
     UploadLink {
         norman_access: NormanToken::new("norman-access".into()),
         company_id: "cmp_1".into(),
-        target: UploadTarget::Transaction { transaction_id: "trx_1".into(), attachment_type: "receipt".into() },
+        target: UploadTarget::Transaction {
+            transaction_id: "trx_1".into(),
+            attachment_type: "receipt".into(),
+        },
         note: Some("Tankquittung".into()),
         expires_at: T0 + Duration::minutes(15),
     }

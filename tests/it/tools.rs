@@ -9,8 +9,8 @@ use std::time::Duration;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
-use norman_mcp::mcp::catalogue::{Caller, Catalogue, ToolError};
 use norman_mcp::keyring::{KeyFile, Keyring, SharedKeyring};
+use norman_mcp::mcp::catalogue::{Caller, Catalogue, ToolError};
 use norman_mcp::mcp::upload::UploadPolicy;
 use norman_mcp::mcp::upload_link::UploadLinks;
 use norman_mcp::norman::NormanClient;

@@ -105,7 +105,8 @@ async fn a_link_from_the_tool_takes_files_straight_to_norman() {
     let stored = attachments(&server, &token).await;
     assert_eq!(stored.len(), before + 2);
     for id in &ids {
-        let document = stored.iter().find(|a| a["publicId"] == id.as_str()).expect("listed by list_attachments");
+        let document =
+            stored.iter().find(|a| a["publicId"] == id.as_str()).expect("listed by list_attachments");
         assert_eq!(document["attachmentType"], "receipt");
         assert_eq!(document["linked"], false, "waiting to be matched");
     }
@@ -129,7 +130,8 @@ async fn a_link_from_the_tool_takes_files_straight_to_norman() {
     assert_eq!(bulk["result"]["isError"], false, "{bulk}");
     assert_eq!(tool_json(&bulk)["count"], 2);
     assert_eq!(attachments(&server, &token).await.len(), before + 2, "nothing was uploaded again");
-    let unknown = mcp_call(&server, &token, "create_attachment", json!({ "file_ref": "att_doesnotexist" })).await;
+    let unknown =
+        mcp_call(&server, &token, "create_attachment", json!({ "file_ref": "att_doesnotexist" })).await;
     assert_eq!(unknown["result"]["isError"], true);
     assert!(unknown.to_string().contains("no document att_doesnotexist"), "{unknown}");
 
@@ -146,7 +148,8 @@ async fn a_link_for_a_transaction_links_each_file_to_it() {
     let token = write_token(&server).await;
     let transaction = id("trx", 2);
     let link =
-        request_link(&server, &token, json!({ "transaction_id": transaction, "document_type": "bill" })).await;
+        request_link(&server, &token, json!({ "transaction_id": transaction, "document_type": "bill" }))
+            .await;
     let url = link["upload_url"].as_str().unwrap();
     let page = server.http.get(url).send().await.unwrap().text().await.unwrap();
     assert!(page.contains(&transaction), "the page names the transaction");
@@ -160,7 +163,8 @@ async fn a_link_for_a_transaction_links_each_file_to_it() {
     assert_eq!(document["attachmentType"], "invoice");
 
     // A transaction that does not exist is refused when the link is asked for, not on the page.
-    let wrong = mcp_call(&server, &token, "request_file_upload", json!({ "transaction_id": "trx_nope" })).await;
+    let wrong =
+        mcp_call(&server, &token, "request_file_upload", json!({ "transaction_id": "trx_nope" })).await;
     assert_eq!(wrong["result"]["isError"], true);
     assert!(wrong.to_string().contains("no transaction trx_nope"), "{wrong}");
     server.stop().await;
@@ -187,7 +191,8 @@ async fn too_many_too_large_and_wrong_files_are_refused_on_the_page_and_nothing_
     assert!(page.contains("scan.pdf") && page.contains("larger than 10 MiB"), "{page}");
 
     let (status, page) =
-        post_files(&server, url, &[("ok.pdf", SMALL_PDF), ("notes.pdf", b"just text, not a PDF")], "en").await;
+        post_files(&server, url, &[("ok.pdf", SMALL_PDF), ("notes.pdf", b"just text, not a PDF")], "en")
+            .await;
     assert_eq!(status, 415);
     assert!(page.contains("notes.pdf") && page.contains("is not a PDF, PNG, JPEG or HEIC"), "{page}");
 
@@ -234,7 +239,8 @@ async fn expired_changed_and_foreign_links_get_a_friendly_page() {
         let page = server.http.get(&expired_url).header("accept-language", lang).send().await.unwrap();
         assert_eq!(page.status(), 410);
         let html = page.text().await.unwrap();
-        let title = if lang == "de" { "Dieser Upload-Link ist abgelaufen" } else { "This upload link has expired" };
+        let title =
+            if lang == "de" { "Dieser Upload-Link ist abgelaufen" } else { "This upload link has expired" };
         assert!(html.contains(title) && html.contains(&format!("lang=\"{lang}\"")), "{html}");
     }
     let (status, _) = post_files(&server, &expired_url, &[("a.pdf", SMALL_PDF)], "en").await;
@@ -256,7 +262,13 @@ async fn expired_changed_and_foreign_links_get_a_friendly_page() {
     let foreign = Keyring::from_file(&server.keys).bound_to(other);
     let links = UploadLinks::new(Arc::new(SharedKeyring::fixed(foreign)), other, &UploadPolicy::default());
     let issued = links
-        .issue(&NormanToken::new("t".repeat(40)), "company", UploadTarget::Matching { cashflow_type: "EXPENSE".into() }, None, now)
+        .issue(
+            &NormanToken::new("t".repeat(40)),
+            "company",
+            UploadTarget::Matching { cashflow_type: "EXPENSE".into() },
+            None,
+            now,
+        )
         .unwrap();
     let foreign_url = server.url(&format!("/upload/{}", sealed_of(&issued.url)));
     assert_eq!(server.http.get(&foreign_url).send().await.unwrap().status(), 404);
@@ -277,7 +289,9 @@ async fn uploads_from_another_site_are_refused() {
     let url = link["upload_url"].as_str().unwrap();
     let before = attachments(&server, &token).await.len();
     let (content_type, body) = Form::new().file("files", "a.pdf", SMALL_PDF.to_vec()).encode();
-    for (name, value) in [("origin", "https://evil.example"), ("origin", "null"), ("sec-fetch-site", "cross-site")] {
+    for (name, value) in
+        [("origin", "https://evil.example"), ("origin", "null"), ("sec-fetch-site", "cross-site")]
+    {
         let response = server
             .http
             .post(url)

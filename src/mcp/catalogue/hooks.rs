@@ -604,9 +604,13 @@ async fn upload_one(call: &Call<'_>, args: &mut Args, path: String) -> Result<Ca
 /// failures first), then URLs are fetched a few at a time; any failure stops the upload.
 async fn upload_many(call: &Call<'_>, args: &mut Args, path: String) -> Result<CallToolResult, Fail> {
     let references: Vec<String> = match args.get("file_refs") {
-        Some(Value::Array(list)) => {
-            list.iter().filter_map(Value::as_str).map(str::trim).filter(|r| !r.is_empty()).map(str::to_owned).collect()
-        }
+        Some(Value::Array(list)) => list
+            .iter()
+            .filter_map(Value::as_str)
+            .map(str::trim)
+            .filter(|r| !r.is_empty())
+            .map(str::to_owned)
+            .collect(),
         _ => Vec::new(),
     };
     let mut urls: Vec<(String, String)> = Vec::new();
@@ -628,7 +632,9 @@ async fn upload_many(call: &Call<'_>, args: &mut Args, path: String) -> Result<C
     let count = urls.len() + encoded.len();
     let max = call.uploads.policy().max_files;
     if count == 0 && references.is_empty() {
-        return Err(Fail::Arguments("give at least one file in `files_base64`, `file_urls` or `file_refs`".into()));
+        return Err(Fail::Arguments(
+            "give at least one file in `files_base64`, `file_urls` or `file_refs`".into(),
+        ));
     }
     if count > max || references.len() > max {
         return Err(upload_fail("files", UploadError::TooManyFiles { max }));

@@ -75,11 +75,22 @@ pub enum FormError {
     /// Not `multipart/form-data`, or a body that does not parse as one.
     Unreadable,
     NoFiles,
-    TooMany { max: usize },
-    TooLarge { name: String, max: usize },
-    TotalTooLarge { max: usize },
-    WrongType { name: String },
-    Empty { name: String },
+    TooMany {
+        max: usize,
+    },
+    TooLarge {
+        name: String,
+        max: usize,
+    },
+    TotalTooLarge {
+        max: usize,
+    },
+    WrongType {
+        name: String,
+    },
+    Empty {
+        name: String,
+    },
 }
 
 impl FormError {
@@ -88,9 +99,10 @@ impl FormError {
         match self {
             FormError::TooLarge { .. } | FormError::TotalTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             FormError::WrongType { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            FormError::Unreadable | FormError::NoFiles | FormError::TooMany { .. } | FormError::Empty { .. } => {
-                StatusCode::BAD_REQUEST
-            }
+            FormError::Unreadable
+            | FormError::NoFiles
+            | FormError::TooMany { .. }
+            | FormError::Empty { .. } => StatusCode::BAD_REQUEST,
         }
     }
 
@@ -130,7 +142,10 @@ pub async fn read_files(multipart: &mut Multipart, limits: Limits) -> Result<Vec
                 continue;
             }
             if data.len() + chunk.len() > limits.max_file_bytes {
-                return Err(FormError::TooLarge { name: clean_name(&given_name), max: limits.max_file_bytes });
+                return Err(FormError::TooLarge {
+                    name: clean_name(&given_name),
+                    max: limits.max_file_bytes,
+                });
             }
             data.extend_from_slice(&chunk);
         }

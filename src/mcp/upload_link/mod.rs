@@ -66,7 +66,8 @@ impl UploadLinks {
     /// `issuer` is the deployment's public URL, which the links start with.
     pub fn new(keyring: Arc<SharedKeyring>, issuer: &str, policy: &UploadPolicy) -> UploadLinks {
         let issuer = issuer.trim_end_matches('/').to_owned();
-        let origin = url::Url::parse(&issuer).map_or_else(|_| issuer.clone(), |url| url.origin().ascii_serialization());
+        let origin = url::Url::parse(&issuer)
+            .map_or_else(|_| issuer.clone(), |url| url.origin().ascii_serialization());
         let limits = Limits {
             max_file_bytes: policy.max_file_bytes,
             max_files: policy.max_files,
@@ -108,7 +109,8 @@ impl UploadLinks {
     /// present (RFC 6454 section 7.3; `null` is not ours), and a browser that names the
     /// relation of the sites (`Sec-Fetch-Site`) must not call it another site.
     fn same_origin(&self, headers: &HeaderMap) -> bool {
-        let origin_ok = headers.get(header::ORIGIN).is_none_or(|origin| origin.as_bytes() == self.origin.as_bytes());
+        let origin_ok =
+            headers.get(header::ORIGIN).is_none_or(|origin| origin.as_bytes() == self.origin.as_bytes());
         let site_ok = headers
             .get("sec-fetch-site")
             .is_none_or(|site| matches!(site.as_bytes(), b"same-origin" | b"none"));
@@ -181,9 +183,14 @@ async fn upload(
     };
     if !pages.links.same_origin(&headers) {
         tracing::info!("upload refused: the form was not sent from its own page");
-        return PageError::new(StatusCode::FORBIDDEN, lang, t.cross_site_title.as_str(), t.cross_site.as_str())
-            .with_hint(t.close.as_str())
-            .into_response();
+        return PageError::new(
+            StatusCode::FORBIDDEN,
+            lang,
+            t.cross_site_title.as_str(),
+            t.cross_site.as_str(),
+        )
+        .with_hint(t.close.as_str())
+        .into_response();
     }
     let limits = pages.links.limits;
     let files = match multipart {
@@ -239,7 +246,13 @@ async fn drain(multipart: &mut Multipart) {
     }
 }
 
-fn upload_page(lang: Lang, link: &UploadLink, limits: Limits, error: Option<String>, status: StatusCode) -> Response {
+fn upload_page(
+    lang: Lang,
+    link: &UploadLink,
+    limits: Limits,
+    error: Option<String>,
+    status: StatusCode,
+) -> Response {
     let t = &lang.texts().upload;
     let transaction = match &link.target {
         UploadTarget::Transaction { transaction_id, .. } => Some(transaction_id.as_str()),
@@ -251,7 +264,10 @@ fn upload_page(lang: Lang, link: &UploadLink, limits: Limits, error: Option<Stri
         t: lang.texts(),
         transaction,
         note: link.note.as_deref(),
-        limits: t.limits.fill("files", &limits.max_files.to_string()).replace("{mib}", &mib(limits.max_file_bytes)),
+        limits: t
+            .limits
+            .fill("files", &limits.max_files.to_string())
+            .replace("{mib}", &mib(limits.max_file_bytes)),
         expires: t.expires.fill("time", &format!("{:02}:{:02}", expires.hour(), expires.minute())),
         error,
     };
@@ -283,7 +299,9 @@ fn link_refused(lang: Lang, error: OpenError) -> Response {
     tracing::info!(reason = error.reason(), "upload link refused");
     let t = &lang.texts().upload;
     let page = match error {
-        OpenError::Expired => PageError::new(StatusCode::GONE, lang, t.expired_title.as_str(), t.expired.as_str()),
+        OpenError::Expired => {
+            PageError::new(StatusCode::GONE, lang, t.expired_title.as_str(), t.expired.as_str())
+        }
         _ => PageError::new(StatusCode::NOT_FOUND, lang, t.invalid_title.as_str(), t.invalid.as_str()),
     };
     page.with_hint(t.close.as_str()).into_response()
@@ -315,7 +333,10 @@ mod tests {
         let links = links("https://mcp.example.com/");
         assert!(links.same_origin(&headers(&[])), "no Origin: a client that is no browser");
         assert!(links.same_origin(&headers(&[("origin", "https://mcp.example.com")])));
-        assert!(links.same_origin(&headers(&[("origin", "https://mcp.example.com"), ("sec-fetch-site", "same-origin")])));
+        assert!(links.same_origin(&headers(&[
+            ("origin", "https://mcp.example.com"),
+            ("sec-fetch-site", "same-origin")
+        ])));
         for refused in [
             &[("origin", "https://evil.example")][..],
             &[("origin", "null")],

@@ -5,9 +5,9 @@ use http::Method;
 use serde_json::Value;
 
 use super::form::ReceivedFile;
-use crate::norman::{NormanClient, NormanError};
 use crate::norman::api::{ApiBody, ApiRequest, ApiResponse};
 use crate::norman::multipart::Form;
+use crate::norman::{NormanClient, NormanError};
 use crate::tokens::upload_link::{UploadLink, UploadTarget};
 
 const MATCHING_PATH: &str = "api/v1/accounting/transactions/upload-documents/";
@@ -47,7 +47,11 @@ pub enum SendError {
     Norman,
 }
 
-pub async fn send(norman: &NormanClient, link: &UploadLink, files: Vec<ReceivedFile>) -> Result<Outcome, SendError> {
+pub async fn send(
+    norman: &NormanClient,
+    link: &UploadLink,
+    files: Vec<ReceivedFile>,
+) -> Result<Outcome, SendError> {
     match &link.target {
         UploadTarget::Matching { cashflow_type } => {
             let names: Vec<String> = files.iter().map(|f| f.name.clone()).collect();
@@ -113,7 +117,12 @@ async fn linked(
 const SESSION_ENDED: &str = "the Norman session has ended";
 const NO_ANSWER: &str = "Norman did not answer";
 
-async fn call(norman: &NormanClient, link: &UploadLink, path: String, form: Form) -> Result<ApiResponse, SendError> {
+async fn call(
+    norman: &NormanClient,
+    link: &UploadLink,
+    path: String,
+    form: Form,
+) -> Result<ApiResponse, SendError> {
     let request = ApiRequest {
         method: Method::POST,
         path,
@@ -185,7 +194,8 @@ mod tests {
     #[test]
     fn bulk_results_name_the_stored_documents_or_only_the_files_sent() {
         let names = vec!["a.pdf".to_owned(), "b.png".to_owned()];
-        let body = json!({ "results": [{ "publicId": "att_1", "fileName": "a.pdf" }, { "publicId": "att_2" }] });
+        let body =
+            json!({ "results": [{ "publicId": "att_1", "fileName": "a.pdf" }, { "publicId": "att_2" }] });
         assert_eq!(
             matched(Some(body), names.clone()),
             vec![

@@ -47,7 +47,8 @@ pub(super) async fn request_upload(call: &Call<'_>, args: &Args) -> Result<CallT
     let document_type = args.str("document_type").unwrap_or("receipt");
     let target = match args.str("transaction_id").filter(|id| !id.is_empty()) {
         Some(transaction_id) => {
-            let path = format!("api/v1/companies/{}/accounting/transactions/{transaction_id}/", call.company());
+            let path =
+                format!("api/v1/companies/{}/accounting/transactions/{transaction_id}/", call.company());
             match call.get_json(path).await {
                 Ok(_) => {}
                 Err(Fail::Norman { status: 404, .. }) => {
@@ -114,10 +115,12 @@ pub(super) async fn use_stored(
 ) -> Result<CallToolResult, Fail> {
     if args.str("file_url").is_some() || args.str("file_content_base64").is_some() {
         return Err(Fail::Arguments(
-            "give one file: `file_ref` (a document already stored), or `file_url`, or `file_content_base64`".into(),
+            "give one file: `file_ref` (a document already stored), or `file_url`, or `file_content_base64`"
+                .into(),
         ));
     }
-    let refused: Vec<&str> = DOCUMENT_DATA.iter().copied().filter(|name| args.get(name).is_some_and(given)).collect();
+    let refused: Vec<&str> =
+        DOCUMENT_DATA.iter().copied().filter(|name| args.get(name).is_some_and(given)).collect();
     if !refused.is_empty() {
         return Err(Fail::Arguments(format!(
             "`file_ref` names a document the user already stored in Norman, whose data cannot be changed afterwards: leave out {} (only `transactions` applies), or upload the file again with its data as file_content_base64 or file_url",
@@ -126,7 +129,10 @@ pub(super) async fn use_stored(
     }
     let mut document = stored(call, "file_ref", reference).await?;
     if let Some(kind) = args.str("attachment_type")
-        && document.get("attachmentType").and_then(Value::as_str).is_some_and(|stored| !stored.eq_ignore_ascii_case(kind))
+        && document
+            .get("attachmentType")
+            .and_then(Value::as_str)
+            .is_some_and(|stored| !stored.eq_ignore_ascii_case(kind))
     {
         return Err(Fail::Arguments(format!(
             "the stored document {reference} is not of attachment_type {kind}, and a stored document's type cannot be changed: leave attachment_type out"
