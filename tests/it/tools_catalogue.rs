@@ -416,6 +416,10 @@ async fn every_new_tool_does_its_work_for_the_first_demo_user() {
                 assert_eq!(answer["success"], true);
                 assert_eq!(answer["attachmentId"], id("att", 2));
             }
+            "request_file_upload" => {
+                assert!(answer["upload_url"].as_str().unwrap().contains("/upload/nmf_"), "{answer}");
+                assert_eq!(answer["expires_in_seconds"], 900);
+            }
             other => panic!("{other} has no check here"),
         }
         checked.insert(name);
@@ -780,6 +784,7 @@ async fn a_read_only_token_may_read_but_not_write_with_the_new_tools() {
         "delete_bill",
         "create_company_category",
         "ping_client_for_documents",
+        "request_file_upload",
     ]
     .into_iter()
     .collect();
