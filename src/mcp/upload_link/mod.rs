@@ -5,9 +5,9 @@
 //! that person and shows what Norman stored. Nothing is kept on our side: no file, no table.
 //!
 //! - **Capability.** The sealed path is the whole authority, so no cookie and no CSRF token:
-//!   a page elsewhere cannot learn the path. Still, a POST whose `Origin` is not this
-//!   deployment's (or that a browser marks `Sec-Fetch-Site: cross-site`) is refused, so a link
-//!   that leaked cannot be driven from another site in the person's browser.
+//!   a page elsewhere cannot learn the path. Still, a POST that a browser marks as coming from
+//!   another site (`Sec-Fetch-Site`), or whose `Origin` is another deployment's, is refused, so
+//!   a link that leaked cannot be driven from another site in the person's browser.
 //! - **Never logged.** The path carries a Norman credential: the access log writes
 //!   `/upload/…` ([`crate::web::loggable_path`]), and nothing here logs the path or a file name.
 //! - **Safe page.** No script at all (`default-src 'none'`), no framing, no referrer, no cache.
@@ -105,16 +105,21 @@ impl UploadLinks {
         seal::open(&self.keyring.current(), sealed, now)
     }
 
-    /// Whether a POST comes from a page of this deployment: its `Origin` must be ours when
-    /// present (RFC 6454 section 7.3; `null` is not ours), and a browser that names the
-    /// relation of the sites (`Sec-Fetch-Site`) must not call it another site.
+    /// Whether a POST comes from a page of this deployment. A browser that names the relation
+    /// of the sites (`Sec-Fetch-Site`, Fetch Metadata) must call it the same origin (or a
+    /// navigation the person started), and its `Origin`, when it names one, must be ours. The
+    /// page itself sends `Referrer-Policy: no-referrer`, under which browsers send `Origin:
+    /// null` even for the page's own form (Fetch, "serializing a request origin"); so `null`
+    /// passes only where Fetch Metadata vouches for the request. Without Fetch Metadata, the
+    /// `Origin` must be ours or absent (a client that is no browser).
     fn same_origin(&self, headers: &HeaderMap) -> bool {
-        let origin_ok =
-            headers.get(header::ORIGIN).is_none_or(|origin| origin.as_bytes() == self.origin.as_bytes());
-        let site_ok = headers
-            .get("sec-fetch-site")
-            .is_none_or(|site| matches!(site.as_bytes(), b"same-origin" | b"none"));
-        origin_ok && site_ok
+        let origin = headers.get(header::ORIGIN).map(|origin| origin.as_bytes());
+        let ours = |origin: &[u8]| origin == self.origin.as_bytes();
+        match headers.get("sec-fetch-site").map(|site| site.as_bytes()) {
+            Some(b"same-origin" | b"none") => origin.is_none_or(|origin| origin == b"null" || ours(origin)),
+            Some(_) => false,
+            None => origin.is_none_or(ours),
+        }
     }
 }
 
@@ -182,7 +187,9 @@ async fn upload(
         Err(error) => return link_refused(lang, error),
     };
     if !pages.links.same_origin(&headers) {
-        tracing::info!("upload refused: the form was not sent from its own page");
+        let header = |name| headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or("-").to_owned();
+        let (origin, site) = (header(header::ORIGIN.as_str()), header("sec-fetch-site"));
+        tracing::info!(%origin, %site, "upload refused: the form was not sent from its own page");
         return PageError::new(
             StatusCode::FORBIDDEN,
             lang,
@@ -337,6 +344,10 @@ mod tests {
             ("origin", "https://mcp.example.com"),
             ("sec-fetch-site", "same-origin")
         ])));
+        assert!(
+            links.same_origin(&headers(&[("origin", "null"), ("sec-fetch-site", "same-origin")])),
+            "the page's own form under its no-referrer policy"
+        );
         for refused in [
             &[("origin", "https://evil.example")][..],
             &[("origin", "null")],
@@ -344,6 +355,8 @@ mod tests {
             &[("origin", "https://mcp.example.com:8443")],
             &[("sec-fetch-site", "cross-site")],
             &[("sec-fetch-site", "same-site")],
+            &[("origin", "null"), ("sec-fetch-site", "cross-site")],
+            &[("origin", "https://evil.example"), ("sec-fetch-site", "same-origin")],
         ] {
             assert!(!links.same_origin(&headers(refused)), "{refused:?}");
         }
