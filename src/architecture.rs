@@ -93,6 +93,11 @@ const RULES: &[Rule] = &[
         why: "HTTP glue serves both sides and depends on neither",
     },
     Rule {
+        parts: &["page.rs"],
+        forbidden: &["crate::oauth", "crate::mcp", "crate::server"],
+        why: "the pages' rendering serves the login and the upload page alike and depends on neither side",
+    },
+    Rule {
         parts: &["limit.rs"],
         forbidden: &["crate::oauth", "crate::mcp", "crate::server"],
         why: "budgets serve both sides and depend on neither",

@@ -34,6 +34,7 @@ use crate::tokens::company_choice::CompanyChoice;
 use crate::tokens::login::LoginRequest;
 use crate::tokens::norman_state::NormanState;
 use crate::tokens::refresh::RefreshToken;
+use crate::tokens::upload_link::UploadLink;
 use crate::tokens::upstream::UpstreamCredentials;
 
 /// The clock of every target: seeds minted for it stay valid however old they get.
@@ -98,6 +99,7 @@ pub fn open_envelope(text: &str) {
     open_as::<UpstreamCredentials>(text);
     open_as::<CompanyChoice>(text);
     open_as::<NormanState>(text);
+    open_as::<UploadLink>(text);
 }
 
 /// A plaintext (`expires_at:i64 BE | JSON payload`) sealed for the purpose chosen by
@@ -119,6 +121,7 @@ pub fn seal_and_open(purpose: u8, plaintext: &[u8]) {
     open_as::<UpstreamCredentials>(&envelope);
     open_as::<CompanyChoice>(&envelope);
     open_as::<NormanState>(&envelope);
+    open_as::<UploadLink>(&envelope);
 }
 
 /// Opens `text` as a `T`; what opens must seal again and open to the same value, unless its

@@ -95,6 +95,7 @@ pub struct Texts {
     pub error: ErrorTexts,
     pub company: CompanyTexts,
     pub norman_oauth: NormanOAuthTexts,
+    pub upload: UploadTexts,
 }
 
 #[derive(Debug, Deserialize)]
@@ -181,6 +182,43 @@ pub struct NormanOAuthTexts {
     pub not_offered: Text,
     pub refused_title: Text,
     pub refused: Text,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UploadTexts {
+    pub title: Text,
+    pub lead_matching: Text,
+    pub lead_transaction: Text,
+    pub note: Text,
+    pub choose: Text,
+    pub limits: Text,
+    pub submit: Text,
+    pub expires: Text,
+    pub done_title: Text,
+    pub done_lead: Text,
+    pub done_matching: Text,
+    pub file: Text,
+    pub norman_id: Text,
+    pub not_stored: Text,
+    pub more: Text,
+    pub too_many: Text,
+    pub too_large: Text,
+    pub total_too_large: Text,
+    pub wrong_type: Text,
+    pub empty: Text,
+    pub no_files: Text,
+    pub unreadable: Text,
+    pub expired_title: Text,
+    pub expired: Text,
+    pub invalid_title: Text,
+    pub invalid: Text,
+    pub cross_site_title: Text,
+    pub cross_site: Text,
+    pub norman_title: Text,
+    pub norman: Text,
+    pub session_expired: Text,
+    pub close: Text,
 }
 
 /// One text: plain text (the templates escape it), with `{name}` where a value goes.

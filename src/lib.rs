@@ -18,6 +18,7 @@ pub mod metrics;
 pub mod net;
 pub mod norman;
 pub mod oauth;
+pub mod page;
 pub mod redirect;
 pub mod scope;
 pub mod seal;

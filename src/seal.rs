@@ -52,10 +52,12 @@ pub enum Purpose {
     CompanyChoice,
     /// The `state` of a sign-in at Norman's authorization server.
     NormanState,
+    /// An upload link's path: the Norman access token, company id and what the files are for.
+    UploadLink,
 }
 
 impl Purpose {
-    pub const ALL: [Purpose; 7] = [
+    pub const ALL: [Purpose; 8] = [
         Purpose::Login,
         Purpose::Code,
         Purpose::Refresh,
@@ -63,6 +65,7 @@ impl Purpose {
         Purpose::Upstream,
         Purpose::CompanyChoice,
         Purpose::NormanState,
+        Purpose::UploadLink,
     ];
 
     pub const fn prefix(self) -> &'static str {
@@ -74,6 +77,7 @@ impl Purpose {
             Purpose::Upstream => "nmu",
             Purpose::CompanyChoice => "nms",
             Purpose::NormanState => "nmo",
+            Purpose::UploadLink => "nmf",
         }
     }
 

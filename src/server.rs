@@ -26,6 +26,7 @@ use crate::mcp::McpState;
 use crate::mcp::bearer::BearerCheck;
 use crate::mcp::catalogue::Catalogue;
 use crate::mcp::origin::OriginPolicy;
+use crate::mcp::upload_link::UploadLinks;
 use crate::metrics::Metrics;
 use crate::norman::NormanClient;
 use crate::oauth::AuthServer;
@@ -140,6 +141,7 @@ impl Shared {
     /// `/mcp`'s state: the token check, the Norman client, the catalogue and the origin policy.
     pub fn mcp_state(&self) -> McpState {
         let config = &self.config;
+        let links = Arc::new(UploadLinks::new(Arc::clone(&self.keyring), &config.issuer(), &config.uploads));
         let bearer = BearerCheck {
             keyring: Arc::clone(&self.keyring),
             verifier: Arc::clone(&self.verifier),
@@ -150,11 +152,16 @@ impl Shared {
         McpState::new(
             bearer,
             self.norman.clone(),
-            Arc::new(Catalogue::new(config.uploads.clone()).serving(config.toolsets)),
+            Arc::new(
+                Catalogue::new(config.uploads.clone())
+                    .with_upload_links(Arc::clone(&links))
+                    .serving(config.toolsets),
+            ),
             OriginPolicy::new(&config.public_url, &config.allowed_origins),
             &config.issuer(),
             config.mcp_request_timeout,
         )
+        .with_upload_links(links)
     }
 
     /// The whole public application: every route with its limits (the configuration's
@@ -172,10 +179,12 @@ impl Shared {
             .layer(middleware::from_fn_with_state(Arc::clone(&self.metrics), count_request))
             .layer(
                 // Method and path only: query strings carry client ids and states, and Location
-                // headers carry codes, so neither is ever logged.
+                // headers carry codes, so neither is ever logged; an upload link's path carries
+                // a Norman credential and is shortened.
                 TraceLayer::new_for_http()
                     .make_span_with(|request: &Request<_>| {
-                        tracing::info_span!("http", method = %request.method(), path = %request.uri().path())
+                        let path = crate::web::loggable_path(request.uri().path());
+                        tracing::info_span!("http", method = %request.method(), path = %path)
                     })
                     .on_request(())
                     .on_response(DefaultOnResponse::new().level(Level::INFO)),

@@ -31,6 +31,7 @@ use self::reply::{Fail, finish};
 use self::spec::{COMPANY_ID, Spec};
 pub use self::spec::{Toolset, Toolsets};
 use crate::mcp::upload::{UploadPolicy, UploadSetupError, Uploads};
+use crate::mcp::upload_link::UploadLinks;
 use crate::norman::NormanClient;
 use crate::scope::Scope;
 use crate::tokens::NormanToken;
@@ -68,6 +69,8 @@ pub struct Catalogue {
     entries: Vec<Entry>,
     by_name: HashMap<&'static str, usize>,
     uploads: Uploads,
+    /// Where `request_file_upload` seals its links; `None` over stdio, which serves no pages.
+    upload_links: Option<Arc<UploadLinks>>,
     toolsets: Toolsets,
     companies: CompanyLists,
 }
@@ -96,7 +99,13 @@ impl Catalogue {
             .map(|spec| entry(spec, uploads.policy()))
             .collect();
         let by_name = entries.iter().enumerate().map(|(i, e)| (e.spec.name, i)).collect();
-        Catalogue { entries, by_name, uploads, toolsets: Toolsets::ALL, companies: CompanyLists::default() }
+        Catalogue { entries, by_name, uploads, upload_links: None, toolsets: Toolsets::ALL, companies: CompanyLists::default() }
+    }
+
+    /// `request_file_upload` hands out links to the pages these links are served by.
+    pub fn with_upload_links(mut self, links: Arc<UploadLinks>) -> Catalogue {
+        self.upload_links = Some(links);
+        self
     }
 
     /// Only the tools of `toolsets`: the others are not listed, and calling one is the same
@@ -180,7 +189,14 @@ impl Catalogue {
             return Err(Fail::Arguments(NO_COMPANY.to_owned()));
         }
         let caller = Caller { norman_access: caller.norman_access, company_id };
-        let call = Call { norman, caller: &caller, uploads: &self.uploads, spec, companies: &self.companies };
+        let call = Call {
+            norman,
+            caller: &caller,
+            uploads: &self.uploads,
+            upload_links: self.upload_links.as_deref(),
+            spec,
+            companies: &self.companies,
+        };
         hooks::run(call, args).await
     }
 }

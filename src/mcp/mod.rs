@@ -12,6 +12,7 @@ pub mod prompts;
 pub mod resources;
 pub mod stdio;
 pub mod upload;
+pub mod upload_link;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -33,6 +34,7 @@ use crate::mcp::catalogue::Catalogue;
 use crate::mcp::handler::NormanTools;
 use crate::mcp::origin::OriginPolicy;
 use crate::mcp::prompts::Prompts;
+use crate::mcp::upload_link::UploadLinks;
 use crate::norman::NormanClient;
 
 /// `/mcp` bodies may carry base64 uploads: larger than the OAuth endpoints' limit.
@@ -58,6 +60,8 @@ pub struct McpState {
     /// already changed data at Norman is never cut off before it can say so.
     pub request_timeout: Duration,
     pub body_budget: BodyBudget,
+    /// Upload links' pages (`/upload/{link}`), served when set.
+    pub upload_links: Option<Arc<UploadLinks>>,
 }
 
 impl McpState {
@@ -83,7 +87,14 @@ impl McpState {
             max_body_bytes: MAX_MCP_BODY_BYTES,
             request_timeout,
             body_budget: BodyBudget::new(LARGE_BODIES_IN_FLIGHT_BYTES, MAX_MCP_BODY_BYTES, BODY_BUDGET_WAIT),
+            upload_links: None,
         }
+    }
+
+    /// Serves the pages of the links `links` seals (the catalogue's `request_file_upload`).
+    pub fn with_upload_links(mut self, links: Arc<UploadLinks>) -> McpState {
+        self.upload_links = Some(links);
+        self
     }
 }
 
@@ -104,10 +115,14 @@ pub fn routes(state: Arc<McpState>) -> Router {
         Arc::new(NeverSessionManager::default()),
         config,
     );
+    let upload_pages = state
+        .upload_links
+        .as_ref()
+        .map(|links| upload_link::routes(Arc::clone(links), state.norman.clone(), state.request_timeout));
     let origins = state.origins.clone();
     let cors = crate::web::cors()
         .allow_origin(AllowOrigin::predicate(move |origin: &HeaderValue, _| origins.origin_allowed(origin)));
-    Router::new()
+    let mcp = Router::new()
         .route_service("/mcp", service)
         // Route layers: with `layer` they would also wrap the fallback, and once merged into
         // the application every unknown path would answer 401 with a bearer challenge.
@@ -115,7 +130,11 @@ pub fn routes(state: Arc<McpState>) -> Router {
         .route_layer(RequestBodyLimitLayer::new(state.max_body_bytes))
         .route_layer(TimeoutLayer::with_status_code(StatusCode::GATEWAY_TIMEOUT, state.request_timeout))
         .route_layer(cors)
-        .route_layer(middleware::from_fn_with_state(state, check_origin))
+        .route_layer(middleware::from_fn_with_state(state, check_origin));
+    match upload_pages {
+        Some(pages) => mcp.merge(pages),
+        None => mcp,
+    }
 }
 
 async fn check_origin(State(state): State<Arc<McpState>>, request: Request, next: Next) -> Response {

@@ -277,7 +277,7 @@ fn percent_decode(text: &str) -> String {
 
 /// A base name without path, quotes or control characters, of bounded length; it ends up in a
 /// multipart header and in Norman's records.
-fn clean_name(name: &str) -> String {
+pub(crate) fn clean_name(name: &str) -> String {
     let base = name.rsplit(['/', '\\']).next().unwrap_or_default();
     let cleaned: String =
         base.chars().filter(|c| !c.is_control() && *c != '"').take(MAX_NAME_CHARS).collect();

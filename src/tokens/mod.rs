@@ -9,6 +9,7 @@ pub mod company_choice;
 pub mod login;
 pub mod norman_state;
 pub mod refresh;
+pub mod upload_link;
 pub mod upstream;
 
 /// Every grant carries a Norman credential; the type is the Norman client's.

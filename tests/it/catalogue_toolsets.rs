@@ -31,7 +31,7 @@ async fn only_the_served_sets_are_listed_and_callable() {
     for name in ["list_clients", "create_invoice", "search_transactions", "list_tax_reports"] {
         assert!(served.iter().any(|n| n == name), "{name} is served: {served:?}");
     }
-    for name in ["list_attachments", "create_attachment", "upload_bulk_attachments"] {
+    for name in ["list_attachments", "create_attachment", "upload_bulk_attachments", "request_file_upload"] {
         assert!(every_tool.iter().any(|n| n == name), "{name} exists");
         assert!(!served.iter().any(|n| n == name), "{name} is a documents tool");
     }

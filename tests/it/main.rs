@@ -26,3 +26,4 @@ mod stdio;
 mod support;
 mod tools;
 mod tools_catalogue;
+mod upload_link;

@@ -4,12 +4,15 @@
 //! TLS server with a self-signed certificate).
 
 use std::collections::BTreeSet;
+use std::sync::Arc;
 use std::time::Duration;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
+use norman_mcp::keyring::{KeyFile, Keyring, SharedKeyring};
 use norman_mcp::mcp::catalogue::{Caller, Catalogue, ToolError};
 use norman_mcp::mcp::upload::UploadPolicy;
+use norman_mcp::mcp::upload_link::UploadLinks;
 use norman_mcp::norman::NormanClient;
 use norman_mcp::scope::Scope;
 use norman_mcp::tokens::NormanToken;
@@ -48,7 +51,12 @@ impl Env {
             assert_eq!(company, user.company_id);
             users.push((tokens.access, company));
         }
-        let catalogue = Catalogue::try_new(policy).expect("catalogue");
+        // Links to pages no server serves here: the tool only seals them.
+        let keys = KeyFile::generate(time::OffsetDateTime::now_utc() - time::Duration::minutes(1)).unwrap();
+        let issuer = "http://127.0.0.1:9";
+        let keyring = Arc::new(SharedKeyring::fixed(Keyring::from_file(&keys).bound_to(issuer)));
+        let links = Arc::new(UploadLinks::new(keyring, issuer, &policy));
+        let catalogue = Catalogue::try_new(policy).expect("catalogue").with_upload_links(links);
         Env { sandbox, norman, catalogue, users }
     }
 

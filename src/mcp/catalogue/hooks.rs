@@ -5,6 +5,7 @@
 mod advisor;
 mod companies;
 mod documents;
+mod links;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;
@@ -21,6 +22,7 @@ use super::companies::CompanyLists;
 use super::reply::{Fail, json_result, norman_error, passthrough, with_structure};
 use super::spec::{ChoiceField, Hook, Spec};
 use crate::mcp::upload::{FileData, UploadError, Uploads};
+use crate::mcp::upload_link::UploadLinks;
 use crate::norman::NormanClient;
 use crate::norman::api::{ApiBody, ApiRequest, ApiResponse};
 use crate::norman::multipart::Form;
@@ -48,6 +50,8 @@ pub(super) struct Call<'a> {
     pub norman: &'a NormanClient,
     pub caller: &'a Caller<'a>,
     pub uploads: &'a Uploads,
+    /// Where upload links are sealed; `None` over stdio.
+    pub upload_links: Option<&'a UploadLinks>,
     pub spec: &'static Spec,
     /// The companies the caller may act on, as `list_companies` and `switch_company` show them.
     pub companies: &'a CompanyLists,
@@ -181,6 +185,7 @@ pub(super) async fn run(call: Call<'_>, mut args: Args) -> Result<CallToolResult
         Hook::SignedAmountUpdate => update_transaction(&call, &mut args, path).await,
         Hook::UploadOne => upload_one(&call, &mut args, path).await,
         Hook::UploadMany => upload_many(&call, &mut args, path).await,
+        Hook::UploadLink => links::request_upload(&call, &args).await,
         Hook::Mine { what, start } => match call.main_json(&mut args, path).await {
             Err(Fail::Norman { status: 404, .. }) => Ok(json_result(json!({
                 "exists": false,
@@ -562,24 +567,15 @@ async fn update_transaction(call: &Call<'_>, args: &mut Args, path: String) -> R
     Ok(passthrough(call.main(args, path, ApiBody::Json(body)).await?))
 }
 
-/// `file_ref`s come from upload links, which this server does not hand out yet.
-fn no_upload_links(param: &str, instead: &str) -> Fail {
-    Fail::Arguments(format!(
-        "`{param}` is not supported: this server has no upload links yet. Send the file as {instead} instead"
-    ))
-}
-
 fn upload_fail(what: &str, error: UploadError) -> Fail {
     Fail::File(format!("{what}: {error}"))
 }
 
 /// One document: exactly one file source, the metadata as form fields, then its link.
 async fn upload_one(call: &Call<'_>, args: &mut Args, path: String) -> Result<CallToolResult, Fail> {
-    if args.get("file_ref").is_some_and(truthy) {
-        return Err(no_upload_links(
-            "file_ref",
-            "`file_content_base64` with `file_name`, or an https `file_url`",
-        ));
+    if let Some(reference) = args.str("file_ref").filter(|r| !r.trim().is_empty()) {
+        let reference = reference.trim().to_owned();
+        return links::use_stored(call, args, &reference).await;
     }
     let file = match (args.str("file_url"), args.str("file_content_base64")) {
         (Some(url), None) => call.uploads.fetch(url).await.map_err(|e| upload_fail("file_url", e))?,
@@ -594,7 +590,7 @@ async fn upload_one(call: &Call<'_>, args: &mut Args, path: String) -> Result<Ca
         }
         (None, None) => {
             return Err(Fail::Arguments(
-                "a file is required: `file_url` (https) or `file_content_base64` with `file_name`".into(),
+                "a file is required: `file_url` (https), `file_content_base64` with `file_name`, or `file_ref` (a document uploaded through a request_file_upload link)".into(),
             ));
         }
     };
@@ -613,9 +609,16 @@ async fn upload_one(call: &Call<'_>, args: &mut Args, path: String) -> Result<Ca
 /// Several receipts as repeated `files` parts. Base64 files are decoded first (cheap
 /// failures first), then URLs are fetched a few at a time; any failure stops the upload.
 async fn upload_many(call: &Call<'_>, args: &mut Args, path: String) -> Result<CallToolResult, Fail> {
-    if args.get("file_refs").is_some_and(truthy) {
-        return Err(no_upload_links("file_refs", "`files_base64` or https `file_urls`"));
-    }
+    let references: Vec<String> = match args.get("file_refs") {
+        Some(Value::Array(list)) => list
+            .iter()
+            .filter_map(Value::as_str)
+            .map(str::trim)
+            .filter(|r| !r.is_empty())
+            .map(str::to_owned)
+            .collect(),
+        _ => Vec::new(),
+    };
     let mut urls: Vec<(String, String)> = Vec::new();
     for key in ["file_urls", "file_paths"] {
         let Some(Value::Array(list)) = args.get(key) else { continue };
@@ -634,11 +637,22 @@ async fn upload_many(call: &Call<'_>, args: &mut Args, path: String) -> Result<C
     };
     let count = urls.len() + encoded.len();
     let max = call.uploads.policy().max_files;
-    if count == 0 {
-        return Err(Fail::Arguments("give at least one file in `files_base64` or `file_urls`".into()));
+    if count == 0 && references.is_empty() {
+        return Err(Fail::Arguments(
+            "give at least one file in `files_base64`, `file_urls` or `file_refs`".into(),
+        ));
     }
-    if count > max {
+    if count > max || references.len() > max {
         return Err(upload_fail("files", UploadError::TooManyFiles { max }));
+    }
+    // Checked before anything is uploaded, so a wrong reference costs no upload.
+    let stored = links::check_stored(call, &references).await?;
+    if count == 0 {
+        return Ok(json_result(json!({
+            "alreadyStored": stored,
+            "count": stored.len(),
+            "message": "These documents were stored through the upload link already and Norman matches them; nothing was uploaded again.",
+        })));
     }
     let max_total = call.uploads.policy().max_total_bytes;
     let mut files = Vec::with_capacity(count);
@@ -662,7 +676,11 @@ async fn upload_many(call: &Call<'_>, args: &mut Args, path: String) -> Result<C
     }
     let form = args.form_fields().into_iter().fold(Form::new(), |form, (key, value)| form.text(key, value));
     let form = files.into_iter().fold(form, |form, file| form.file("files", file.name, file.data));
-    Ok(passthrough(call.main(args, path, ApiBody::Multipart(form)).await?))
+    let response = call.main(args, path, ApiBody::Multipart(form)).await?;
+    if stored.is_empty() {
+        return Ok(passthrough(response));
+    }
+    Ok(json_result(json!({ "uploaded": parsed(response)?, "alreadyStored": stored })))
 }
 
 /// Adds a file to a bulk upload, refused as soon as the files together pass `max_total` bytes.

@@ -228,6 +228,8 @@ pub(super) enum Hook {
     UploadOne,
     /// Several receipts for automatic matching.
     UploadMany,
+    /// Seals a link to the upload page instead of calling Norman.
+    UploadLink,
     /// Sends a fixed query parameter besides the arguments (`type=quote`, a page size).
     FixedQuery(&'static str, &'static str),
     /// Sends a fixed JSON body field besides the arguments (`status: PAID`).

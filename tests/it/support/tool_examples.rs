@@ -205,6 +205,10 @@ pub fn examples() -> Vec<(&'static str, Value)> {
             }),
         ),
         (
+            "request_file_upload",
+            json!({ "transaction_id": id("trx", 4), "document_type": "receipt", "description": "Tankquittung vom 3. März" }),
+        ),
+        (
             "upload_bulk_attachments",
             json!({
                 "files_base64": [

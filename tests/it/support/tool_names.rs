@@ -39,9 +39,8 @@ pub const FIRST_TOOLS: [&str; 34] = [
 ];
 
 /// The earlier server's tools §3.1–§3.11 of the API notes that the first catalogue did not
-/// have (`request_file_upload` comes with other work; `list_companies` and `switch_company` are
-/// in `tests/it/companies.rs`).
-pub const NEW_TOOLS: [&str; 31] = [
+/// have (`list_companies` and `switch_company` are in `tests/it/companies.rs`).
+pub const NEW_TOOLS: [&str; 32] = [
     "get_invoice_preview",
     "create_offer",
     "list_offers",
@@ -73,6 +72,7 @@ pub const NEW_TOOLS: [&str; 31] = [
     "get_missing_documents_summary",
     "get_tax_compliance_status",
     "ping_client_for_documents",
+    "request_file_upload",
 ];
 
 /// The companies a login may act on (`tests/it/companies.rs`).

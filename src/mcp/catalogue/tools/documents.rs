@@ -3,23 +3,51 @@
 use super::super::spec::*;
 use super::params::*;
 
-/// Upload links (a page where the user drops a file, answered with a reference) are not served
-/// yet; the parameter is accepted so that calls written for the earlier server get a clear answer.
-const FILE_REF_DOC: &str = "Reference from an upload link. Not available on this server yet: send the file as base64 or as an https URL instead.";
+/// A file reference is the Norman id of a document the person already sent through an upload
+/// link's page (docs/architecture.md, "Uploading receipts through a link"): nothing is stored on
+/// our side, so the tools use the stored document instead of uploading it again.
+const FILE_REF_DOC: &str = "Norman id (publicId) of a document the user already uploaded through a request_file_upload link, as the page showed it (list_attachments shows it too). The stored document is used as it is, not uploaded again: it is linked to the given transactions; its other data cannot be changed.";
+const FILE_REFS_DOC: &str = "Norman ids (publicId) of documents the user already uploaded through a request_file_upload link, as the page showed them. They are stored and matched already: they are checked and listed, not uploaded again.";
 
 pub(in super::super) static TOOLS: &[Spec] = &[
+    Spec {
+        name: "request_file_upload",
+        title: "Request file upload",
+        set: Toolset::Documents,
+        doc: "Make a link to a page where the user uploads receipts or invoices from their own device (PDF, PNG, JPEG or HEIC; up to {max_files} files of at most {max_mib} MiB each); the files go straight to Norman as this user. Use it when the user has files you cannot read or send yourself. Give upload_url to the user exactly as it is, say it works for 15 minutes, and wait until they say they are done: the page shows them each stored file's Norman id, which list_attachments shows too and create_attachment (file_ref) and upload_bulk_attachments (file_refs) accept. Without transaction_id Norman matches the files to bank transactions itself; with it, each file is linked to that transaction. The link lets anyone holding it upload as this user: give it to the user only.",
+        hints: CREATE_OUTSIDE,
+        verb: Verb::Post,
+        params: &[
+            opt(
+                "transaction_id",
+                Ty::Id,
+                "Link each uploaded file to this transaction (publicId, as search_transactions shows it). Leave out for automatic matching.",
+            )
+            .hook(),
+            opt(
+                "document_type",
+                Ty::Choice(UPLOAD_DOCUMENT_TYPES),
+                "receipt (default): receipts and other proof of expenses; bill: a supplier's invoice to the company; invoice: a sales invoice the company wrote.",
+            )
+            .hook(),
+            opt("description", Ty::Str, "What the user is asked to upload, shown on the page, e.g. the hotel bill from March.")
+                .hook(),
+        ],
+        hook: Hook::UploadLink,
+        ..BASE
+    },
     Spec {
         name: "upload_bulk_attachments",
         title: "Upload bulk attachments",
         set: Toolset::Documents,
-        doc: "Upload several receipts or invoices at once; Norman stores them and matches them to bank transactions automatically. Give the files as base64 (files_base64) and/or as https URLs that this server downloads (file_urls). Up to {max_files} files of at most {max_mib} MiB each and {max_total_mib} MiB together; private or local network addresses are refused.",
+        doc: "Upload several receipts or invoices at once; Norman stores them and matches them to bank transactions automatically. Give the files as base64 (files_base64) and/or as https URLs that this server downloads (file_urls); files the user uploaded through a request_file_upload link are stored already (file_refs). Up to {max_files} files of at most {max_mib} MiB each and {max_total_mib} MiB together; private or local network addresses are refused.",
         hints: CREATE_OUTSIDE,
         verb: Verb::Post,
         path: "api/v1/accounting/transactions/upload-documents/",
         params: &[
             opt("file_urls", Ty::StrList, "https URLs of the files to download and upload.").hook(),
             opt("files_base64", Ty::Files, "Files as base64: [{file_name, content}].").hook(),
-            opt("file_refs", Ty::StrList, FILE_REF_DOC).hook(),
+            opt("file_refs", Ty::StrList, FILE_REFS_DOC).hook(),
             opt(
                 "file_paths",
                 Ty::StrList,
@@ -66,7 +94,7 @@ pub(in super::super) static TOOLS: &[Spec] = &[
         name: "create_attachment",
         title: "Create attachment",
         set: Toolset::Documents,
-        doc: "Upload one document (receipt, invoice, contract) with its bookkeeping data, optionally linked to transactions. Give the file either as base64 (file_content_base64 with file_name) or as an https URL this server downloads (file_url); at most {max_mib} MiB, private or local network addresses are refused. Amounts are in the document's currency (euros by default). Returns the stored document with a temporary downloadUrl.",
+        doc: "Upload one document (receipt, invoice, contract) with its bookkeeping data, optionally linked to transactions. Give the file either as base64 (file_content_base64 with file_name) or as an https URL this server downloads (file_url), or name a document the user uploaded through a request_file_upload link (file_ref); at most {max_mib} MiB, private or local network addresses are refused. Amounts are in the document's currency (euros by default). Returns the stored document with a temporary downloadUrl.",
         hints: CREATE_OUTSIDE,
         verb: Verb::Post,
         path: "api/v1/companies/{cid}/attachments/",

@@ -8,6 +8,8 @@ pub(super) const SUPPLIER_COUNTRIES: &[&str] = &["DE", "INSIDE_EU", "OUTSIDE_EU"
 pub(super) const SALE_TYPES: &[&str] = &["GOODS", "SERVICES"];
 pub(super) const VAT_RATES: &[i64] = &[0, 7, 19];
 pub(super) const ATTACHMENT_TYPES: &[&str] = &["invoice", "receipt", "contract", "other"];
+/// What the files of an upload link are: `request_file_upload`'s `document_type`.
+pub(super) const UPLOAD_DOCUMENT_TYPES: &[&str] = &["receipt", "bill", "invoice"];
 pub(super) const INVOICE_STATUSES: &[&str] =
     &["draft", "pending", "sent", "paid", "overdue", "uncollectible"];
 pub(super) const CURRENCIES: &[&str] = &["EUR", "USD"];
