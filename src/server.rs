@@ -14,6 +14,7 @@ use axum::routing::get;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
+use tower::ServiceBuilder;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
@@ -173,21 +174,29 @@ impl Shared {
         let routes = crate::oauth::http::routes(auth).route("/healthz", get(|| async { "ok" }));
         let routes = if metrics_on_public { routes.merge(self.metrics_app()) } else { routes };
         routes
-            .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
-            .layer(TimeoutLayer::with_status_code(StatusCode::GATEWAY_TIMEOUT, self.config.request_timeout()))
-            .merge(crate::mcp::routes(mcp))
-            .layer(middleware::from_fn_with_state(Arc::clone(&self.metrics), count_request))
             .layer(
-                // Method and path only: query strings carry client ids and states, and Location
-                // headers carry codes, so neither is ever logged; an upload link's path carries
-                // a Norman credential and is shortened.
-                TraceLayer::new_for_http()
-                    .make_span_with(|request: &Request<_>| {
-                        let path = crate::web::loggable_path(request.uri().path());
-                        tracing::info_span!("http", method = %request.method(), path = %path)
-                    })
-                    .on_request(())
-                    .on_response(DefaultOnResponse::new().level(Level::INFO)),
+                ServiceBuilder::new()
+                    .layer(TimeoutLayer::with_status_code(StatusCode::GATEWAY_TIMEOUT, self.config.request_timeout()))
+                    .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES)),
+            )
+            .merge(crate::mcp::routes(mcp))
+            // One layer for both (outermost first): axum boxes each layer into every route, and
+            // a middleware clones the boxed stack beneath it per request.
+            .layer(
+                ServiceBuilder::new()
+                    .layer(
+                        // Method and path only: query strings carry client ids and states, and
+                        // Location headers carry codes, so neither is ever logged; an upload
+                        // link's path carries a Norman credential and is shortened.
+                        TraceLayer::new_for_http()
+                            .make_span_with(|request: &Request<_>| {
+                                let path = crate::web::loggable_path(request.uri().path());
+                                tracing::info_span!("http", method = %request.method(), path = %path)
+                            })
+                            .on_request(())
+                            .on_response(DefaultOnResponse::new().level(Level::INFO)),
+                    )
+                    .layer(middleware::from_fn_with_state(Arc::clone(&self.metrics), count_request)),
             )
     }
 

@@ -22,8 +22,10 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
+use axum::routing::any;
 use rmcp::transport::streamable_http_server::session::never::NeverSessionManager;
 use rmcp::transport::streamable_http_server::{StreamableHttpServerConfig, StreamableHttpService};
+use tower::ServiceBuilder;
 use tower_http::cors::AllowOrigin;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
@@ -110,11 +112,13 @@ pub fn routes(state: Arc<McpState>) -> Router {
         .with_max_request_body_bytes(state.max_body_bytes);
     let prompts = Arc::new(Prompts::serving(state.catalogue.toolsets()));
     let tools = NormanTools::new(Arc::clone(&state.catalogue), prompts, state.norman.clone());
-    let service = StreamableHttpService::new(
+    // Called through `handle` on one shared instance: as a tower service, rmcp clones itself,
+    // its configuration and its cancellation token for every request.
+    let service = Arc::new(StreamableHttpService::new(
         move || Ok(tools.clone()),
         Arc::new(NeverSessionManager::default()),
         config,
-    );
+    ));
     let upload_pages = state
         .upload_links
         .as_ref()
@@ -123,14 +127,27 @@ pub fn routes(state: Arc<McpState>) -> Router {
     let cors = crate::web::cors()
         .allow_origin(AllowOrigin::predicate(move |origin: &HeaderValue, _| origins.origin_allowed(origin)));
     let mcp = Router::new()
-        .route_service("/mcp", service)
+        .route(
+            "/mcp",
+            any(move |request: Request| {
+                let service = Arc::clone(&service);
+                async move { service.handle(request).await }
+            }),
+        )
         // Route layers: with `layer` they would also wrap the fallback, and once merged into
-        // the application every unknown path would answer 401 with a bearer challenge.
+        // the application every unknown path would answer 401 with a bearer challenge. Few
+        // route layers rather than one per middleware: axum boxes each into a route of its
+        // own, and each middleware clones the whole boxed stack beneath it per request. The
+        // bearer middleware needs one of its own, since it takes the plain body the route
+        // makes of the limited one.
         .route_layer(middleware::from_fn_with_state(Arc::clone(&state), bearer::require_bearer))
-        .route_layer(RequestBodyLimitLayer::new(state.max_body_bytes))
-        .route_layer(TimeoutLayer::with_status_code(StatusCode::GATEWAY_TIMEOUT, state.request_timeout))
-        .route_layer(cors)
-        .route_layer(middleware::from_fn_with_state(state, check_origin));
+        .route_layer(
+            ServiceBuilder::new()
+                .layer(middleware::from_fn_with_state(Arc::clone(&state), check_origin))
+                .layer(cors)
+                .layer(TimeoutLayer::with_status_code(StatusCode::GATEWAY_TIMEOUT, state.request_timeout))
+                .layer(RequestBodyLimitLayer::new(state.max_body_bytes)),
+        );
     match upload_pages {
         Some(pages) => mcp.merge(pages),
         None => mcp,

@@ -91,7 +91,6 @@ fn upstream() -> UpstreamCredentials {
     }
 }
 
-<<<<<<< HEAD
 fn company_choice() -> CompanyChoice {
     CompanyChoice {
         client_id: "nmi_client".into(),
@@ -116,7 +115,10 @@ fn norman_state() -> NormanState {
         scope: Scopes::READ,
         nonce: "n0nce".into(),
         expires_at: T0 + Duration::minutes(10),
-=======
+        expires_at: T0 + Duration::minutes(10),
+    }
+}
+
 fn upload_link() -> UploadLink {
     UploadLink {
         norman_access: NormanToken::new("norman-access".into()),
@@ -127,7 +129,6 @@ fn upload_link() -> UploadLink {
         },
         note: Some("Tankquittung".into()),
         expires_at: T0 + Duration::minutes(15),
->>>>>>> upload-link
     }
 }
 
@@ -147,12 +148,9 @@ fn every_purpose_round_trips() {
     round_trip(refresh());
     round_trip(client());
     round_trip(upstream());
-<<<<<<< HEAD
     round_trip(company_choice());
     round_trip(norman_state());
-=======
     round_trip(upload_link());
->>>>>>> upload-link
 }
 
 #[test]
@@ -180,12 +178,9 @@ fn open_as_all(ring: &Keyring, envelope: &str) -> Vec<(Purpose, Result<(), OpenE
         (Purpose::Refresh, seal::open::<RefreshToken>(ring, envelope, now).map(drop)),
         (Purpose::Client, seal::open::<RegisteredClient>(ring, envelope, now).map(drop)),
         (Purpose::Upstream, seal::open::<UpstreamCredentials>(ring, envelope, now).map(drop)),
-<<<<<<< HEAD
         (Purpose::CompanyChoice, seal::open::<CompanyChoice>(ring, envelope, now).map(drop)),
         (Purpose::NormanState, seal::open::<NormanState>(ring, envelope, now).map(drop)),
-=======
         (Purpose::UploadLink, seal::open::<UploadLink>(ring, envelope, now).map(drop)),
->>>>>>> upload-link
     ]
 }
 
@@ -198,12 +193,9 @@ fn an_envelope_never_opens_as_another_purpose() {
         (Purpose::Refresh, seal::seal(&ring, &refresh(), T0).unwrap()),
         (Purpose::Client, seal::seal(&ring, &client(), T0).unwrap()),
         (Purpose::Upstream, seal::seal(&ring, &upstream(), T0).unwrap()),
-<<<<<<< HEAD
         (Purpose::CompanyChoice, seal::seal(&ring, &company_choice(), T0).unwrap()),
         (Purpose::NormanState, seal::seal(&ring, &norman_state(), T0).unwrap()),
-=======
         (Purpose::UploadLink, seal::seal(&ring, &upload_link(), T0).unwrap()),
->>>>>>> upload-link
     ];
     for (sealed_as, envelope) in &envelopes {
         for (opened_as, result) in open_as_all(&ring, envelope) {
@@ -244,11 +236,8 @@ fn an_envelope_opens_only_at_the_deployment_that_sealed_it() {
     opens_only_where_sealed(refresh());
     opens_only_where_sealed(client());
     opens_only_where_sealed(upstream());
-<<<<<<< HEAD
     opens_only_where_sealed(company_choice());
-=======
     opens_only_where_sealed(upload_link());
->>>>>>> upload-link
 }
 
 #[test]
