@@ -176,7 +176,10 @@ impl Shared {
         routes
             .layer(
                 ServiceBuilder::new()
-                    .layer(TimeoutLayer::with_status_code(StatusCode::GATEWAY_TIMEOUT, self.config.request_timeout()))
+                    .layer(TimeoutLayer::with_status_code(
+                        StatusCode::GATEWAY_TIMEOUT,
+                        self.config.request_timeout(),
+                    ))
                     .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES)),
             )
             .merge(crate::mcp::routes(mcp))

@@ -99,7 +99,14 @@ impl Catalogue {
             .map(|spec| entry(spec, uploads.policy()))
             .collect();
         let by_name = entries.iter().enumerate().map(|(i, e)| (e.spec.name, i)).collect();
-        Catalogue { entries, by_name, uploads, upload_links: None, toolsets: Toolsets::ALL, companies: CompanyLists::default() }
+        Catalogue {
+            entries,
+            by_name,
+            uploads,
+            upload_links: None,
+            toolsets: Toolsets::ALL,
+            companies: CompanyLists::default(),
+        }
     }
 
     /// `request_file_upload` hands out links to the pages these links are served by.

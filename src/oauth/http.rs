@@ -20,11 +20,11 @@ use crate::oauth::authorize::{self, AuthorizeFailure, AuthorizeParams};
 use crate::oauth::cimd::CimdError;
 use crate::oauth::client::{ClientLookupError, RedirectMismatch, Requester};
 use crate::oauth::error::{ErrorCode, OAuthError};
+use crate::oauth::login::norman::CallbackParams;
 use crate::oauth::login::{
     ChoiceProblem, CompanyChoiceForm, CompanyChoicePage, LoginForm, LoginOutcome, LoginRefusal, RetryProblem,
     form, retry_after_seconds,
 };
-use crate::oauth::login::norman::CallbackParams;
 use crate::oauth::metadata;
 use crate::oauth::pages::{self, CompanyOption, CompanyPage, LoginPage, PageError};
 use crate::oauth::register::{self, RegistrationRequest};
@@ -378,7 +378,7 @@ fn login_outcome(server: &AuthServer, outcome: LoginOutcome, lang: Lang) -> Resp
             };
             let message = problem.message(t);
             let form = FormState { envelope: &envelope, email: &email, allow_write, error: Some(&message) };
-            let mut response = login_form(&server, lang, &request, &form, status);
+            let mut response = login_form(server, lang, &request, &form, status);
             if let RetryProblem::TooManyFailures { retry_after } = problem {
                 response
                     .headers_mut()

@@ -1,8 +1,8 @@
 //! The envelope: round trips, purpose binding, tamper evidence, expiry, size and fuzzed input.
 
 use norman_mcp::keyring::{KeyFile, Keyring};
-use norman_mcp::redirect::RedirectUri;
 use norman_mcp::norman::oauth::SignInMethod;
+use norman_mcp::redirect::RedirectUri;
 use norman_mcp::scope::Scopes;
 use norman_mcp::seal::{self, MAX_ENVELOPE_LEN, OpenError, Purpose, Sealed};
 use norman_mcp::tokens::client::{ClientAuthMethod, RegisteredClient};
@@ -114,7 +114,6 @@ fn norman_state() -> NormanState {
         request: login(),
         scope: Scopes::READ,
         nonce: "n0nce".into(),
-        expires_at: T0 + Duration::minutes(10),
         expires_at: T0 + Duration::minutes(10),
     }
 }
