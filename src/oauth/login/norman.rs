@@ -149,7 +149,12 @@ impl AuthServer {
             }
         };
         match signed_in_at_norman(state.request, state.scope, tokens, SignInMethod::NormanOauth, now) {
-            Ok(signed_in) => self.signed_in(signed_in, None, false, now).await,
+            // The state's cookie is spent now; the login form's lapses on its own (it holds
+            // only a nonce) or is set again by the company choice page.
+            Ok(signed_in) => match self.signed_in(signed_in, None, false, now).await {
+                LoginOutcome::Redirect { location, .. } => LoginOutcome::Redirect { location, spent_cookie },
+                other => other,
+            },
             Err(refusal) => LoginOutcome::Refused(refusal),
         }
     }
