@@ -36,7 +36,11 @@ const SUITES = list(process.env.SUITES, 'authorization server');
 const suite = (dir) => join(dir, 'node_modules/@modelcontextprotocol/conformance/dist/index.js');
 let failed = 0;
 
+// A second pass (another sign-in mode) names its lines apart, e.g. "-norman-oauth".
+const SUFFIX = process.env.RESULT_SUFFIX ?? '';
+
 function record(ok, name, why = '') {
+  name = name.replace(/^([^ ]+)/, `$1${SUFFIX}`);
   const line = ok ? `PASS ${name}` : `FAIL ${name}: ${why}`;
   console.log(`  conformance: ${line}`);
   if (RESULTS_FILE) appendFileSync(RESULTS_FILE, line + '\n');
