@@ -43,6 +43,8 @@ pub enum GuardSpace {
     RefreshGrace,
     /// Sign-ins at Norman's authorization server already completed, by their state's nonce.
     SpentNormanState,
+    /// Company choices already answered with a code, by the choice's nonce.
+    SpentCompanyChoice,
 }
 
 impl GuardSpace {
@@ -54,6 +56,7 @@ impl GuardSpace {
             GuardSpace::SpentRefresh => b"refresh\0",
             GuardSpace::RefreshGrace => b"grace\0",
             GuardSpace::SpentNormanState => b"norman-state\0",
+            GuardSpace::SpentCompanyChoice => b"company-choice\0",
         }
     }
 }

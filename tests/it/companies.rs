@@ -5,7 +5,7 @@
 use norman_sandbox::{
     DEMO_USERS, MULTI_COMPANY_USER, MULTI_COMPANY_USER_COMPANIES, TAX_ADVISOR, TAX_ADVISOR_CLIENTS,
 };
-use reqwest::header::SET_COOKIE;
+use reqwest::header::{LOCATION, SET_COOKIE};
 use serde_json::{Value, json};
 
 use crate::support::*;
@@ -90,6 +90,18 @@ async fn a_person_with_two_companies_chooses_one_and_the_tokens_keep_it_after_a_
     assert!(cleared.starts_with("nm_login_") && cleared.contains("Max-Age=0"), "{cleared}");
     let (_, params) = location_params(chosen.headers());
     assert_eq!(params.get("state").map(String::as_str), Some("st-1"));
+    // Answered once: a second answer, even with the cookie the browser just dropped (a second
+    // tab, a script), would be a second grant over the same Norman tokens.
+    let cookie_pair = cookie.split(';').next().unwrap().to_owned();
+    let again = http_client()
+        .post(server.url("/authorize/company"))
+        .header(reqwest::header::COOKIE, cookie_pair)
+        .form(&[("company_choice", choice.as_str()), ("company_id", SECOND), ("action", "choose")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), 400, "a page, not a second code");
+    assert!(again.headers().get(LOCATION).is_none());
     let tokens = started.exchange(&server, &chosen).await;
     assert_eq!(tokens["scope"], BOTH);
     let access = tokens["access_token"].as_str().unwrap();

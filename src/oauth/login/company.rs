@@ -8,6 +8,7 @@ use serde::Deserialize;
 use time::OffsetDateTime;
 
 use super::{LoginOutcome, LoginRefusal, form};
+use crate::guard::GuardSpace;
 use crate::i18n::Texts;
 use crate::norman::AccessibleCompany;
 use crate::oauth::AuthServer;
@@ -80,6 +81,9 @@ impl AuthServer {
         };
         let problem = match wanted {
             Some(id) if companies.find(id).is_some() => {
+                if from_page && !self.spend_choice(&signed_in, now).await {
+                    return LoginOutcome::Refused(LoginRefusal::Expired);
+                }
                 return self.issue_code(signed_in, Some(id.to_owned()), now);
             }
             Some(_) => {
@@ -110,6 +114,24 @@ impl AuthServer {
             selected,
             problem,
         }))
+    }
+
+    /// Spends an answered choice page once: a second answer (a reload, a second tab) would
+    /// issue a second grant over the same Norman tokens, and Norman rotates its refresh token,
+    /// so one of the two would break. False when it was answered before or the guard is down.
+    async fn spend_choice(&self, signed_in: &CompanyChoice, now: OffsetDateTime) -> bool {
+        let remaining = (signed_in.expires_at - now).unsigned_abs() + std::time::Duration::from_secs(5);
+        match self.guard.first_use(GuardSpace::SpentCompanyChoice, &signed_in.csrf_nonce, remaining).await {
+            Ok(true) => true,
+            Ok(false) => {
+                tracing::warn!("company choice answered again; refused");
+                false
+            }
+            Err(_) => {
+                tracing::warn!("company choice refused: the replay guard is unavailable");
+                false
+            }
+        }
     }
 
     /// Handles the choice page's answer. `cookie_header` is the request's `Cookie` header.
