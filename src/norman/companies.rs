@@ -74,10 +74,17 @@ impl Companies {
     }
 }
 
+/// The most pages of one list read at sign-in and per company check: DRF pages hold 10 to 100
+/// entries, so this covers thousands of companies while bounding what one login can cost.
+const MAX_PAGES: u32 = 50;
+
 #[derive(Deserialize)]
 struct CompanyPage {
     #[serde(default)]
     results: Vec<OwnCompany>,
+    /// DRF's link to the next page; only whether there is one is used.
+    #[serde(default)]
+    next: Option<serde::de::IgnoredAny>,
 }
 
 #[derive(Deserialize)]
@@ -104,20 +111,52 @@ enum ClientList {
     Page {
         #[serde(default)]
         results: Vec<ClientCompany>,
+        #[serde(default)]
+        next: Option<serde::de::IgnoredAny>,
     },
 }
 
 impl NormanClient {
-    /// The login's own companies, in Norman's order (`GET api/v1/companies/`, no `companyId`).
+    /// Page `page` of a DRF list at `path`. Later pages are asked for by number at Norman's own
+    /// address, never at the `next` link of an answer, so the token goes nowhere else.
+    fn page_url(&self, path: &str, page: u32) -> url::Url {
+        let mut url = self.url(path);
+        if page > 1 {
+            url.query_pairs_mut().append_pair("page", &page.to_string());
+        }
+        url
+    }
+
+    /// The login's own companies, in Norman's order (`GET api/v1/companies/`, no `companyId`),
+    /// every page of them.
     pub async fn own_companies(&self, access: &NormanToken) -> Result<Vec<AccessibleCompany>, NormanError> {
+        let mut companies = Vec::new();
+        for page in 1..=MAX_PAGES {
+            let (found, more) = self.own_companies_page(access, page).await?;
+            companies.extend(found);
+            if !more {
+                return Ok(companies);
+            }
+        }
+        tracing::warn!(pages = MAX_PAGES, "company list longer than the pages read; the rest is left out");
+        Ok(companies)
+    }
+
+    /// One page of the login's own companies, and whether another follows.
+    pub(super) async fn own_companies_page(
+        &self,
+        access: &NormanToken,
+        page: u32,
+    ) -> Result<(Vec<AccessibleCompany>, bool), NormanError> {
         let _timer = self.timer("companies");
-        let answer =
-            self.send(http::Method::GET, &self.url("api/v1/companies/"), Some(access), Body::empty()).await?;
+        let url = self.page_url("api/v1/companies/", page);
+        let answer = self.send(http::Method::GET, &url, Some(access), Body::empty()).await?;
         match answer.status {
             200..=299 => {
                 let page: CompanyPage =
                     serde_json::from_slice(&answer.body).map_err(|_| NormanError::BadResponse)?;
-                Ok(page
+                let more = page.next.is_some() && !page.results.is_empty();
+                let found = page
                     .results
                     .into_iter()
                     .filter_map(|c| {
@@ -128,24 +167,51 @@ impl NormanClient {
                             access: CompanyAccess::Own,
                         })
                     })
-                    .collect())
+                    .collect();
+                Ok((found, more))
             }
             401 | 403 => Err(NormanError::Unauthorized),
             status => Err(NormanError::Status { status, message: None }),
         }
     }
 
-    /// The client companies of a tax advisor; none for anyone else (Norman answers them 403).
+    /// The client companies of a tax advisor, every page of them; none for anyone else
+    /// (Norman answers them 403).
     pub async fn advisor_clients(&self, access: &NormanToken) -> Result<Vec<AccessibleCompany>, NormanError> {
+        let mut clients = Vec::new();
+        for page in 1..=MAX_PAGES {
+            let (found, more) = self.advisor_clients_page(access, page).await?;
+            clients.extend(found);
+            if !more {
+                return Ok(clients);
+            }
+        }
+        tracing::warn!(pages = MAX_PAGES, "client list longer than the pages read; the rest is left out");
+        Ok(clients)
+    }
+
+    /// One page of a tax advisor's clients (a bare list is the whole list), and whether
+    /// another follows.
+    async fn advisor_clients_page(
+        &self,
+        access: &NormanToken,
+        page: u32,
+    ) -> Result<(Vec<AccessibleCompany>, bool), NormanError> {
         let _timer = self.timer("advisor_clients");
-        let url = self.url("api/v1/tax-advisor/clients/");
+        let url = self.page_url("api/v1/tax-advisor/clients/", page);
         let answer = self.send(http::Method::GET, &url, Some(access), Body::empty()).await?;
         match answer.status {
             200..=299 => {
                 let list: ClientList =
                     serde_json::from_slice(&answer.body).map_err(|_| NormanError::BadResponse)?;
-                let (ClientList::Bare(clients) | ClientList::Page { results: clients }) = list;
-                Ok(clients
+                let (clients, more) = match list {
+                    ClientList::Bare(clients) => (clients, false),
+                    ClientList::Page { results, next } => {
+                        let more = next.is_some() && !results.is_empty();
+                        (results, more)
+                    }
+                };
+                let found = clients
                     .into_iter()
                     .filter_map(|c| {
                         let id = c.public_id?;
@@ -155,10 +221,11 @@ impl NormanClient {
                             access: CompanyAccess::AdvisorClient,
                         })
                     })
-                    .collect())
+                    .collect();
+                Ok((found, more))
             }
             // Not a tax advisor (a DRF permission class answers 403).
-            403 => Ok(Vec::new()),
+            403 => Ok((Vec::new(), false)),
             401 => Err(NormanError::Unauthorized),
             status => Err(NormanError::Status { status, message: None }),
         }
@@ -197,6 +264,6 @@ mod tests {
         let bare: ClientList = serde_json::from_str(r#"[{"public_id":"x","name":"X"}]"#).unwrap();
         let paged: ClientList = serde_json::from_str(r#"{"results":[{"public_id":"x"}]}"#).unwrap();
         assert!(matches!(bare, ClientList::Bare(ref v) if v.len() == 1));
-        assert!(matches!(paged, ClientList::Page { ref results } if results.len() == 1));
+        assert!(matches!(paged, ClientList::Page { ref results, .. } if results.len() == 1));
     }
 }

@@ -204,7 +204,7 @@ impl NormanClient {
     /// The first company of the user (`results[0].publicId` of `GET api/v1/companies/`), or
     /// `None` when the user has none.
     pub async fn first_company(&self, access: &NormanToken) -> Result<Option<String>, NormanError> {
-        Ok(self.own_companies(access).await?.into_iter().next().map(|company| company.id))
+        Ok(self.own_companies_page(access, 1).await?.0.into_iter().next().map(|company| company.id))
     }
 }
 

@@ -302,3 +302,81 @@ async fn a_one_company_login_lists_its_company_and_may_not_name_another() {
     assert!(error.contains("list_companies"), "{error}");
     server.stop().await;
 }
+
+/// A stand-in for Norman's two company lists, paged as DRF pages them: `pages` pages of one
+/// company each, whose `next` links name another host. Records every request's path and query.
+async fn paged_norman(
+    pages: u32,
+) -> (url::Url, std::sync::Arc<std::sync::Mutex<Vec<String>>>, tokio::task::JoinHandle<()>) {
+    use axum::extract::{OriginalUri, Query};
+    use std::collections::HashMap;
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let page = move |prefix: &'static str, seen: std::sync::Arc<std::sync::Mutex<Vec<String>>>| {
+        move |OriginalUri(uri): OriginalUri, Query(query): Query<HashMap<String, String>>| {
+            let seen = std::sync::Arc::clone(&seen);
+            async move {
+                seen.lock().unwrap().push(uri.to_string());
+                let n: u32 = query.get("page").map_or(1, |p| p.parse().unwrap());
+                let next = (n < pages).then(|| format!("https://elsewhere.invalid/steal?page={}", n + 1));
+                axum::Json(json!({
+                    "count": pages,
+                    "next": next,
+                    "previous": null,
+                    "results": [{ "publicId": format!("{prefix}{n}"), "public_id": format!("{prefix}{n}"), "name": format!("{prefix} {n}") }],
+                }))
+            }
+        }
+    };
+    let app = axum::Router::new()
+        .route("/api/v1/companies/", axum::routing::get(page("own", std::sync::Arc::clone(&seen))))
+        .route(
+            "/api/v1/tax-advisor/clients/",
+            axum::routing::get(page("client", std::sync::Arc::clone(&seen))),
+        );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = url::Url::parse(&format!("http://{}/", listener.local_addr().unwrap())).unwrap();
+    let task = tokio::spawn(async move {
+        axum::serve(listener, app).await.unwrap();
+    });
+    (url, seen, task)
+}
+
+#[tokio::test]
+async fn every_page_of_both_company_lists_is_read_by_number_at_norman_only() {
+    let (url, seen, task) = paged_norman(3).await;
+    let norman = norman_mcp::norman::NormanClient::new(url, std::time::Duration::from_secs(5)).unwrap();
+    let token = norman_mcp::tokens::NormanToken::new("a-norman-token".to_owned());
+    let companies = norman.companies(&token).await.unwrap();
+    let ids: Vec<&str> = companies.all().iter().map(|c| c.id.as_str()).collect();
+    assert_eq!(ids, ["own1", "own2", "own3", "client1", "client2", "client3"]);
+    let mut requests = seen.lock().unwrap().clone();
+    requests.sort();
+    assert_eq!(
+        requests,
+        [
+            "/api/v1/companies/",
+            "/api/v1/companies/?page=2",
+            "/api/v1/companies/?page=3",
+            "/api/v1/tax-advisor/clients/",
+            "/api/v1/tax-advisor/clients/?page=2",
+            "/api/v1/tax-advisor/clients/?page=3",
+        ]
+    );
+    // The default company is the first of the first page, asked for alone.
+    seen.lock().unwrap().clear();
+    assert_eq!(norman.first_company(&token).await.unwrap().as_deref(), Some("own1"));
+    assert_eq!(*seen.lock().unwrap(), ["/api/v1/companies/"]);
+    task.abort();
+}
+
+#[tokio::test]
+async fn a_list_that_never_ends_is_read_to_a_bound() {
+    let (url, seen, task) = paged_norman(u32::MAX).await;
+    let norman = norman_mcp::norman::NormanClient::new(url, std::time::Duration::from_secs(5)).unwrap();
+    let token = norman_mcp::tokens::NormanToken::new("a-norman-token".to_owned());
+    let own = norman.own_companies(&token).await.unwrap();
+    assert_eq!(own.len(), 50);
+    assert_eq!(own.last().map(|c| c.id.as_str()), Some("own50"));
+    assert_eq!(seen.lock().unwrap().len(), 50);
+    task.abort();
+}
