@@ -213,6 +213,8 @@ pub struct UploadTexts {
     pub expired: Text,
     pub invalid_title: Text,
     pub invalid: Text,
+    pub revoked_title: Text,
+    pub revoked: Text,
     pub cross_site_title: Text,
     pub cross_site: Text,
     pub norman_title: Text,

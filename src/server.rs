@@ -142,7 +142,12 @@ impl Shared {
     /// `/mcp`'s state: the token check, the Norman client, the catalogue and the origin policy.
     pub fn mcp_state(&self) -> McpState {
         let config = &self.config;
-        let links = Arc::new(UploadLinks::new(Arc::clone(&self.keyring), &config.issuer(), &config.uploads));
+        let links = Arc::new(UploadLinks::new(
+            Arc::clone(&self.keyring),
+            Arc::clone(&self.guard),
+            &config.issuer(),
+            &config.uploads,
+        ));
         let bearer = BearerCheck {
             keyring: Arc::clone(&self.keyring),
             verifier: Arc::clone(&self.verifier),

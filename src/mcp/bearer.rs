@@ -246,9 +246,19 @@ pub async fn revocation(
     guard: &dyn ReplayGuard,
     principal: &Principal,
 ) -> Result<Option<Revoked>, GuardError> {
-    let blocks = principal.revocation_ids.iter().map(|id| guard.contains(GuardSpace::DeniedAccess, id));
+    revocation_of(guard, &principal.revocation_ids, principal.family_id.as_deref()).await
+}
+
+/// [`revocation`] of a token's block ids and grant, wherever they were written down (an
+/// upload link carries those of the token that asked for it).
+pub async fn revocation_of(
+    guard: &dyn ReplayGuard,
+    revocation_ids: &[String],
+    family_id: Option<&str>,
+) -> Result<Option<Revoked>, GuardError> {
+    let blocks = revocation_ids.iter().map(|id| guard.contains(GuardSpace::DeniedAccess, id));
     let (blocks, family) = futures_util::join!(futures_util::future::join_all(blocks), async {
-        match principal.family_id.as_deref() {
+        match family_id {
             Some(family) => guard.contains(GuardSpace::DeniedFamily, family).await,
             None => Ok(false),
         }

@@ -72,9 +72,10 @@ impl CallerOf<'_> {
             CallerOf::Bearer { principal, .. } => Caller {
                 norman_access: &principal.norman_access,
                 company_id: principal.company_id.as_deref().unwrap_or_default(),
+                grant: Some(principal),
             },
             CallerOf::Local { session, credentials } => {
-                Caller { norman_access: credentials.access(), company_id: session.company_id() }
+                Caller { norman_access: credentials.access(), company_id: session.company_id(), grant: None }
             }
         }
     }

@@ -35,6 +35,7 @@ use crate::mcp::upload_link::UploadLinks;
 use crate::norman::NormanClient;
 use crate::scope::Scope;
 use crate::tokens::NormanToken;
+use crate::tokens::access::Principal;
 
 /// Whose call this is: the Norman credentials and company of the token that authorised it.
 pub struct Caller<'a> {
@@ -43,6 +44,9 @@ pub struct Caller<'a> {
     /// `company_id`. Empty when the login has no company yet: then only the founding tools
     /// run, which act on the person's own drafts.
     pub company_id: &'a str,
+    /// The access token that authorised the call; `None` over stdio, where no token is. What
+    /// the call hands out beyond its result (an upload link) ends when this token's grant does.
+    pub grant: Option<&'a Principal>,
 }
 
 /// The answer to a company tool called by a login without a company.
@@ -195,7 +199,7 @@ impl Catalogue {
         if company_id.is_empty() && spec.needs_company() {
             return Err(Fail::Arguments(NO_COMPANY.to_owned()));
         }
-        let caller = Caller { norman_access: caller.norman_access, company_id };
+        let caller = Caller { norman_access: caller.norman_access, company_id, grant: caller.grant };
         let call = Call {
             norman,
             caller: &caller,

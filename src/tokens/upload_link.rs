@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use super::NormanToken;
+use super::access::Principal;
 use crate::seal::{Expiry, Purpose, Sealed};
 
 /// Long enough to find the files and drop them, short enough that a link forwarded by
@@ -28,9 +29,28 @@ pub enum UploadTarget {
     Transaction { transaction_id: String, attachment_type: String },
 }
 
+/// What revoking ends a link with: the grant of the access token that asked for it and that
+/// token's blocks, checked as `/mcp` checks the token itself (RFC 7009 section 2.1: revoking a
+/// grant ends what was issued under it). Empty for links asked for without an access token.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GrantRef {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub family_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub revocation_ids: Vec<String>,
+}
+
+impl GrantRef {
+    pub fn of(principal: &Principal) -> GrantRef {
+        GrantRef { family_id: principal.family_id.clone(), revocation_ids: principal.revocation_ids.clone() }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UploadLink {
     pub norman_access: NormanToken,
+    #[serde(default)]
+    pub grant: GrantRef,
     pub company_id: String,
     pub target: UploadTarget,
     /// What the files are, in the model's words, shown on the page.

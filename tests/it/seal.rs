@@ -11,7 +11,7 @@ use norman_mcp::tokens::company_choice::CompanyChoice;
 use norman_mcp::tokens::login::LoginRequest;
 use norman_mcp::tokens::norman_state::NormanState;
 use norman_mcp::tokens::refresh::RefreshToken;
-use norman_mcp::tokens::upload_link::{UploadLink, UploadTarget};
+use norman_mcp::tokens::upload_link::{GrantRef, UploadLink, UploadTarget};
 use norman_mcp::tokens::upstream::UpstreamCredentials;
 use norman_mcp::tokens::{NormanToken, random_id};
 use proptest::prelude::*;
@@ -121,6 +121,10 @@ fn norman_state() -> NormanState {
 fn upload_link() -> UploadLink {
     UploadLink {
         norman_access: NormanToken::new("norman-access".into()),
+        grant: GrantRef {
+            family_id: Some("fam_1".into()),
+            revocation_ids: vec!["blk_1".into(), "blk_2".into()],
+        },
         company_id: "cmp_1".into(),
         target: UploadTarget::Transaction {
             transaction_id: "trx_1".into(),

@@ -55,14 +55,19 @@ impl Env {
         let keys = KeyFile::generate(time::OffsetDateTime::now_utc() - time::Duration::minutes(1)).unwrap();
         let issuer = "http://127.0.0.1:9";
         let keyring = Arc::new(SharedKeyring::fixed(Keyring::from_file(&keys).bound_to(issuer)));
-        let links = Arc::new(UploadLinks::new(keyring, issuer, &policy));
+        let links = Arc::new(UploadLinks::new(
+            keyring,
+            Arc::new(norman_mcp::guard::MemoryGuard::new()),
+            issuer,
+            &policy,
+        ));
         let catalogue = Catalogue::try_new(policy).expect("catalogue").with_upload_links(links);
         Env { sandbox, norman, catalogue, users }
     }
 
     async fn try_call(&self, user: usize, name: &str, arguments: Value) -> Result<CallToolResult, ToolError> {
         let (token, company) = &self.users[user];
-        let caller = Caller { norman_access: token, company_id: company };
+        let caller = Caller { norman_access: token, company_id: company, grant: None };
         let arguments = match arguments {
             Value::Object(map) => Some(map),
             _ => None,
@@ -542,7 +547,7 @@ async fn unreachable_norman_is_a_tool_error() {
     drop(listener);
     let norman = NormanClient::new(url, Duration::from_secs(2)).unwrap();
     let token = NormanToken::new("not-a-real-token".to_owned());
-    let caller = Caller { norman_access: &token, company_id: "cmp_x" };
+    let caller = Caller { norman_access: &token, company_id: "cmp_x", grant: None };
     let result = Catalogue::default().call(&norman, &caller, "get_company_details", None).await.unwrap();
     assert_eq!(result.is_error, Some(true));
     assert!(text(&result).contains("could not be reached"), "{}", text(&result));
@@ -560,7 +565,7 @@ async fn norman_over_https_needs_a_trusted_certificate() {
     .await;
     let base = url::Url::parse(&server.url("/")).unwrap();
     let token = NormanToken::new("a-token-for-https".to_owned());
-    let caller = Caller { norman_access: &token, company_id: "cmp_x" };
+    let caller = Caller { norman_access: &token, company_id: "cmp_x", grant: None };
 
     let trusting = NormanClient::with_root_certificates(
         base.clone(),
@@ -588,7 +593,7 @@ async fn list_clients_at(server: &TlsServer) -> CallToolResult {
     )
     .unwrap();
     let token = NormanToken::new("a-token".to_owned());
-    let caller = Caller { norman_access: &token, company_id: "cmp_x" };
+    let caller = Caller { norman_access: &token, company_id: "cmp_x", grant: None };
     Catalogue::default().call(&norman, &caller, "list_clients", None).await.unwrap()
 }
 

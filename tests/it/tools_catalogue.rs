@@ -990,7 +990,7 @@ async fn an_image_in_object_storage_is_fetched_without_the_norman_token() {
     .unwrap();
     let secret = "norman-access-token-for-the-bucket-test";
     let token = NormanToken::new(secret.to_owned());
-    let caller = Caller { norman_access: &token, company_id: "cmp_x" };
+    let caller = Caller { norman_access: &token, company_id: "cmp_x", grant: None };
     let policy = |allow_private_addresses| UploadPolicy {
         allow_private_addresses,
         extra_root_certificates: vec![storage.certificate.clone()],

@@ -5,6 +5,7 @@
 
 use std::sync::Arc;
 
+use norman_mcp::guard::MemoryGuard;
 use norman_mcp::keyring::{Keyring, SharedKeyring};
 use norman_mcp::mcp::upload::UploadPolicy;
 use norman_mcp::mcp::upload_link::UploadLinks;
@@ -228,6 +229,7 @@ async fn expired_changed_and_foreign_links_get_a_friendly_page() {
     let now = OffsetDateTime::now_utc();
     let expired = UploadLink {
         norman_access: NormanToken::new("not-a-real-norman-token".to_owned()),
+        grant: Default::default(),
         company_id: "company".to_owned(),
         target: UploadTarget::Matching { cashflow_type: "EXPENSE".to_owned() },
         note: None,
@@ -260,10 +262,16 @@ async fn expired_changed_and_foreign_links_get_a_friendly_page() {
     // Sealed with the same keys by another deployment (staging for production, say).
     let other = "https://staging.example";
     let foreign = Keyring::from_file(&server.keys).bound_to(other);
-    let links = UploadLinks::new(Arc::new(SharedKeyring::fixed(foreign)), other, &UploadPolicy::default());
+    let links = UploadLinks::new(
+        Arc::new(SharedKeyring::fixed(foreign)),
+        Arc::new(MemoryGuard::new()),
+        other,
+        &UploadPolicy::default(),
+    );
     let issued = links
         .issue(
             &NormanToken::new("t".repeat(40)),
+            None,
             "company",
             UploadTarget::Matching { cashflow_type: "EXPENSE".into() },
             None,
@@ -320,5 +328,54 @@ async fn a_read_only_token_gets_no_upload_link() {
     let response = mcp_post(&server, Some(token), &body).await;
     assert_eq!(response.status(), 403);
     assert!(response.headers()["www-authenticate"].to_str().unwrap().contains("insufficient_scope"));
+    server.stop().await;
+}
+
+/// Revoking at `/revoke` (RFC 7009) ends what was handed out under the grant: the refresh
+/// token ends the grant and every upload link asked for under it; an access token alone ends
+/// the links that token asked for. Refused links show a page saying so and reach no Norman.
+#[tokio::test]
+async fn revoking_the_grant_or_the_token_ends_its_upload_links() {
+    let server = TestServer::start().await;
+    let revoke = async |client_id: &str, token: &str| {
+        let form = [("token", token), ("client_id", client_id)];
+        let response = server.http.post(server.url("/revoke")).form(&form).send().await.unwrap();
+        assert_eq!(response.status(), 200);
+    };
+    let norman_calls = || server.sandbox.as_ref().unwrap().sandbox.stats().api_calls;
+
+    let (client_id, tokens) = full_flow(&server, "norman.read norman.write", 0).await;
+    let access = tokens["access_token"].as_str().unwrap().to_owned();
+    let by_grant = request_link(&server, &access, json!({})).await["upload_url"].as_str().unwrap().to_owned();
+    let (other_client, other_tokens) = full_flow(&server, "norman.read norman.write", 0).await;
+    let other_access = other_tokens["access_token"].as_str().unwrap().to_owned();
+    let by_token =
+        request_link(&server, &other_access, json!({})).await["upload_url"].as_str().unwrap().to_owned();
+    let untouched = request_link(&server, &write_token(&server).await, json!({})).await["upload_url"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    for url in [&by_grant, &by_token, &untouched] {
+        assert_eq!(server.http.get(url).send().await.unwrap().status(), 200);
+    }
+
+    revoke(&client_id, tokens["refresh_token"].as_str().unwrap()).await;
+    revoke(&other_client, &other_access).await;
+    let before = norman_calls();
+    for url in [&by_grant, &by_token] {
+        let page = server.http.get(url).send().await.unwrap();
+        assert_eq!(page.status(), 410);
+        assert!(page.text().await.unwrap().contains("This upload link no longer works"));
+        let german = server.http.get(url).header("accept-language", "de").send().await.unwrap();
+        assert!(german.text().await.unwrap().contains("Dieser Upload-Link gilt nicht mehr"));
+        let (status, page) = post_files(&server, url, &[("a.pdf", SMALL_PDF)], "en").await;
+        assert_eq!(status, 410, "{page}");
+    }
+    assert_eq!(norman_calls(), before, "no revoked link reached Norman");
+
+    // A link of another grant goes on working.
+    let (status, page) = post_files(&server, &untouched, &[("a.pdf", SMALL_PDF)], "en").await;
+    assert_eq!(status, 200, "{page}");
+    assert_not_logged(&[sealed_of(&by_grant), sealed_of(&by_token), &access, &other_access]);
     server.stop().await;
 }

@@ -11,6 +11,8 @@
 //! - **Never logged.** The path carries a Norman credential: the access log writes
 //!   `/upload/…` ([`crate::web::loggable_path`]), and nothing here logs the path or a file name.
 //! - **Safe page.** No script at all (`default-src 'none'`), no framing, no referrer, no cache.
+//! - **Revocable.** A link carries the grant and block ids of the access token that asked for
+//!   it and is refused, like that token, once either is revoked.
 
 pub mod form;
 mod send;
@@ -30,14 +32,16 @@ use tower_http::timeout::TimeoutLayer;
 
 use self::form::{FormError, Limits, read_files};
 use self::send::{NotStored, SendError, Stored, send};
+use crate::guard::ReplayGuard;
 use crate::i18n::{Lang, Texts};
 use crate::keyring::SharedKeyring;
+use crate::mcp::bearer::revocation_of;
 use crate::mcp::upload::UploadPolicy;
 use crate::norman::NormanClient;
 use crate::page::{PageError, html};
 use crate::seal::{self, OpenError, SealError};
 use crate::tokens::NormanToken;
-use crate::tokens::upload_link::{UPLOAD_LINK_LIFETIME, UploadLink, UploadTarget};
+use crate::tokens::upload_link::{GrantRef, UPLOAD_LINK_LIFETIME, UploadLink, UploadTarget};
 
 /// The route; `{link}` is the sealed `nmf_…` envelope.
 pub const ROUTE: &str = "/upload/{link}";
@@ -49,6 +53,8 @@ const FORM_OVERHEAD_BYTES: usize = 1024 * 1024;
 /// Seals and opens upload links for one deployment.
 pub struct UploadLinks {
     keyring: Arc<SharedKeyring>,
+    /// The deny lists `/mcp` reads: a revoked grant or token ends its links too.
+    guard: Arc<dyn ReplayGuard>,
     issuer: String,
     /// The deployment's origin (RFC 6454), which every upload's `Origin` must be.
     origin: String,
@@ -64,7 +70,12 @@ pub struct IssuedLink {
 
 impl UploadLinks {
     /// `issuer` is the deployment's public URL, which the links start with.
-    pub fn new(keyring: Arc<SharedKeyring>, issuer: &str, policy: &UploadPolicy) -> UploadLinks {
+    pub fn new(
+        keyring: Arc<SharedKeyring>,
+        guard: Arc<dyn ReplayGuard>,
+        issuer: &str,
+        policy: &UploadPolicy,
+    ) -> UploadLinks {
         let issuer = issuer.trim_end_matches('/').to_owned();
         let origin = url::Url::parse(&issuer)
             .map_or_else(|_| issuer.clone(), |url| url.origin().ascii_serialization());
@@ -73,17 +84,19 @@ impl UploadLinks {
             max_files: policy.max_files,
             max_total_bytes: policy.max_total_bytes,
         };
-        UploadLinks { keyring, issuer, origin, limits }
+        UploadLinks { keyring, guard, issuer, origin, limits }
     }
 
     pub fn limits(&self) -> Limits {
         self.limits
     }
 
-    /// A link for `norman_access` and `company_id`, valid for [`UPLOAD_LINK_LIFETIME`].
+    /// A link for `norman_access` and `company_id`, valid for [`UPLOAD_LINK_LIFETIME`] unless
+    /// `grant` is revoked first.
     pub fn issue(
         &self,
         norman_access: &NormanToken,
+        grant: Option<GrantRef>,
         company_id: &str,
         target: UploadTarget,
         note: Option<String>,
@@ -92,6 +105,7 @@ impl UploadLinks {
         let expires_at = now + UPLOAD_LINK_LIFETIME;
         let link = UploadLink {
             norman_access: norman_access.clone(),
+            grant: grant.unwrap_or_default(),
             company_id: company_id.to_owned(),
             target,
             note,
@@ -103,6 +117,32 @@ impl UploadLinks {
 
     fn open(&self, sealed: &str, now: OffsetDateTime) -> Result<UploadLink, OpenError> {
         seal::open(&self.keyring.current(), sealed, now)
+    }
+
+    /// Whether the grant or token the link was asked for with has been revoked. A deny list
+    /// that cannot be read lets the link through, as it lets the token through at `/mcp`.
+    async fn revoked(&self, link: &UploadLink) -> bool {
+        let grant = &link.grant;
+        match revocation_of(self.guard.as_ref(), &grant.revocation_ids, grant.family_id.as_deref()).await {
+            Ok(revoked) => revoked.is_some(),
+            Err(error) => {
+                tracing::warn!(%error, "revocation list unavailable; upload link served without it");
+                false
+            }
+        }
+    }
+
+    /// The link at `sealed`, when it opens and was not revoked; else the page saying why.
+    async fn usable(&self, sealed: &str, lang: Lang) -> Result<UploadLink, Response> {
+        let link = self.open(sealed, OffsetDateTime::now_utc()).map_err(|error| link_refused(lang, error))?;
+        if self.revoked(&link).await {
+            tracing::info!("upload link refused: its grant or token was revoked");
+            let t = &lang.texts().upload;
+            return Err(PageError::new(StatusCode::GONE, lang, t.revoked_title.as_str(), t.revoked.as_str())
+                .with_hint(t.close.as_str())
+                .into_response());
+        }
+        Ok(link)
     }
 
     /// Whether a POST comes from a page of this deployment. A browser that names the relation
@@ -168,9 +208,9 @@ fn lang_of(headers: &HeaderMap) -> Lang {
 
 async fn show(State(pages): State<Arc<Pages>>, Path(sealed): Path<String>, headers: HeaderMap) -> Response {
     let lang = lang_of(&headers);
-    match pages.links.open(&sealed, OffsetDateTime::now_utc()) {
+    match pages.links.usable(&sealed, lang).await {
         Ok(link) => upload_page(lang, &link, pages.links.limits, None, StatusCode::OK),
-        Err(error) => link_refused(lang, error),
+        Err(refused) => refused,
     }
 }
 
@@ -182,9 +222,9 @@ async fn upload(
 ) -> Response {
     let lang = lang_of(&headers);
     let t = &lang.texts().upload;
-    let link = match pages.links.open(&sealed, OffsetDateTime::now_utc()) {
+    let link = match pages.links.usable(&sealed, lang).await {
         Ok(link) => link,
-        Err(error) => return link_refused(lang, error),
+        Err(refused) => return refused,
     };
     if !pages.links.same_origin(&headers) {
         let header = |name| headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or("-").to_owned();
@@ -319,12 +359,13 @@ mod tests {
     use axum::http::HeaderValue;
 
     use super::*;
+    use crate::guard::MemoryGuard;
     use crate::keyring::{KeyFile, Keyring};
 
     fn links(issuer: &str) -> UploadLinks {
         let keys = KeyFile::generate(OffsetDateTime::now_utc() - time::Duration::minutes(1)).unwrap();
         let keyring = SharedKeyring::fixed(Keyring::from_file(&keys).bound_to(issuer));
-        UploadLinks::new(Arc::new(keyring), issuer, &UploadPolicy::default())
+        UploadLinks::new(Arc::new(keyring), Arc::new(MemoryGuard::new()), issuer, &UploadPolicy::default())
     }
 
     fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
@@ -367,7 +408,8 @@ mod tests {
         let links = links("https://mcp.example.com");
         let now = OffsetDateTime::now_utc();
         let target = UploadTarget::Matching { cashflow_type: "EXPENSE".into() };
-        let issued = links.issue(&NormanToken::new("n".repeat(40)), "cmp_1", target, None, now).unwrap();
+        let issued =
+            links.issue(&NormanToken::new("n".repeat(40)), None, "cmp_1", target, None, now).unwrap();
         let sealed = issued.url.strip_prefix("https://mcp.example.com/upload/").unwrap();
         assert!(sealed.starts_with("nmf_") && !issued.url.contains(&"n".repeat(40)));
         assert_eq!(links.open(sealed, now).unwrap().company_id, "cmp_1");

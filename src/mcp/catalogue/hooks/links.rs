@@ -14,7 +14,7 @@ use super::{Call, parsed};
 use crate::mcp::catalogue::args::{Args, is_id};
 use crate::mcp::catalogue::reply::{Fail, json_result};
 use crate::norman::api::ApiBody;
-use crate::tokens::upload_link::{MAX_NOTE_CHARS, UPLOAD_LINK_LIFETIME, UploadTarget};
+use crate::tokens::upload_link::{GrantRef, MAX_NOTE_CHARS, UPLOAD_LINK_LIFETIME, UploadTarget};
 
 /// What the model is told to do with a link.
 const INSTRUCTIONS: &str = "Give upload_url to the user exactly as it is and ask them to upload their files there; it works for 15 minutes. Wait until they say they are done. The page shows each stored file's Norman id: use list_attachments to see the documents, create_attachment with file_ref to link one to transactions, or upload_bulk_attachments with file_refs. Never upload those files again.";
@@ -76,7 +76,14 @@ pub(super) async fn request_upload(call: &Call<'_>, args: &Args) -> Result<CallT
         .map(|note| note.chars().filter(|c| !c.is_control()).take(MAX_NOTE_CHARS).collect());
     let now = OffsetDateTime::now_utc();
     let link = links
-        .issue(call.caller.norman_access, call.company(), target, note, now)
+        .issue(
+            call.caller.norman_access,
+            call.caller.grant.map(GrantRef::of),
+            call.company(),
+            target,
+            note,
+            now,
+        )
         .map_err(|_| Fail::Unexpected("the upload link could not be sealed"))?;
     let limits = links.limits();
     Ok(json_result(json!({
