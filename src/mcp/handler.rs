@@ -163,7 +163,7 @@ impl ServerHandler for NormanTools {
         _request: Option<PaginatedRequestParams>,
         _context: RequestContext<RoleServer>,
     ) -> Result<ListResourcesResult, ErrorData> {
-        Ok(ListResourcesResult::with_all_items(resources::list())
+        Ok(ListResourcesResult::with_all_items(resources::list(self.catalogue.toolsets()))
             .with_ttl_ms(LIST_TTL_MS)
             .with_cache_scope(CacheScope::Public))
     }
@@ -173,7 +173,7 @@ impl ServerHandler for NormanTools {
         _request: Option<PaginatedRequestParams>,
         _context: RequestContext<RoleServer>,
     ) -> Result<ListResourceTemplatesResult, ErrorData> {
-        Ok(ListResourceTemplatesResult::with_all_items(resources::templates())
+        Ok(ListResourceTemplatesResult::with_all_items(resources::templates(self.catalogue.toolsets()))
             .with_ttl_ms(LIST_TTL_MS)
             .with_cache_scope(CacheScope::Public))
     }
@@ -195,7 +195,7 @@ impl ServerHandler for NormanTools {
             ));
         }
         let uri = request.uri;
-        match resources::read(&self.norman, &on_behalf, &uri).await {
+        match resources::read(&self.norman, &on_behalf, self.catalogue.toolsets(), &uri).await {
             // One user's books: only their own client may keep them, and not for long.
             Ok(result) => Ok(result.with_ttl_ms(0).with_cache_scope(CacheScope::Private).into()),
             // -32002 before 2026-07-28; rmcp sends -32602 to later revisions (SEP-2164).

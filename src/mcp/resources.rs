@@ -1,13 +1,14 @@
 //! MCP resources: the earlier server's nine URIs (four fixed, five templates), each read from
 //! Norman with the caller's own token and given back as Markdown (summaries for a person) or
-//! as Norman's JSON (lists for a program).
+//! as Norman's JSON (lists for a program). Each belongs to the tool set whose tools read the
+//! same data, and a deployment serves only the resources of the sets it serves (`--toolsets`).
 
 use http::Method;
 use percent_encoding::percent_decode_str;
 use rmcp::model::{ReadResourceResult, Resource, ResourceContents, ResourceTemplate};
 use serde_json::Value;
 
-use crate::mcp::catalogue::Caller;
+use crate::mcp::catalogue::{Caller, Toolset, Toolsets};
 use crate::norman::api::{ApiBody, ApiRequest, ApiResponse};
 use crate::norman::{NormanClient, NormanError};
 
@@ -45,39 +46,81 @@ impl From<NormanError> for ResourceError {
 }
 
 /// The paginated lists, `<name>://list/{page}/{page_size}`: name, Norman path (`{cid}`: the
-/// caller's company), title.
-const LISTS: [(&str, &str, &str); 4] = [
-    ("transactions", "api/v1/companies/{cid}/accounting/transactions/", "Transactions"),
-    ("invoices", "api/v1/companies/{cid}/invoices/", "Invoices"),
-    ("clients", "api/v1/companies/{cid}/clients/", "Clients"),
-    ("taxes", "api/v1/taxes/reports/", "Tax reports"),
+/// caller's company), title, tool set.
+const LISTS: [(&str, &str, &str, Toolset); 4] = [
+    ("transactions", "api/v1/companies/{cid}/accounting/transactions/", "Transactions", Toolset::Core),
+    ("invoices", "api/v1/companies/{cid}/invoices/", "Invoices", Toolset::Core),
+    ("clients", "api/v1/companies/{cid}/clients/", "Clients", Toolset::Core),
+    ("taxes", "api/v1/taxes/reports/", "Tax reports", Toolset::Taxes),
 ];
 
-pub fn list() -> Vec<Resource> {
-    vec![
-        Resource::new("company://current", "company")
-            .with_title("Company")
-            .with_description("The signed-in company's profile: legal form, tax numbers, chart of accounts, DATEV numbers, address.")
-            .with_mime_type(MARKDOWN),
-        Resource::new("categories://list", "categories")
-            .with_title("Bookkeeping categories")
-            .with_description("Norman's bookkeeping categories for freelancers (non-SME companies).")
-            .with_mime_type(JSON),
-        Resource::new("company-categories://list", "company-categories")
-            .with_title("Company categories")
-            .with_description("The company's own categories (SME companies with an SKR03/SKR04 chart).")
-            .with_mime_type(JSON),
-        Resource::new("tax-advisor-clients://list", "tax-advisor-clients")
-            .with_title("Tax advisor's clients")
-            .with_description("For a tax advisor: the client companies with their transaction and missing-receipt counts.")
-            .with_mime_type(MARKDOWN),
-    ]
+/// The fixed resources: URI, name, title, description, MIME type, tool set. Freelancers'
+/// categories go with the transactions that take them (core); the company's own categories
+/// and the SKR search with the bookkeeping tools that read the same.
+const FIXED: [(&str, &str, &str, &str, &str, Toolset); 4] = [
+    (
+        "company://current",
+        "company",
+        "Company",
+        "The signed-in company's profile: legal form, tax numbers, chart of accounts, DATEV numbers, address.",
+        MARKDOWN,
+        Toolset::Core,
+    ),
+    (
+        "categories://list",
+        "categories",
+        "Bookkeeping categories",
+        "Norman's bookkeeping categories for freelancers (non-SME companies).",
+        JSON,
+        Toolset::Core,
+    ),
+    (
+        "company-categories://list",
+        "company-categories",
+        "Company categories",
+        "The company's own categories (SME companies with an SKR03/SKR04 chart).",
+        JSON,
+        Toolset::Bookkeeping,
+    ),
+    (
+        "tax-advisor-clients://list",
+        "tax-advisor-clients",
+        "Tax advisor's clients",
+        "For a tax advisor: the client companies with their transaction and missing-receipt counts.",
+        MARKDOWN,
+        Toolset::TaxAdvisor,
+    ),
+];
+
+const SKR_SEARCH: &str = "skr-catalog://search/";
+
+/// The tool set of the resource at `uri`; `None` when no resource or template has it.
+fn set_of(uri: &str) -> Option<Toolset> {
+    if let Some((.., set)) = FIXED.iter().find(|(fixed, ..)| *fixed == uri) {
+        return Some(*set);
+    }
+    if uri.starts_with(SKR_SEARCH) {
+        return Some(Toolset::Bookkeeping);
+    }
+    let (name, _) = uri.split_once("://list/")?;
+    LISTS.iter().find(|(list, ..)| *list == name).map(|(.., set)| *set)
 }
 
-pub fn templates() -> Vec<ResourceTemplate> {
+pub fn list(toolsets: Toolsets) -> Vec<Resource> {
+    FIXED
+        .iter()
+        .filter(|(.., set)| toolsets.contains(*set))
+        .map(|(uri, name, title, description, mime, _)| {
+            Resource::new(*uri, *name).with_title(*title).with_description(*description).with_mime_type(*mime)
+        })
+        .collect()
+}
+
+pub fn templates(toolsets: Toolsets) -> Vec<ResourceTemplate> {
     let mut templates: Vec<ResourceTemplate> = LISTS
         .iter()
-        .map(|(name, _, title)| {
+        .filter(|(.., set)| toolsets.contains(*set))
+        .map(|(name, _, title, _)| {
             ResourceTemplate::new(format!("{name}://list/{{page}}/{{page_size}}"), *name)
                 .with_title(*title)
                 .with_description(format!(
@@ -86,23 +129,30 @@ pub fn templates() -> Vec<ResourceTemplate> {
                 .with_mime_type(JSON)
         })
         .collect();
-    templates.push(
-        ResourceTemplate::new("skr-catalog://search/{query}", "skr-catalog")
-            .with_title("SKR account search")
-            .with_description(
-                "Accounts of the company's SKR03/SKR04 chart matching a word or number (SME companies).",
-            )
-            .with_mime_type(MARKDOWN),
-    );
+    if toolsets.contains(Toolset::Bookkeeping) {
+        templates.push(
+            ResourceTemplate::new(format!("{SKR_SEARCH}{{query}}"), "skr-catalog")
+                .with_title("SKR account search")
+                .with_description(
+                    "Accounts of the company's SKR03/SKR04 chart matching a word or number (SME companies).",
+                )
+                .with_mime_type(MARKDOWN),
+        );
+    }
     templates
 }
 
-/// Reads `uri` for `caller`.
+/// Reads `uri` for `caller`; a resource of a tool set this deployment does not serve is not
+/// found, as a tool of one is unknown.
 pub async fn read(
     norman: &NormanClient,
     caller: &Caller<'_>,
+    toolsets: Toolsets,
     uri: &str,
 ) -> Result<ReadResourceResult, ResourceError> {
+    if set_of(uri).is_some_and(|set| !toolsets.contains(set)) {
+        return Err(ResourceError::NotFound);
+    }
     let reader = Reader { norman, caller };
     let (text, mime) = match uri {
         "company://current" => (company_markdown(&reader.json(company_path(caller), &[]).await?), MARKDOWN),
@@ -118,7 +168,7 @@ pub async fn read(
             advisor_clients_markdown(&reader.json("api/v1/tax-advisor/clients/".into(), &[]).await?),
             MARKDOWN,
         ),
-        _ => match uri.strip_prefix("skr-catalog://search/") {
+        _ => match uri.strip_prefix(SKR_SEARCH) {
             Some(query) => (skr_search(&reader, query).await?, MARKDOWN),
             None => (page(&reader, uri).await?, JSON),
         },
@@ -166,7 +216,7 @@ fn company_path(caller: &Caller<'_>) -> String {
 /// `<name>://list/{page}/{page_size}`: Norman's page, passed on as it came.
 async fn page(reader: &Reader<'_>, uri: &str) -> Result<String, ResourceError> {
     let (name, rest) = uri.split_once("://list/").ok_or(ResourceError::NotFound)?;
-    let (_, path, _) = LISTS.iter().find(|(n, _, _)| *n == name).ok_or(ResourceError::NotFound)?;
+    let (_, path, ..) = LISTS.iter().find(|(n, ..)| *n == name).ok_or(ResourceError::NotFound)?;
     let (page, size) = rest.split_once('/').ok_or(ResourceError::NotFound)?;
     let number = |what: &str, text: &str, max: u32| {
         text.parse::<u32>().ok().filter(|n| (1..=max).contains(n)).ok_or_else(|| {
@@ -312,6 +362,29 @@ mod tests {
     use super::*;
 
     #[test]
+    fn every_resource_and_template_has_the_set_it_is_served_with() {
+        for (uri, set) in [
+            ("company://current", Toolset::Core),
+            ("categories://list", Toolset::Core),
+            ("company-categories://list", Toolset::Bookkeeping),
+            ("tax-advisor-clients://list", Toolset::TaxAdvisor),
+            ("transactions://list/1/10", Toolset::Core),
+            ("invoices://list/2/50", Toolset::Core),
+            ("clients://list/1/10", Toolset::Core),
+            ("taxes://list/1/10", Toolset::Taxes),
+            ("skr-catalog://search/4400", Toolset::Bookkeeping),
+        ] {
+            assert_eq!(set_of(uri), Some(set), "{uri}");
+        }
+        assert_eq!(set_of("bills://list/1/10"), None);
+        assert_eq!(set_of("company://other"), None);
+        assert_eq!(list(Toolsets::ALL).len(), 4);
+        assert_eq!(templates(Toolsets::ALL).len(), 5);
+        let founding: Toolsets = "founding".parse().unwrap();
+        assert!(list(founding).is_empty() && templates(founding).is_empty());
+    }
+
+    #[test]
     fn the_company_summary_names_every_field_it_knows() {
         let company = json!({
             "name": "Müller | Design", "accountType": "freelancer", "isSme": false,
@@ -343,8 +416,8 @@ mod tests {
 
     #[test]
     fn the_lists_and_templates_are_the_earlier_servers_nine() {
-        let mut uris: Vec<String> = list().into_iter().map(|r| r.uri).collect();
-        uris.extend(templates().into_iter().map(|t| t.uri_template));
+        let mut uris: Vec<String> = list(Toolsets::ALL).into_iter().map(|r| r.uri).collect();
+        uris.extend(templates(Toolsets::ALL).into_iter().map(|t| t.uri_template));
         uris.sort();
         assert_eq!(
             uris,

@@ -200,3 +200,44 @@ async fn unknown_uris_and_bad_pages_are_errors_naming_the_uri() {
     assert_eq!(read["error"]["data"]["uri"], uri);
     server.stop().await;
 }
+
+/// `--toolsets`: a resource goes with the tool set whose tools read the same data, so a
+/// deployment lists and reads only the resources of the sets it serves; the others are not
+/// found, as their tools are unknown.
+#[tokio::test]
+async fn only_the_resources_of_the_served_tool_sets_are_listed_and_read() {
+    let toolsets: norman_mcp::mcp::catalogue::Toolsets = "taxes,tax-advisor".parse().unwrap();
+    let server = TestServer::start_with(Options { toolsets, ..Options::default() }).await;
+    let token = token_for(&server, &TAX_ADVISOR).await;
+
+    let list = rpc(&server, &token, "resources/list", json!({})).await;
+    let uris: Vec<&str> =
+        list["result"]["resources"].as_array().unwrap().iter().map(|r| r["uri"].as_str().unwrap()).collect();
+    assert_eq!(uris, ["tax-advisor-clients://list"], "{list}");
+    let templates = rpc(&server, &token, "resources/templates/list", json!({})).await;
+    let templates: Vec<&str> = templates["result"]["resourceTemplates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["uriTemplate"].as_str().unwrap())
+        .collect();
+    assert_eq!(templates, ["taxes://list/{page}/{page_size}"]);
+
+    read_json(&server, &token, "taxes://list/1/10").await;
+    let (_, clients) = read(&server, &token, "tax-advisor-clients://list").await;
+    assert!(!clients.is_empty());
+    let before = server.sandbox.as_ref().unwrap().sandbox.stats().api_calls;
+    for uri in [
+        "company://current",
+        "categories://list",
+        "company-categories://list",
+        "clients://list/1/10",
+        "skr-catalog://search/4400",
+    ] {
+        let read = rpc(&server, &token, "resources/read", json!({"uri": uri})).await;
+        assert_eq!(read["error"]["code"], -32002, "{uri}: {read}");
+        assert_eq!(read["error"]["data"]["uri"], uri);
+    }
+    assert_eq!(server.sandbox.as_ref().unwrap().sandbox.stats().api_calls, before, "Norman was not asked");
+    server.stop().await;
+}
