@@ -130,16 +130,7 @@ impl NormanClient {
     /// The login's own companies, in Norman's order (`GET api/v1/companies/`, no `companyId`),
     /// every page of them.
     pub async fn own_companies(&self, access: &NormanToken) -> Result<Vec<AccessibleCompany>, NormanError> {
-        let mut companies = Vec::new();
-        for page in 1..=MAX_PAGES {
-            let (found, more) = self.own_companies_page(access, page).await?;
-            companies.extend(found);
-            if !more {
-                return Ok(companies);
-            }
-        }
-        tracing::warn!(pages = MAX_PAGES, "company list longer than the pages read; the rest is left out");
-        Ok(companies)
+        all_pages("company", |page| self.own_companies_page(access, page)).await
     }
 
     /// One page of the login's own companies, and whether another follows.
@@ -159,14 +150,7 @@ impl NormanClient {
                 let found = page
                     .results
                     .into_iter()
-                    .filter_map(|c| {
-                        let id = c.public_id?;
-                        Some(AccessibleCompany {
-                            id,
-                            name: c.name.unwrap_or_default(),
-                            access: CompanyAccess::Own,
-                        })
-                    })
+                    .filter_map(|c| accessible(c.public_id, c.name, CompanyAccess::Own))
                     .collect();
                 Ok((found, more))
             }
@@ -178,16 +162,7 @@ impl NormanClient {
     /// The client companies of a tax advisor, every page of them; none for anyone else
     /// (Norman answers them 403).
     pub async fn advisor_clients(&self, access: &NormanToken) -> Result<Vec<AccessibleCompany>, NormanError> {
-        let mut clients = Vec::new();
-        for page in 1..=MAX_PAGES {
-            let (found, more) = self.advisor_clients_page(access, page).await?;
-            clients.extend(found);
-            if !more {
-                return Ok(clients);
-            }
-        }
-        tracing::warn!(pages = MAX_PAGES, "client list longer than the pages read; the rest is left out");
-        Ok(clients)
+        all_pages("client", |page| self.advisor_clients_page(access, page)).await
     }
 
     /// One page of a tax advisor's clients (a bare list is the whole list), and whether
@@ -213,14 +188,7 @@ impl NormanClient {
                 };
                 let found = clients
                     .into_iter()
-                    .filter_map(|c| {
-                        let id = c.public_id?;
-                        Some(AccessibleCompany {
-                            id,
-                            name: c.name.unwrap_or_default(),
-                            access: CompanyAccess::AdvisorClient,
-                        })
-                    })
+                    .filter_map(|c| accessible(c.public_id, c.name, CompanyAccess::AdvisorClient))
                     .collect();
                 Ok((found, more))
             }
@@ -236,6 +204,31 @@ impl NormanClient {
         let (own, clients) = tokio::join!(self.own_companies(access), self.advisor_clients(access));
         Ok(Companies::new(own?, clients?))
     }
+}
+
+/// Every page of a list, read in turn until one says no other follows, at most [`MAX_PAGES`].
+async fn all_pages<Page>(
+    what: &str,
+    read_page: impl Fn(u32) -> Page,
+) -> Result<Vec<AccessibleCompany>, NormanError>
+where
+    Page: Future<Output = Result<(Vec<AccessibleCompany>, bool), NormanError>>,
+{
+    let mut all = Vec::new();
+    for page in 1..=MAX_PAGES {
+        let (found, more) = read_page(page).await?;
+        all.extend(found);
+        if !more {
+            return Ok(all);
+        }
+    }
+    tracing::warn!(pages = MAX_PAGES, list = what, "list longer than the pages read; the rest is left out");
+    Ok(all)
+}
+
+/// A listed company the login may act on; one without an id is none.
+fn accessible(id: Option<String>, name: Option<String>, access: CompanyAccess) -> Option<AccessibleCompany> {
+    Some(AccessibleCompany { id: id?, name: name.unwrap_or_default(), access })
 }
 
 #[cfg(test)]
