@@ -144,6 +144,9 @@ pub struct CompanyTexts {
     pub deny: Text,
     pub none_chosen: Text,
     pub not_yours: Text,
+    pub too_many_title: Text,
+    pub too_many_one: Text,
+    pub too_many: Text,
 }
 
 #[derive(Debug, Deserialize)]

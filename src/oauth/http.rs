@@ -331,7 +331,12 @@ async fn submit_login(
 }
 
 /// The company choice page's answer (docs/architecture.md, "Choosing the company").
-async fn submit_company(State(server): State<Arc<AuthServer>>, headers: HeaderMap, body: Bytes) -> Response {
+async fn submit_company(
+    State(server): State<Arc<AuthServer>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     let lang = page_lang(&headers);
     let t = lang.texts();
     let Ok(form) = serde_urlencoded::from_bytes::<CompanyChoiceForm>(&body) else {
@@ -344,7 +349,8 @@ async fn submit_company(State(server): State<Arc<AuthServer>>, headers: HeaderMa
         .into_response();
     };
     let cookie_header = headers.get(header::COOKIE).and_then(|v| v.to_str().ok());
-    let outcome = server.choose_company(form, cookie_header, OffsetDateTime::now_utc()).await;
+    let client_address = server.trusted_proxies.client_address(peer.ip(), &headers);
+    let outcome = server.choose_company(form, cookie_header, client_address, OffsetDateTime::now_utc()).await;
     login_outcome(&server, outcome, lang)
 }
 
@@ -387,7 +393,15 @@ fn login_outcome(server: &AuthServer, outcome: LoginOutcome, lang: Lang) -> Resp
             response
         }
         LoginOutcome::ChooseCompany(page) => company_page(lang, &page),
-        LoginOutcome::Refused(refusal) => refusal_page(refusal, lang).into_response(),
+        LoginOutcome::Refused(refusal) => {
+            let mut response = refusal_page(refusal, lang).into_response();
+            if let LoginRefusal::TooManyAnswers { retry_after } = refusal {
+                response
+                    .headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from(retry_after_seconds(retry_after)));
+            }
+            response
+        }
     }
 }
 
@@ -444,15 +458,25 @@ async fn norman_callback(
 fn refusal_page(refusal: LoginRefusal, lang: Lang) -> PageError {
     let texts = lang.texts();
     let (t, n) = (&texts.error, &texts.norman_oauth);
+    let c = &texts.company;
     let (status, title, message) = match refusal {
-        LoginRefusal::Expired => (StatusCode::BAD_REQUEST, &t.expired_title, &t.expired),
-        LoginRefusal::CookieMissing => (StatusCode::FORBIDDEN, &t.cookie_title, &t.cookie),
-        LoginRefusal::NormanUnavailable => (StatusCode::BAD_GATEWAY, &t.norman_title, &t.norman),
-        LoginRefusal::Internal => (StatusCode::INTERNAL_SERVER_ERROR, &t.went_wrong_title, &t.went_wrong),
-        LoginRefusal::NotOffered => (StatusCode::FORBIDDEN, &n.not_offered_title, &n.not_offered),
-        LoginRefusal::NormanRefused => (StatusCode::BAD_REQUEST, &n.refused_title, &n.refused),
+        LoginRefusal::Expired => (StatusCode::BAD_REQUEST, &t.expired_title, t.expired.to_string()),
+        LoginRefusal::CookieMissing => (StatusCode::FORBIDDEN, &t.cookie_title, t.cookie.to_string()),
+        LoginRefusal::NormanUnavailable => (StatusCode::BAD_GATEWAY, &t.norman_title, t.norman.to_string()),
+        LoginRefusal::Internal => {
+            (StatusCode::INTERNAL_SERVER_ERROR, &t.went_wrong_title, t.went_wrong.to_string())
+        }
+        LoginRefusal::NotOffered => (StatusCode::FORBIDDEN, &n.not_offered_title, n.not_offered.to_string()),
+        LoginRefusal::NormanRefused => (StatusCode::BAD_REQUEST, &n.refused_title, n.refused.to_string()),
+        LoginRefusal::TooManyAnswers { retry_after } => {
+            let message = match retry_after_seconds(retry_after) {
+                1 => c.too_many_one.to_string(),
+                seconds => c.too_many.fill("seconds", &seconds.to_string()),
+            };
+            (StatusCode::TOO_MANY_REQUESTS, &c.too_many_title, message)
+        }
     };
-    PageError::new(status, lang, title.as_str(), message.as_str())
+    PageError::new(status, lang, title.as_str(), message)
 }
 
 /// The HTTP status of each error code (RFC 6749 §5.2: 400 unless said otherwise).

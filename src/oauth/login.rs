@@ -172,6 +172,9 @@ pub enum LoginRefusal {
     NormanRefused,
     /// Randomness or sealing failed on our side.
     Internal,
+    /// The company choice page was answered too often, from this address, without naming one
+    /// of the person's companies (`limits`).
+    TooManyAnswers { retry_after: Duration },
 }
 
 /// `Retry-After` in whole seconds, rounded up so a client waiting that long is let in.

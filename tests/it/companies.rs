@@ -124,6 +124,52 @@ async fn a_person_with_two_companies_chooses_one_and_the_tokens_keep_it_after_a_
 }
 
 #[tokio::test]
+async fn answers_naming_no_company_of_the_persons_are_limited_per_address_before_norman_is_asked() {
+    let options = Options {
+        login_failures_per_minute: 3,
+        trusted_proxies: vec!["127.0.0.1/32".parse().unwrap()],
+        ..Options::default()
+    };
+    let server = TestServer::start_with(options).await;
+    let (started, page) = login_as(&server, BOTH, &MULTI_COMPANY_USER, &[]).await;
+    assert_eq!(page.status(), 200);
+    let choice = company_choice_of(&page.text().await.unwrap());
+    let answer = |company: &'static str, from: &'static str, lang: &'static str| {
+        server
+            .http
+            .post(server.url("/authorize/company"))
+            .header("x-forwarded-for", from)
+            .header("accept-language", lang)
+            .form(&[("company_choice", choice.as_str()), ("company_id", company), ("action", "choose")])
+            .send()
+    };
+    // The address's budget of failed sign-in steps: a stranger's company, then no company.
+    for company in [STRANGERS, STRANGERS, ""] {
+        let again = answer(company, "192.0.2.50", "en").await.unwrap();
+        assert_eq!(again.status(), 400, "the page again");
+    }
+    let calls = api_calls(&server);
+    let limited = answer(SECOND, "192.0.2.50", "en").await.unwrap();
+    assert_eq!(limited.status(), 429, "even a right answer waits once the address is over");
+    let retry_after: u64 = limited.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!((1..=20).contains(&retry_after), "{retry_after}");
+    let text = limited.text().await.unwrap();
+    assert!(text.contains("answered too often"), "{text}");
+    let german = answer(STRANGERS, "192.0.2.50", "de").await.unwrap();
+    assert_eq!(german.status(), 429);
+    assert!(german.text().await.unwrap().contains("Zu viele Antworten"));
+    assert_eq!(api_calls(&server), calls, "Norman was not asked for the refused answers");
+    // Another address has its own budget, and the page was never spent by the wrong answers.
+    let chosen = answer(SECOND, "192.0.2.51", "en").await.unwrap();
+    assert_eq!(chosen.status(), 303);
+    let tokens = started.exchange(&server, &chosen).await;
+    let details =
+        ok(&server, tokens["access_token"].as_str().unwrap(), "get_company_details", json!({})).await;
+    assert_eq!(details["publicId"], SECOND);
+    server.stop().await;
+}
+
+#[tokio::test]
 async fn the_consent_choice_of_the_login_page_survives_the_company_choice() {
     let server = TestServer::start().await;
     // Our page's form with "allow changes" unticked: the consent marker without allow_write.

@@ -4,6 +4,9 @@
 //! form's CSRF cookie; the answer is checked against Norman's list again, never trusted from
 //! the page (docs/architecture.md, "Choosing the company").
 
+use std::net::IpAddr;
+use std::time::Instant;
+
 use serde::Deserialize;
 use time::OffsetDateTime;
 
@@ -134,11 +137,13 @@ impl AuthServer {
         }
     }
 
-    /// Handles the choice page's answer. `cookie_header` is the request's `Cookie` header.
+    /// Handles the choice page's answer. `cookie_header` is the request's `Cookie` header;
+    /// `client_address` counts answers that name no company of the person's (`limits`).
     pub async fn choose_company(
         &self,
         form: CompanyChoiceForm,
         cookie_header: Option<&str>,
+        client_address: IpAddr,
         now: OffsetDateTime,
     ) -> LoginOutcome {
         let Some(envelope) = form.company_choice.filter(|e| !e.is_empty()) else {
@@ -159,7 +164,21 @@ impl AuthServer {
             let cookie_name = form::cookie_name(self.secure_cookies, &signed_in.csrf_nonce);
             return self.denied(&signed_in.redirect_uri, signed_in.state.as_deref(), cookie_name);
         }
+        let attempt = match self.login_limits.begin_company_answer(client_address, Instant::now()) {
+            Ok(attempt) => attempt,
+            Err(limited) => {
+                tracing::warn!(%client_address, "company choice refused: too many answers without a company");
+                return LoginOutcome::Refused(LoginRefusal::TooManyAnswers {
+                    retry_after: limited.retry_after,
+                });
+            }
+        };
         let wanted = form.company_id.filter(|id| !id.is_empty());
-        self.signed_in(signed_in, wanted.as_deref(), true, now).await
+        let outcome = self.signed_in(signed_in, wanted.as_deref(), true, now).await;
+        match &outcome {
+            LoginOutcome::ChooseCompany(page) if page.problem.is_some() => attempt.failed(),
+            _ => attempt.release(),
+        }
+        outcome
     }
 }

@@ -5,6 +5,12 @@
 //! it back unless Norman refused the credentials. A correct password therefore never uses up
 //! a limit, however often people sign in.
 //!
+//! An answer to the company choice page is a sign-in step of its own: it reserves a failure on
+//! its address alone, before Norman's company lists are read again, and keeps it when the
+//! answer named no company of the person's. Such an answer leaves the page usable, so without
+//! this whoever holds the page and its cookie could make Norman read those lists, with the
+//! person's token, as often as they liked for the page's ten minutes.
+//!
 //! The budgets are `crate::limit::KeyedBudget`s: fixed memory, a full budget at once, then
 //! one failure per step.
 
@@ -36,13 +42,14 @@ struct Budgets {
     email_salt: [u8; 16],
 }
 
-/// The failure reserved for one attempt on its address and its email. `failed` keeps it;
+/// The failure reserved for one attempt on its address and its email (a company choice: its
+/// address only). `failed` keeps it;
 /// `release` gives it back. Dropped unsettled (the request went away while Norman was being
 /// asked), it stays counted.
 #[must_use]
 pub struct Attempt<'a> {
     limits: &'a LoginLimits,
-    reserved: Option<(IpAddr, [u8; 32])>,
+    reserved: Option<(IpAddr, Option<[u8; 32]>)>,
 }
 
 impl LoginLimits {
@@ -80,20 +87,33 @@ impl LoginLimits {
             budgets.by_address.release(&address);
             return Err(limited);
         }
-        Ok(Attempt { limits: self, reserved: Some((address, email)) })
+        Ok(Attempt { limits: self, reserved: Some((address, Some(email))) })
+    }
+
+    /// Reserves one failure for an answer to the company choice page from `address`.
+    pub fn begin_company_answer(&self, address: IpAddr, now: Instant) -> Result<Attempt<'_>, Limited> {
+        let Some(budgets) = &self.budgets else {
+            return Ok(Attempt { limits: self, reserved: None });
+        };
+        let address = address_group(address);
+        budgets.by_address.reserve(address, now)?;
+        Ok(Attempt { limits: self, reserved: Some((address, None)) })
     }
 }
 
 impl Attempt<'_> {
-    /// Norman refused the credentials: the failure stays counted.
+    /// Norman refused the credentials, or the answer named no company of the person's: the
+    /// failure stays counted.
     pub fn failed(self) {}
 
-    /// Anything but refused credentials (signed in, or Norman could not be asked): the
-    /// reserved failure is given back.
+    /// Anything else (signed in, or Norman could not be asked): the reserved failure is given
+    /// back.
     pub fn release(self) {
         if let (Some(budgets), Some((address, email))) = (&self.limits.budgets, self.reserved) {
             budgets.by_address.release(&address);
-            budgets.by_email.release(&email);
+            if let Some(email) = email {
+                budgets.by_email.release(&email);
+            }
         }
     }
 }
@@ -144,6 +164,28 @@ mod tests {
         let later = now + Duration::from_secs(6);
         limits.begin(HOME, "fresh@example.com", later).unwrap().failed();
         assert!(limits.begin(HOME, "fresh@example.com", later).is_err());
+    }
+
+    #[test]
+    fn company_answers_share_the_address_budget_and_never_touch_an_email() {
+        let limits = LoginLimits::new(4, 1024);
+        let now = Instant::now();
+        for _ in 0..50 {
+            limits.begin_company_answer(HOME, now).unwrap().release();
+        }
+        for _ in 0..2 {
+            limits.begin_company_answer(HOME, now).unwrap().failed();
+        }
+        assert_eq!(budgets(&limits).by_email.len(), 0, "no email is involved");
+        for n in 0..2 {
+            limits.begin(HOME, &format!("guess{n}@example.com"), now).unwrap().failed();
+        }
+        let limited = limits.begin_company_answer(HOME, now).err().expect("the address's four are spent");
+        assert_eq!(limited.retry_after, Duration::from_secs(15));
+        assert!(limits.begin(HOME, "person@example.com", now).is_err(), "and so are its sign-ins");
+        let elsewhere = IpAddr::from([198, 51, 100, 1]);
+        limits.begin_company_answer(elsewhere, now).unwrap().failed();
+        assert!(LoginLimits::new(0, 16).begin_company_answer(HOME, now).is_ok(), "zero: off");
     }
 
     #[test]
