@@ -217,9 +217,11 @@ drain_clean() {
     ((LOAD_REQUESTS > 0 && DRAIN_NGINX_FAILED == 0 && ${read:-99} <= 2 * 4))
 }
 check "planned restart of one replica under load, production configuration: no request failed at nginx or a replica (nginx non-200 for /mcp: $DRAIN_NGINX_FAILED; wrk: $LOAD_LINE; read errors are idle client connections closed by nginx's reloads)" drain_clean
+drain_clean || nginx_explain
 
 # A crash (SIGKILL: requests in flight on it are cut) through the configuration that lets
 # nginx retry /mcp on another replica; safe here because the load is read-only tool calls.
+nginx_mark
 load kill "$ACCESS2" 10 4 "http://127.0.0.1:$NGINX_RETRY_PORT"
 sleep 3
 stop_replica 2 KILL
@@ -228,6 +230,7 @@ sleep 2
 start_replica 2; wait_replica 2
 load_result kill
 check "SIGKILL of one replica under read-only load, /mcp retried: no failed request ($LOAD_LINE)" load_clean
+load_clean || nginx_explain
 
 # For the record, not checks: the production configuration never sends a POST twice, so what
 # a replica that vanishes without a drain costs is the POSTs it held or was just being sent.

@@ -256,10 +256,23 @@ load_clean() { ((LOAD_BAD == 0 && LOAD_REQUESTS > 0)); }
 
 # nginx_mark / nginx_failed_since_mark: /mcp requests nginx answered with anything but a 200
 # since the mark (499, "the client closed first", is wrk stopping with requests in flight).
-nginx_mark() { NGINX_MARK=$(wc -l <"$DIR/nginx/access.log"); }
+nginx_mark() {
+    NGINX_MARK=$(wc -l <"$DIR/nginx/access.log")
+    NGINX_ERROR_MARK=$(wc -l <"$DIR/nginx/error.log")
+}
 nginx_failed_since_mark() {
     tail -n +"$((NGINX_MARK + 1))" "$DIR/nginx/access.log" \
         | awk '$3 == "/mcp\"" && $4 != 200 && $4 != 499' | wc -l
+}
+# nginx_explain: after a failed load check, what nginx logged since the mark: its warnings and
+# errors (which replica failed how, "no live upstreams") and the /mcp requests it answered with
+# anything but a 200, with the replicas each went to and their statuses. Neither log holds a
+# token: nginx logs the request line and the upstream, never a header.
+nginx_explain() {
+    tail -n +"$((NGINX_ERROR_MARK + 1))" "$DIR/nginx/error.log" | grep -E '\[(warn|error|crit|alert)\]' \
+        | head -n 30 | sed 's/^/       nginx error.log: /'
+    tail -n +"$((NGINX_MARK + 1))" "$DIR/nginx/access.log" | awk '$3 == "/mcp\"" && $4 != 200' \
+        | head -n 30 | sed 's/^/       nginx access.log: /'
 }
 
 # ---------------------------------------------------------------------------------------------
