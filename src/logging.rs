@@ -5,8 +5,15 @@
 //! download links, the user's bookkeeping) into the logs. `rmcp::service`'s info lines (three
 //! per request in stateless mode, one of them the client's whole `initialize` parameters) go
 //! too: they say nothing an operator needs and cost a measurable share of a tool call.
+//!
+//! One rmcp ERROR is not an error: [`ClientGone`].
 
+use std::fmt::Debug;
+
+use tracing::field::{Field, Visit};
+use tracing::{Event, Subscriber};
 use tracing_subscriber::EnvFilter;
+use tracing_subscriber::layer::{Context, Layer};
 
 /// The filter when `NORMAN_MCP_LOG` is not set. rmcp's stateless mode starts and ends a
 /// service per MCP request and logs each step at info: three lines per call, with no news.
@@ -27,11 +34,53 @@ pub fn filter(directives: Option<&str>) -> EnvFilter {
     PAYLOADS_OFF.iter().filter_map(|directive| directive.parse().ok()).fold(filter, EnvFilter::add_directive)
 }
 
+/// Drops rmcp's ERROR "failed to send pending response during drain" when the error is its
+/// closed channel. In stateless Streamable HTTP each request has a service of its own; when the
+/// client goes away with a call in flight (a timeout, a cancelled request, a proxy giving up),
+/// the service drains and tries to send the call's answer to nobody. Nothing is lost that
+/// anybody was waiting for, and the access line records the request; as an ERROR it would page
+/// an operator for every impatient client. Any other error of that send, and every other rmcp
+/// error, still reaches the log.
+pub struct ClientGone;
+
+const DRAIN_MESSAGE: &str = "failed to send pending response during drain";
+const CLOSED_CHANNEL: &str = "channel closed";
+
+impl<S: Subscriber> Layer<S> for ClientGone {
+    fn event_enabled(&self, event: &Event<'_>, _: Context<'_, S>) -> bool {
+        if event.metadata().target() != "rmcp::service" || *event.metadata().level() != tracing::Level::ERROR
+        {
+            return true;
+        }
+        let mut fields = DrainFields::default();
+        event.record(&mut fields);
+        !(fields.message == DRAIN_MESSAGE && fields.error == CLOSED_CHANNEL)
+    }
+}
+
+#[derive(Default)]
+struct DrainFields {
+    message: String,
+    error: String,
+}
+
+impl Visit for DrainFields {
+    fn record_debug(&mut self, field: &Field, value: &dyn Debug) {
+        match field.name() {
+            "message" => self.message = format!("{value:?}"),
+            "error" => self.error = format!("{value:?}"),
+            _ => {}
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use std::sync::{Arc, Mutex};
 
-    use super::filter;
+    use tracing_subscriber::layer::SubscriberExt as _;
+
+    use super::{ClientGone, filter};
 
     /// The lines that reach the log under `directives`, of one event per target and level.
     fn logged_under(directives: Option<&str>) -> String {
@@ -40,9 +89,17 @@ mod tests {
             let buffer = Arc::clone(&buffer);
             move || Writer(Arc::clone(&buffer))
         };
-        let subscriber =
-            tracing_subscriber::fmt().with_env_filter(filter(directives)).with_writer(writer).finish();
+        let subscriber = tracing_subscriber::fmt()
+            .with_env_filter(filter(directives))
+            .with_writer(writer)
+            .finish()
+            .with(ClientGone);
         tracing::subscriber::with_default(subscriber, || {
+            let closed = "channel closed";
+            tracing::error!(target: "rmcp::service", error = %closed, "failed to send pending response during drain");
+            let broken = "broken pipe";
+            tracing::error!(target: "rmcp::service", error = %broken, "failed to send pending response during drain");
+            tracing::error!(target: "rmcp::service", error = %closed, "response send task failed during drain");
             tracing::info!(target: "rmcp::service", "service started");
             tracing::debug!(target: "rmcp::service", "request payload");
             tracing::warn!(target: "rmcp::service", "service warning");
@@ -74,6 +131,16 @@ mod tests {
             }
         }
         assert!(logged_under(None).contains("our own line"));
+    }
+
+    #[test]
+    fn an_answer_to_a_client_that_went_away_is_not_an_error_but_every_other_rmcp_error_is() {
+        for directives in [None, Some("debug")] {
+            let logged = logged_under(directives);
+            assert_eq!(logged.matches("failed to send pending response during drain").count(), 1, "{logged}");
+            assert!(logged.contains("broken pipe"), "another error of the same send: {logged}");
+            assert!(logged.contains("response send task failed during drain"), "{logged}");
+        }
         assert!(!logged_under(Some("warn")).contains("our own line"));
     }
 }

@@ -115,9 +115,13 @@ fn run_async(future: impl Future<Output = Result<(), CliError>>) -> Result<(), C
 fn init_logging() {
     let filter = norman_mcp::logging::filter(std::env::var("NORMAN_MCP_LOG").ok().as_deref());
     use std::io::IsTerminal as _;
+    use tracing_subscriber::layer::SubscriberExt as _;
+    use tracing_subscriber::util::SubscriberInitExt as _;
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
         .with_ansi(std::io::stderr().is_terminal())
+        .finish()
+        .with(norman_mcp::logging::ClientGone)
         .init();
 }

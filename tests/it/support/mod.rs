@@ -58,6 +58,8 @@ pub fn capture_logs() {
     static INIT: OnceLock<()> = OnceLock::new();
     INIT.get_or_init(|| {
         let buffer = Arc::clone(LOG_BUFFER.get_or_init(Default::default));
+        use tracing_subscriber::layer::SubscriberExt as _;
+        use tracing_subscriber::util::SubscriberInitExt as _;
         let _ = tracing_subscriber::fmt()
             // The server's own filter, as `serve` builds it, at debug level.
             .with_env_filter(norman_mcp::logging::filter(Some(
@@ -65,6 +67,8 @@ pub fn capture_logs() {
             )))
             .with_ansi(false)
             .with_writer(move || BufferWriter(Arc::clone(&buffer)))
+            .finish()
+            .with(norman_mcp::logging::ClientGone)
             .try_init();
     });
 }
