@@ -275,6 +275,18 @@ nginx_explain() {
         | head -n 30 | sed 's/^/       nginx access.log: /'
 }
 
+# check_replica_logs: the closing check of a run. Load runs end with calls in flight and the
+# kills cut them: clients going away mid-call are routine, and logged as the access line's
+# outcome, never as an ERROR an operator is paged for. Prints the first lines when there are any.
+check_replica_logs() {
+    section "The replicas' logs"
+    local errors
+    errors=$(cat "$DIR"/replica*.log | grep -c ' ERROR ')
+    check "no replica logged an ERROR line in the whole run, clients that went away mid-call included ($errors)" \
+        test "$errors" = 0
+    [ "$errors" = 0 ] || grep -h ' ERROR ' "$DIR"/replica*.log | head -n 10 | sed 's/^/       /'
+}
+
 # ---------------------------------------------------------------------------------------------
 # finish: the closing line, `N passed, M failed`; the status is non-zero when a check failed
 # (and the work directory is kept).
