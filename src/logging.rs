@@ -35,7 +35,8 @@ pub fn filter(directives: Option<&str>) -> EnvFilter {
 }
 
 /// Drops rmcp's ERRORs whose error is its transport's closed channel ("fail to response
-/// message", "failed to send pending response during drain", `error=channel closed`). In
+/// message", "failed to send pending response during drain", "fail to close sink", with
+/// `error=channel closed`). In
 /// stateless Streamable HTTP each request has a service of its own, whose channel closes when
 /// the HTTP client goes away; a call still in flight then has its answer sent to nobody.
 /// Clients go away routinely (a timeout, a cancelled request, a proxy giving up); nothing is
@@ -58,13 +59,13 @@ impl<S: Subscriber> Layer<S> for ClientGone {
     }
 }
 
-/// The `error` field of an event, as it would be logged.
+/// The error field of an event (rmcp names it `error` or `e`), as it would be logged.
 #[derive(Default)]
 struct ErrorField(String);
 
 impl Visit for ErrorField {
     fn record_debug(&mut self, field: &Field, value: &dyn Debug) {
-        if field.name() == "error" {
+        if matches!(field.name(), "error" | "e") {
             self.0 = format!("{value:?}");
         }
     }
@@ -94,6 +95,7 @@ mod tests {
             let closed = "channel closed";
             tracing::error!(target: "rmcp::service", error = %closed, "failed to send pending response during drain");
             tracing::error!(target: "rmcp::service", error = %closed, "fail to response message");
+            tracing::error!(target: "rmcp::service", e = %closed, "fail to close sink");
             let broken = "broken pipe";
             tracing::error!(target: "rmcp::service", error = %broken, "fail to response message");
             let joined = "task 7 panicked";
