@@ -36,9 +36,9 @@ pub fn filter(directives: Option<&str>) -> EnvFilter {
 
 /// Drops rmcp's ERRORs whose error is its transport's closed channel ("fail to response
 /// message", "failed to send pending response during drain", "fail to close sink", with
-/// `error=channel closed`). In
-/// stateless Streamable HTTP each request has a service of its own, whose channel closes when
-/// the HTTP client goes away; a call still in flight then has its answer sent to nobody.
+/// `error=channel closed`). In stateless Streamable HTTP each request has a service of its own,
+/// whose channel closes when the HTTP client goes away; a call still in flight then has its
+/// answer sent to nobody.
 /// Clients go away routinely (a timeout, a cancelled request, a proxy giving up); nothing is
 /// lost that anybody was waiting for, and the access line records the request. As ERRORs they
 /// would page an operator for every impatient client. Every other rmcp error still reaches the

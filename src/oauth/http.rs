@@ -4,6 +4,7 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::Router;
 use axum::body::Bytes;
@@ -23,7 +24,7 @@ use crate::oauth::error::{ErrorCode, OAuthError};
 use crate::oauth::login::norman::CallbackParams;
 use crate::oauth::login::{
     ChoiceProblem, CompanyChoiceForm, CompanyChoicePage, LoginForm, LoginOutcome, LoginRefusal, RetryProblem,
-    form, retry_after_seconds,
+    form, retry_after_seconds, wait_message,
 };
 use crate::oauth::metadata;
 use crate::oauth::pages::{self, CompanyOption, CompanyPage, LoginPage, PageError};
@@ -386,9 +387,7 @@ fn login_outcome(server: &AuthServer, outcome: LoginOutcome, lang: Lang) -> Resp
             let form = FormState { envelope: &envelope, email: &email, allow_write, error: Some(&message) };
             let mut response = login_form(server, lang, &request, &form, status);
             if let RetryProblem::TooManyFailures { retry_after } = problem {
-                response
-                    .headers_mut()
-                    .insert(header::RETRY_AFTER, HeaderValue::from(retry_after_seconds(retry_after)));
+                set_retry_after(&mut response, retry_after);
             }
             response
         }
@@ -396,13 +395,16 @@ fn login_outcome(server: &AuthServer, outcome: LoginOutcome, lang: Lang) -> Resp
         LoginOutcome::Refused(refusal) => {
             let mut response = refusal_page(refusal, lang).into_response();
             if let LoginRefusal::TooManyAnswers { retry_after } = refusal {
-                response
-                    .headers_mut()
-                    .insert(header::RETRY_AFTER, HeaderValue::from(retry_after_seconds(retry_after)));
+                set_retry_after(&mut response, retry_after);
             }
             response
         }
     }
+}
+
+/// `Retry-After` on a page refused by a limit (RFC 6585 §4).
+fn set_retry_after(response: &mut Response, retry_after: Duration) {
+    response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(retry_after_seconds(retry_after)));
 }
 
 /// The company choice page: 200, or 400 when the answer named no company or another one.
@@ -468,13 +470,11 @@ fn refusal_page(refusal: LoginRefusal, lang: Lang) -> PageError {
         }
         LoginRefusal::NotOffered => (StatusCode::FORBIDDEN, &n.not_offered_title, n.not_offered.to_string()),
         LoginRefusal::NormanRefused => (StatusCode::BAD_REQUEST, &n.refused_title, n.refused.to_string()),
-        LoginRefusal::TooManyAnswers { retry_after } => {
-            let message = match retry_after_seconds(retry_after) {
-                1 => c.too_many_one.to_string(),
-                seconds => c.too_many.fill("seconds", &seconds.to_string()),
-            };
-            (StatusCode::TOO_MANY_REQUESTS, &c.too_many_title, message)
-        }
+        LoginRefusal::TooManyAnswers { retry_after } => (
+            StatusCode::TOO_MANY_REQUESTS,
+            &c.too_many_title,
+            wait_message(&c.too_many_one, &c.too_many, retry_after),
+        ),
     };
     PageError::new(status, lang, title.as_str(), message)
 }

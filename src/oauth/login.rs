@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use serde::Deserialize;
 use time::OffsetDateTime;
 
-use crate::i18n::Texts;
+use crate::i18n::{Text, Texts};
 use crate::norman::NormanTokens;
 use crate::norman::oauth::SignInMethod;
 use crate::oauth::AuthServer;
@@ -148,10 +148,9 @@ impl RetryProblem {
             RetryProblem::EmailTooLong => login.email_too_long.to_string(),
             RetryProblem::MissingCredentials => login.missing_credentials.to_string(),
             RetryProblem::BadCredentials => login.bad_credentials.to_string(),
-            RetryProblem::TooManyFailures { retry_after } => match retry_after_seconds(retry_after) {
-                1 => login.too_many_one.to_string(),
-                seconds => login.too_many.fill("seconds", &seconds.to_string()),
-            },
+            RetryProblem::TooManyFailures { retry_after } => {
+                wait_message(&login.too_many_one, &login.too_many, retry_after)
+            }
         }
     }
 }
@@ -180,6 +179,15 @@ pub enum LoginRefusal {
 /// `Retry-After` in whole seconds, rounded up so a client waiting that long is let in.
 pub fn retry_after_seconds(retry_after: Duration) -> u64 {
     retry_after.as_secs() + u64::from(retry_after.subsec_nanos() > 0)
+}
+
+/// A limit's "please wait" line: `one` for a single second, else `many` with `{seconds}` filled
+/// in, the seconds rounded up as in `Retry-After`.
+pub fn wait_message(one: &Text, many: &Text, retry_after: Duration) -> String {
+    match retry_after_seconds(retry_after) {
+        1 => one.to_string(),
+        seconds => many.fill("seconds", &seconds.to_string()),
+    }
 }
 
 impl AuthServer {
